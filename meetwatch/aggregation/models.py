@@ -1,0 +1,68 @@
+"""Engagement data as persisted and sent over the wire (pydantic, versioned).
+
+These are the contract between the state thread (tracking + aggregation) and every sink:
+the session store, the websocket feed, the overlays and the reports.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+AttentionState = Literal["on_screen", "away", "eyes_closed", "no_face", "camera_off"]
+ATTENTION_STATES: tuple[AttentionState, ...] = (
+    "on_screen",
+    "away",
+    "eyes_closed",
+    "no_face",
+    "camera_off",
+)
+PrivacyMode = Literal["individual", "aggregate_only"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ParticipantEngagement(_Model):
+    participant_id: int = Field(description="Anonymous id, stable for the session (1, 2, ...)")
+    label: str = Field(description='Shown name: "Participant N" unless names are enabled')
+    slot: int = Field(description="Tile slot the participant occupies")
+    attention: AttentionState
+    engagement: float | None = Field(None, ge=0, le=1, description="Smoothed engagement, None without a face")
+    top_emotion: str | None = None
+    emotion: dict[str, float] | None = Field(None, description="Smoothed probabilities, FER-2013 order")
+    valence: float | None = None
+    arousal: float | None = None
+    yaw: float | None = None
+    pitch: float | None = None
+    gaze_x: float | None = None
+    gaze_y: float | None = None
+    eye_openness: float | None = None
+
+
+class RoomEngagement(_Model):
+    schema_version: int = SCHEMA_VERSION
+    session_id: str
+    timestamp: float = Field(description="Unix time, seconds")
+    engagement: float | None = Field(None, ge=0, le=1, description="Mean over participants with a face")
+    attention_share: float | None = Field(None, ge=0, le=1, description="Share of faces on screen")
+    emotion_mix: dict[str, float] = Field(default_factory=dict, description="Mean emotion probabilities")
+    participants_total: int = 0
+    participants_with_face: int = 0
+    participants: list[ParticipantEngagement] = Field(
+        default_factory=list, description="Empty in aggregate-only mode"
+    )
+
+
+class Alert(_Model):
+    schema_version: int = SCHEMA_VERSION
+    session_id: str
+    kind: str = Field(description='Rule name, e.g. "low_attention"')
+    message: str = Field(description='Plain language, e.g. "attention under 50% for 30 s"')
+    timestamp: float
+    since: float = Field(description="When the condition started")
+    value: float | None = None

@@ -1,0 +1,1 @@
+"""Per-face signals: emotion, head pose, gaze, eye openness, attention."""

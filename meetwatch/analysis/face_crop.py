@@ -1,0 +1,62 @@
+"""The one preprocessing path shared by emotion training and the product.
+
+FER-2013 faces are 48x48 grayscale crops, roughly eyes-level, with the face filling the
+frame. The product aligns live faces to the same geometry from FaceMesh eye landmarks, and
+both sides then call `normalize`, so a change here changes training and inference together
+(PREPROCESS_VERSION is written into the model manifest and checked at load time).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+PREPROCESS_VERSION = 1
+INPUT_SIZE = 48
+
+# Where the eye centres sit in a FER-2013 crop, as fractions of the crop side. Measured by
+# running FaceMesh on upscaled FER-2013 training faces (see tests/unit/analysis/test_face_crop.py).
+EYE_Y = 0.40
+EYE_DISTANCE = 0.40
+
+
+def normalize(faces: np.ndarray) -> np.ndarray:
+    """uint8 (N, 48, 48) -> float32 (N, 1, 48, 48), standardised per image.
+
+    Per-image standardisation makes the model indifferent to the exposure and contrast of a
+    webcam tile, which vary far more in meetings than in FER-2013.
+    """
+    if faces.ndim != 3 or faces.shape[1:] != (INPUT_SIZE, INPUT_SIZE):
+        raise ValueError(f"expected (N, {INPUT_SIZE}, {INPUT_SIZE}) faces, got {faces.shape}")
+    x = faces.astype(np.float32) / 255.0
+    mean = x.mean(axis=(1, 2), keepdims=True)
+    std = x.std(axis=(1, 2), keepdims=True)
+    x = (x - mean) / np.maximum(std, 1.0 / 64.0)
+    return x[:, None, :, :]
+
+
+def align_face(gray: np.ndarray, left_eye: tuple[float, float], right_eye: tuple[float, float]) -> np.ndarray:
+    """Crop a face from a grayscale image so that it looks like a FER-2013 sample.
+
+    The eyes are rotated level and placed at (EYE_Y, 0.5 +- EYE_DISTANCE / 2) of a 48x48 crop;
+    borders are replicated so faces at the edge of a tile still give a full crop.
+    """
+    if gray.ndim != 2:
+        raise ValueError(f"expected a grayscale image, got shape {gray.shape}")
+    (lx, ly), (rx, ry) = left_eye, right_eye
+    if lx > rx:  # image-left eye first, whatever the caller's naming
+        (lx, ly), (rx, ry) = (rx, ry), (lx, ly)
+    dx, dy = rx - lx, ry - ly
+    dist = float(np.hypot(dx, dy))
+    if dist < 1e-3:
+        raise ValueError("eye landmarks coincide")
+    angle = float(np.degrees(np.arctan2(dy, dx)))
+    scale = EYE_DISTANCE * INPUT_SIZE / dist
+    cx, cy = (lx + rx) / 2.0, (ly + ry) / 2.0
+    m = cv2.getRotationMatrix2D((cx, cy), angle, scale)
+    m[0, 2] += INPUT_SIZE * 0.5 - cx
+    m[1, 2] += INPUT_SIZE * EYE_Y - cy
+    interp = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR
+    return cv2.warpAffine(
+        gray, m, (INPUT_SIZE, INPUT_SIZE), flags=interp, borderMode=cv2.BORDER_REPLICATE
+    )

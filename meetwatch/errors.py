@@ -1,0 +1,38 @@
+"""Error hierarchy.
+
+Every failure a user can cause (bad input, missing model, no window) is raised as a
+MeetwatchError subclass so the CLI can print one clear line and exit non-zero instead of
+showing a traceback.
+"""
+
+
+class MeetwatchError(Exception):
+    """Base class: the message is shown to the user as-is."""
+
+    exit_code = 1
+
+
+class ConfigError(MeetwatchError):
+    exit_code = 2
+
+
+class CaptureError(MeetwatchError):
+    exit_code = 3
+
+
+class ModelError(MeetwatchError):
+    exit_code = 4
+
+
+class ProtocolError(MeetwatchError):
+    exit_code = 5
+
+
+class StoreError(MeetwatchError):
+    exit_code = 6
+
+
+class DataError(MeetwatchError):
+    """A dataset or input file is missing, unreadable or has the wrong shape."""
+
+    exit_code = 7

@@ -1,0 +1,40 @@
+"""Tiles: the participant tiles found in one Frame."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from meetwatch.geometry import Rect
+
+TileKind = Literal["video", "camera_off"]
+LayoutKind = Literal["grid", "speaker", "screen_share", "single"]
+
+
+@dataclass(frozen=True)
+class Tile:
+    slot: int  # stable id of the tile position while the grid is unchanged; re-matched on reflow
+    rect: Rect  # in frame pixels
+    kind: TileKind = "video"
+    active_speaker: bool = False
+    name_strip: Rect | None = None  # where the participant's name is drawn, if found
+
+
+@dataclass(frozen=True)
+class Tiles:
+    frame_index: int
+    timestamp: float
+    frame_size: tuple[int, int]  # (width, height)
+    tiles: tuple[Tile, ...]
+    layout: LayoutKind
+    grid: tuple[int, int] = (0, 0)  # (rows, cols) when layout == "grid"
+
+    def __post_init__(self) -> None:
+        fw, fh = self.frame_size
+        for t in self.tiles:
+            r = t.rect
+            if r.x < 0 or r.y < 0 or r.x + r.w > fw or r.y + r.h > fh:
+                raise ValueError(f"tile {t.slot} {r} lies outside the {fw}x{fh} frame")
+        slots = [t.slot for t in self.tiles]
+        if len(set(slots)) != len(slots):
+            raise ValueError(f"duplicate tile slots {slots}")

@@ -66,3 +66,22 @@ class Alert(_Model):
     timestamp: float
     since: float = Field(description="When the condition started")
     value: float | None = None
+
+
+class SessionInfo(_Model):
+    schema_version: int = SCHEMA_VERSION
+    session_id: str
+    started_at: float
+    ended_at: float | None = None
+    source: str
+    analysis_rate: float
+    privacy_mode: PrivacyMode = "individual"
+
+
+class StageStatus(_Model):
+    stage: str = Field(description='"capture", "layout", "faces", "analysis", "state", ...')
+    state: Literal["starting", "running", "degraded", "stopped", "error"]
+    message: str = ""
+    fps: float | None = None
+    latency_ms: float | None = None
+    dropped: int = 0

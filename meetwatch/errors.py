@@ -36,3 +36,9 @@ class DataError(MeetwatchError):
     """A dataset or input file is missing, unreadable or has the wrong shape."""
 
     exit_code = 7
+
+
+class OutputError(MeetwatchError):
+    """A live output (virtual camera, overlay feed) cannot be opened; the core keeps running."""
+
+    exit_code = 8

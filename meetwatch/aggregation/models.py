@@ -32,9 +32,13 @@ class ParticipantEngagement(_Model):
     label: str = Field(description='Shown name: "Participant N" unless names are enabled')
     slot: int = Field(description="Tile slot the participant occupies")
     attention: AttentionState
-    engagement: float | None = Field(None, ge=0, le=1, description="Smoothed engagement, None without a face")
+    engagement: float | None = Field(
+        None, ge=0, le=1, description="Smoothed engagement, None without a face"
+    )
     top_emotion: str | None = None
-    emotion: dict[str, float] | None = Field(None, description="Smoothed probabilities, FER-2013 order")
+    emotion: dict[str, float] | None = Field(
+        None, description="Smoothed probabilities, FER-2013 order"
+    )
     valence: float | None = None
     arousal: float | None = None
     yaw: float | None = None
@@ -48,13 +52,20 @@ class RoomEngagement(_Model):
     schema_version: int = SCHEMA_VERSION
     session_id: str
     timestamp: float = Field(description="Unix time, seconds")
-    engagement: float | None = Field(None, ge=0, le=1, description="Mean over participants with a face")
+    engagement: float | None = Field(
+        None, ge=0, le=1, description="Mean over participants with a face"
+    )
     attention_share: float | None = Field(None, ge=0, le=1, description="Share of faces on screen")
-    emotion_mix: dict[str, float] = Field(default_factory=dict, description="Mean emotion probabilities")
+    emotion_mix: dict[str, float] = Field(
+        default_factory=dict, description="Mean emotion probabilities"
+    )
     participants_total: int = 0
     participants_with_face: int = 0
     participants: list[ParticipantEngagement] = Field(
         default_factory=list, description="Empty in aggregate-only mode"
+    )
+    attention_counts: dict[str, int] = Field(
+        default_factory=dict, description="Participants per attention state (room level)"
     )
 
 
@@ -66,6 +77,10 @@ class Alert(_Model):
     timestamp: float
     since: float = Field(description="When the condition started")
     value: float | None = None
+    state: Literal["raised", "cleared"] = Field(
+        "raised", description="cleared: the episode that raised it is over (at timestamp)"
+    )
+    participant_id: int | None = Field(None, description="For per-participant rules")
 
 
 class SessionInfo(_Model):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+from meetwatch.geometry import Rect
 
 NUM_LANDMARKS = 478  # FaceMesh with refined iris landmarks
 
@@ -51,3 +55,69 @@ class Faces:
             np.zeros((0,), np.float32),
             np.zeros((0,), np.int32),
         )
+
+    @classmethod
+    def from_mediapipe(
+        cls, frame_index: int, timestamp: float, found: Sequence[MediapipeFace]
+    ) -> Faces:
+        """The one place where mediapipe's relative coordinates become frame pixels.
+
+        Detection boxes are relative to the tile the detector saw and landmarks to the square
+        crop FaceMesh saw; both are mapped to frame pixels here so no later stage needs to know
+        how the faces were found.
+        """
+        if not found:
+            return cls.empty(frame_index, timestamp)
+        boxes = np.empty((len(found), 4), np.float32)
+        landmarks = np.empty((len(found), NUM_LANDMARKS, 3), np.float32)
+        for i, face in enumerate(found):
+            boxes[i] = _detection_box(face.detection, face.region)
+            landmarks[i] = _frame_landmarks(face.landmarks, face.mesh_square)
+        return cls(
+            frame_index,
+            timestamp,
+            boxes,
+            landmarks,
+            np.array([float(f.detection.score[0]) for f in found], np.float32),
+            np.array([f.slot for f in found], np.int32),
+        )
+
+
+@dataclass(frozen=True)
+class MediapipeFace:
+    """One face as mediapipe reported it, with the image regions its coordinates refer to.
+
+    detection: a `Detection` from `mp.solutions.face_detection`, relative to `region`
+    region: the part of the frame (the tile) the detector saw
+    landmarks: a `NormalizedLandmarkList` from `mp.solutions.face_mesh`, relative to the square
+        crop FaceMesh saw
+    mesh_square: that crop as (x, y, side) in frame pixels (it may reach past the tile edge)
+    """
+
+    slot: int
+    detection: Any
+    region: Rect
+    landmarks: Any
+    mesh_square: tuple[float, float, float]
+
+
+def _detection_box(detection: Any, region: Rect) -> tuple[float, float, float, float]:
+    """Relative detector box -> frame pixels, clipped to the tile it was found in."""
+    rel = detection.location_data.relative_bounding_box
+    x0 = min(max(region.x + rel.xmin * region.w, region.x), region.x + region.w)
+    y0 = min(max(region.y + rel.ymin * region.h, region.y), region.y + region.h)
+    x1 = min(max(region.x + (rel.xmin + rel.width) * region.w, x0), region.x + region.w)
+    y1 = min(max(region.y + (rel.ymin + rel.height) * region.h, y0), region.y + region.h)
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
+def _frame_landmarks(landmarks: Any, square: tuple[float, float, float]) -> np.ndarray:
+    """Normalised FaceMesh points -> frame pixels; z uses the x scale, as FaceMesh defines it."""
+    pts = np.array([(p.x, p.y, p.z) for p in landmarks.landmark], np.float32)
+    if pts.shape != (NUM_LANDMARKS, 3):
+        raise ValueError(
+            f"FaceMesh gave {pts.shape[0]} landmarks, expected {NUM_LANDMARKS} "
+            "(refine_landmarks=True is needed for the iris points)"
+        )
+    x, y, side = square
+    return pts * side + np.array([x, y, 0.0], np.float32)

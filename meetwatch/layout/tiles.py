@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
+
+import numpy as np
 
 from meetwatch.geometry import Rect
 
@@ -18,6 +20,8 @@ class Tile:
     kind: TileKind = "video"
     active_speaker: bool = False
     name_strip: Rect | None = None  # where the participant's name is drawn, if found
+    # a tiny picture of the tile's content; lets the next frame keep slots when the grid reflows
+    signature: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
--- meetwatch session store, schema version 1 (PRAGMA user_version).
+-- meetwatch session store, schema version 2 (PRAGMA user_version).
+-- Older files are upgraded by meetwatch/session/migrations.py; keep the two in step.
 -- One row per participant per second in samples; room_samples holds the room figures.
 CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY,               -- uuid4 hex
@@ -37,7 +38,9 @@ CREATE TABLE IF NOT EXISTS room_samples (
     attention_share REAL,
     participants_total INTEGER NOT NULL,
     participants_with_face INTEGER NOT NULL,
-    angry REAL, disgust REAL, fear REAL, happy REAL, sad REAL, surprise REAL, neutral REAL
+    angry REAL, disgust REAL, fear REAL, happy REAL, sad REAL, surprise REAL, neutral REAL,
+    -- v2: participants per attention state (NULL in rows written by version 1)
+    on_screen INTEGER, away INTEGER, eyes_closed INTEGER, no_face INTEGER, camera_off INTEGER
 );
 CREATE INDEX IF NOT EXISTS room_by_time ON room_samples(session_id, t);
 CREATE TABLE IF NOT EXISTS events (

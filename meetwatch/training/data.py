@@ -80,6 +80,13 @@ class Fer2013:
         return out
 
 
+def class_order_check(legend: np.ndarray) -> None:
+    """The archive's class legend must be ours: a silently permuted order would train nonsense."""
+    names = tuple(str(c) for c in legend)
+    if names != CLASSES:
+        raise DataError(f"FER-2013 classes {names} differ from the expected order {CLASSES}")
+
+
 def load_fer2013(root: Path) -> Fer2013:
     path = root / "fer2013" / "fer2013.npz"
     if not path.is_file():
@@ -87,6 +94,8 @@ def load_fer2013(root: Path) -> Fer2013:
     try:
         with np.load(path) as d:
             x, y, split, votes = d["x"], d["y"], d["split"], d["ferplus_votes"]
+            if "classes" in d.files:
+                class_order_check(d["classes"])
     except (OSError, ValueError, KeyError) as exc:
         raise DataError(f"{path} is not a readable FER-2013 archive: {exc}") from exc
     n = len(x)

@@ -1,0 +1,126 @@
+"""Aggregator: Participants -> RoomEngagement, 1 Hz samples and alerts.
+
+Owned by the single state thread, right after the Tracker; takes no locks. The formula is in
+meetwatch.aggregation.engagement. In aggregate-only privacy mode nothing per participant
+leaves this class: RoomEngagement.participants is empty and no per-participant alert fires.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from meetwatch.aggregation.alerts import AlertEngine
+from meetwatch.aggregation.config import AggregationConfig
+from meetwatch.aggregation.engagement import instant_score
+from meetwatch.aggregation.models import (
+    ATTENTION_STATES,
+    Alert,
+    ParticipantEngagement,
+    PrivacyMode,
+    RoomEngagement,
+)
+from meetwatch.aggregation.seconds import RoomHistory, SecondSampler
+from meetwatch.analysis.signals import EMOTIONS
+from meetwatch.tracking.participants import Participants, ParticipantState
+
+
+class Aggregator:
+    def __init__(
+        self,
+        session_id: str,
+        config: AggregationConfig | None = None,
+        privacy_mode: PrivacyMode = "individual",
+    ) -> None:
+        self._session_id = session_id
+        self._cfg = config or AggregationConfig()
+        self._privacy_mode: PrivacyMode = privacy_mode
+        self._scores: dict[int, deque[tuple[float, float]]] = {}
+        self._alert_engine = AlertEngine(session_id, self._cfg.alerts, privacy_mode)
+        self._alerts: list[Alert] = []
+        self._sampler = SecondSampler()
+        self._seconds: list[RoomEngagement] = []
+        self.history = RoomHistory(self._cfg.history_seconds)
+
+    def update(self, participants: Participants) -> RoomEngagement:
+        t = participants.timestamp
+        engagement = {p.participant_id: self._smoothed(p, t) for p in participants}
+        faces = [p for p in participants if p.face_present]
+        room_engagement = None
+        attention_share = None
+        emotion_mix: dict[str, float] = {}
+        if faces:
+            room_engagement = _clip(float(np.mean([engagement[p.participant_id] for p in faces])))
+            attention_share = sum(p.attention == "on_screen" for p in faces) / len(faces)
+            emotions = [p.emotion for p in faces if p.emotion is not None]
+            if emotions:
+                mix = np.mean(emotions, axis=0)
+                emotion_mix = {name: float(v) for name, v in zip(EMOTIONS, mix, strict=True)}
+        counts: dict[str, int] = {
+            s: sum(p.attention == s for p in participants) for s in ATTENTION_STATES
+        }
+        room = RoomEngagement(
+            session_id=self._session_id,
+            timestamp=t,
+            engagement=room_engagement,
+            attention_share=attention_share,
+            emotion_mix=emotion_mix,
+            participants_total=len(participants),
+            participants_with_face=len(faces),
+            participants=[]
+            if self._privacy_mode == "aggregate_only"
+            else [_engagement(p, engagement[p.participant_id]) for p in participants],
+            attention_counts=counts,
+        )
+        self._alerts += self._alert_engine.update(participants, attention_share)
+        for sample in self._sampler.feed(room):
+            self.history.add(sample)
+            self._seconds.append(sample)
+        return room
+
+    def take_alerts(self) -> list[Alert]:
+        """Alerts raised or cleared since the last call, oldest first."""
+        alerts, self._alerts = self._alerts, []
+        return alerts
+
+    def take_seconds(self) -> list[RoomEngagement]:
+        """The 1 Hz samples (stamped at whole seconds) completed since the last call: what
+        `EngagementUpdated` publishes and the store records."""
+        seconds, self._seconds = self._seconds, []
+        return seconds
+
+    def _smoothed(self, p: ParticipantState, t: float) -> float:
+        window = self._scores.setdefault(p.participant_id, deque())
+        window.append((t, instant_score(p, self._cfg)))
+        while window[0][0] <= t - self._cfg.smoothing_seconds:
+            window.popleft()
+        return sum(s for _, s in window) / len(window)
+
+
+def _clip(v: float) -> float:
+    return min(1.0, max(0.0, v))
+
+
+def _engagement(p: ParticipantState, smoothed: float) -> ParticipantEngagement:
+    emotion = None
+    top = None
+    if p.emotion is not None:
+        emotion = {name: float(v) for name, v in zip(EMOTIONS, p.emotion, strict=True)}
+        top = EMOTIONS[int(np.argmax(p.emotion))]
+    return ParticipantEngagement(
+        participant_id=p.participant_id,
+        label=p.label,
+        slot=p.slot,
+        attention=p.attention,
+        engagement=_clip(smoothed) if p.face_present else None,
+        top_emotion=top,
+        emotion=emotion,
+        valence=p.valence,
+        arousal=p.arousal,
+        yaw=p.yaw,
+        pitch=p.pitch,
+        gaze_x=p.gaze_x,
+        gaze_y=p.gaze_y,
+        eye_openness=p.eye_openness,
+    )

@@ -1,0 +1,53 @@
+"""The engagement formula.
+
+Per participant and analysed frame, an instantaneous score in [0, 1]:
+
+    score = w_attention * attention + w_presence * presence + w_expression * expressiveness
+
+    attention      1 on_screen, eyes_closed_score (default 0.3) eyes_closed, 0 away
+    presence       1 with a visible face, 0 without (no_face, camera_off)
+    expressiveness (1 - a) * (1 - p_neutral) + a * (arousal + 1) / 2, a = arousal_share
+
+Without a face every term is 0. A participant's engagement is the mean score over the last
+`smoothing_seconds` (default 10 s), so presence becomes the share of the window in which the
+face was seen: someone who keeps leaving the frame scores lower than someone who stays. It is
+reported only while the face is visible (None otherwise).
+
+Why these defaults (0.6 / 0.2 / 0.2): attention is the most direct and most reliable signal,
+so it dominates. Expressiveness is a small bonus, never a requirement: a still, neutral face
+that watches the screen scores 0.6 + 0.2 + 0.2 * 0.25 = 0.85, a smiling one up to 1. Eyes
+closed longer than a blink get 0.3 rather than 0: the person still faces the meeting and
+often listens (people close their eyes to concentrate), but they may be dozing, so the credit
+stays well under half of looking at the screen.
+
+Room engagement is the mean over participants with a visible face; the attention share is
+the share of those faces that are on screen.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from meetwatch.aggregation.config import AggregationConfig
+from meetwatch.analysis.signals import EMOTIONS
+from meetwatch.tracking.participants import ParticipantState
+
+_NEUTRAL = EMOTIONS.index("neutral")
+
+
+def expressiveness(emotion: np.ndarray, arousal: float, arousal_share: float) -> float:
+    non_neutral = 1.0 - float(emotion[_NEUTRAL])
+    value = (1.0 - arousal_share) * non_neutral + arousal_share * (arousal + 1.0) / 2.0
+    return float(np.clip(value, 0.0, 1.0))
+
+
+def instant_score(p: ParticipantState, cfg: AggregationConfig) -> float:
+    if not p.face_present or p.emotion is None or p.arousal is None:
+        return 0.0
+    attention = {"on_screen": 1.0, "eyes_closed": cfg.eyes_closed_score}.get(p.attention, 0.0)
+    score = (
+        cfg.attention_weight * attention
+        + cfg.presence_weight
+        + cfg.expression_weight * expressiveness(p.emotion, p.arousal, cfg.arousal_share)
+    )
+    return float(np.clip(score, 0.0, 1.0))

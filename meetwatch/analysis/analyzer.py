@@ -1,0 +1,46 @@
+"""Faces -> FaceSignals: every per-face measurement of one frame, in one batched pass."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from meetwatch.analysis.emotion import EmotionModel, valence_arousal
+from meetwatch.analysis.eyes import eye_aspect_ratio
+from meetwatch.analysis.gaze import gaze
+from meetwatch.analysis.headpose import head_pose
+from meetwatch.analysis.signals import EMOTIONS, FaceSignals
+from meetwatch.capture.frame import Frame
+from meetwatch.faces.faces import Faces
+
+
+class Analyzer:
+    """Turns the faces of a frame into signals.
+
+    Without an emotion model (emotion analysis switched off) the emotion columns are NaN, so
+    downstream code can tell "not measured" from "neutral" and never shows invented scores.
+    """
+
+    def __init__(self, emotion: EmotionModel | None) -> None:
+        self._emotion = emotion
+
+    def analyse(self, frame: Frame, faces: Faces) -> FaceSignals:
+        n = len(faces)
+        if n and self._emotion is not None:
+            gray = cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY)
+            probs = self._emotion.classify(gray, faces.landmarks)
+        else:
+            probs = np.full((n, len(EMOTIONS)), np.nan, np.float32)
+        valence, arousal = valence_arousal(probs)
+        return FaceSignals(
+            frame_index=frame.index,
+            timestamp=frame.timestamp,
+            emotion=probs,
+            valence=valence,
+            arousal=arousal,
+            head_pose=head_pose(faces.landmarks, frame.size).astype(np.float32).reshape(n, 3),
+            gaze=gaze(faces.landmarks).astype(np.float32).reshape(n, 2),
+            eye_openness=eye_aspect_ratio(faces.landmarks).astype(np.float32).reshape(n),
+            slots=faces.slots.astype(np.int32),
+            boxes=faces.boxes.astype(np.float32),
+        )

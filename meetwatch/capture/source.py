@@ -1,0 +1,85 @@
+"""The FrameSource contract every capture input fulfils, and the bookkeeping they share."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Protocol, Self, runtime_checkable
+
+import numpy as np
+
+from meetwatch.capture.frame import Frame
+
+
+@runtime_checkable
+class FrameSource(Protocol):
+    """open() -> read()... -> close(); usable as a context manager.
+
+    read() returns None at the end of the stream (a video's end) and a `missing` Frame when
+    the input is temporarily unavailable (a minimised window); live sources never end.
+    Sources raise CaptureError for anything the user can fix.
+    """
+
+    def open(self) -> None: ...
+
+    def read(self) -> Frame | None: ...
+
+    def close(self) -> None: ...
+
+    def describe(self) -> str: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+class SourceBase:
+    """Context management and frame numbering shared by the concrete sources."""
+
+    def __init__(self) -> None:
+        self._opened = False
+        self._index = 0
+
+    def open(self) -> None:
+        self._open()
+        self._opened = True
+        self._index = 0
+
+    def close(self) -> None:
+        if self._opened:
+            self._opened = False
+            self._close()
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.open()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _open(self) -> None:
+        raise NotImplementedError
+
+    def _close(self) -> None:
+        """Release what _open acquired; only called after a successful open."""
+
+    def _require_open(self) -> None:
+        if not self._opened:
+            raise RuntimeError(f"{self.describe()}: read() before open()")
+
+    def _frame(self, image: np.ndarray, timestamp: float, missing: bool = False) -> Frame:
+        frame = Frame(image, timestamp, self._index, self.describe(), missing)
+        self._index += 1
+        return frame

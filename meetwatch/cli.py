@@ -1,0 +1,203 @@
+"""`meetwatch` command line: run | demo | analyze | report | eval | list-windows | ...
+
+Every command imports its heavy dependencies lazily, and every user-caused failure ends as
+one `error:` line and a non-zero exit code (see meetwatch.errors), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from meetwatch import __version__
+from meetwatch.errors import ConfigError, MeetwatchError
+
+
+def _region(text: str) -> tuple[int, int, int, int]:
+    try:
+        x, y, w, h = (int(v) for v in text.split(","))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("expected X,Y,W,H in pixels") from exc
+    if w < 1 or h < 1:
+        raise argparse.ArgumentTypeError("width and height must be at least 1 pixel")
+    return (x, y, w, h)
+
+
+def _add_source(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--window", metavar="TITLE", help='title pattern of the meeting window, e.g. "Zoom"')
+    g.add_argument("--screen", type=int, metavar="N", help="capture monitor N (1 = first)")
+    g.add_argument("--region", type=_region, metavar="X,Y,W,H", help="capture a screen region")
+    g.add_argument("--video", type=Path, metavar="FILE", help="analyse a recorded meeting video live")
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", type=Path, help="config file (default: the user config file)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="meetwatch",
+        description="On-device meeting engagement: emotion, attention and engagement per participant.",
+    )
+    parser.add_argument("--version", action="version", version=f"meetwatch {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", help="watch a meeting window (or screen, region, video) live")
+    _add_source(p)
+    _add_common(p)
+    p.add_argument("--rate", type=float, help="analysed frames per second (default from config: 1)")
+    p.add_argument("--duration", type=float, help="stop after this many seconds")
+    p.add_argument("--vcam", choices=["annotated", "dashboard", "emoji"], help="publish a virtual camera")
+    p.add_argument("--no-server", action="store_true", help="do not serve the websocket feed")
+    p.add_argument("--port", type=int, help="websocket/overlay port")
+    p.add_argument("--aggregate-only", action="store_true", help="room figures only, nobody individually")
+    p.add_argument("--quiet", action="store_true", help="no live terminal view")
+
+    p = sub.add_parser("demo", help="run the whole live path on a built-in gallery of faces")
+    _add_common(p)
+    p.add_argument("--frames", type=int, default=0, help="stop after N analysed frames (0: until Ctrl-C)")
+    p.add_argument("--rate", type=float, help="analysed frames per second")
+    p.add_argument("--no-display", action="store_true", help="replay the gallery as a video source")
+    p.add_argument("--quiet", action="store_true", help="no live terminal view")
+
+    p = sub.add_parser("analyze", help="analyse a recorded meeting video or a single image")
+    p.add_argument("path", type=Path)
+    _add_common(p)
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--rate", type=float, default=1.0, help="video frames analysed per second of video")
+    p.add_argument("--report", type=Path, metavar="DIR", help="also write the session report to DIR")
+    p.add_argument("--no-store", action="store_true", help="do not record the analysis as a session")
+
+    p = sub.add_parser("report", help="write a session report (HTML, PDF, CSV, JSON)")
+    p.add_argument("session", nargs="?", default="latest", help='session id or "latest"')
+    _add_common(p)
+    p.add_argument("--format", default="html,pdf,csv,json", help="comma-separated formats")
+    p.add_argument("--out", type=Path, default=Path("."), help="output folder")
+    p.add_argument("--combine", nargs="+", metavar="SESSION", help="compare several sessions")
+    p.add_argument("--store", type=Path, help="session database (default: the user data folder)")
+
+    p = sub.add_parser("eval", help="evaluate a shipped model on the shared datasets")
+    p.add_argument("what", choices=["emotion"])
+    p.add_argument("--data", type=Path, help="shared data folder (default: $MEETWATCH_DATA)")
+    p.add_argument("--out", type=Path, default=Path("eval"), help="where confusion matrices go")
+    p.add_argument("--tta", action="store_true", help="average each face with its mirror image")
+    p.add_argument("--limit", type=int, default=0, help="first N PrivateTest images only")
+
+    p = sub.add_parser("list-windows", help="list windows; meeting windows are marked")
+    p.add_argument("--all", action="store_true", help="include invisible windows")
+
+    p = sub.add_parser("validate-config", help="check a config file")
+    p.add_argument("path", nargs="?", type=Path)
+
+    p = sub.add_parser("token", help="show (or rotate) the websocket token")
+    p.add_argument("--rotate", action="store_true")
+
+    p = sub.add_parser("overlay", help="open the presenter overlay (connects to a running meetwatch)")
+    _add_common(p)
+    p.add_argument("--url", help="websocket URL (default: this machine)")
+    p.add_argument("--token", help="token (default: this install's token)")
+
+    p = sub.add_parser("tray", help="start the tray app")
+    _add_common(p)
+    return parser
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from meetwatch.analysis.emotion import EmotionModel
+    from meetwatch.training.data import data_root
+    from meetwatch.training.evaluate import evaluate_sets, format_metrics, save_confusion_png, with_flip
+
+    model = EmotionModel()
+    predict = with_flip(model.predict) if args.tta else model.predict
+    results = evaluate_sets(data_root(args.data), predict, limit=args.limit)
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create {args.out}: {exc.strerror}") from exc
+    text = []
+    for i, m in enumerate(results):
+        text.append(format_metrics(m))
+        save_confusion_png(m, args.out / f"confusion_{i + 1}.png")
+    report = "\n\n".join(text)
+    (args.out / "confusion.txt").write_text(report + "\n")
+    print(report)
+    print(f"\nconfusion matrices written to {args.out}")
+    return 0
+
+
+def _cmd_validate_config(args: argparse.Namespace) -> int:
+    from meetwatch.config import default_config_path, load_config
+
+    path = args.path or default_config_path()
+    load_config(args.path)
+    print(f"{path}: valid" if path.exists() else f"{path} does not exist: defaults apply")
+    return 0
+
+
+def _cmd_list_windows(args: argparse.Namespace) -> int:
+    from meetwatch.capture.windows import list_windows
+
+    windows = [w for w in list_windows() if args.all or w.visible]
+    if not windows:
+        print("no windows found")
+        return 0
+    for w in sorted(windows, key=lambda w: (w.meeting_app is None, w.title.lower())):
+        mark = f"[{w.meeting_app}]" if w.meeting_app else ""
+        print(f"{mark:8} {w.title!r:60} {w.app:20} {w.w}x{w.h}+{w.x}+{w.y}")
+    return 0
+
+
+def _cmd_token(args: argparse.Namespace) -> int:
+    from meetwatch.config import config_dir
+    from meetwatch.outputs.token import load_or_create_token, rotate_token
+
+    token = rotate_token(config_dir()) if args.rotate else load_or_create_token(config_dir())
+    print(token)
+    return 0
+
+
+def _lazy(module: str, func: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        import importlib
+
+        return int(getattr(importlib.import_module(module), func)(args))
+
+    return run
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "run": _lazy("meetwatch.commands", "cmd_run"),
+    "demo": _lazy("meetwatch.commands", "cmd_demo"),
+    "analyze": _lazy("meetwatch.commands", "cmd_analyze"),
+    "report": _lazy("meetwatch.commands", "cmd_report"),
+    "eval": _cmd_eval,
+    "list-windows": _cmd_list_windows,
+    "validate-config": _cmd_validate_config,
+    "token": _cmd_token,
+    "overlay": _lazy("meetwatch.commands", "cmd_overlay"),
+    "tray": _lazy("meetwatch.commands", "cmd_tray"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    os.environ.setdefault("GLOG_minloglevel", "2")  # mediapipe's C++ logging
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        return COMMANDS[args.command](args)
+    except MeetwatchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

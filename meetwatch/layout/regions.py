@@ -1,0 +1,102 @@
+"""Find content rectangles separated by the gallery's background colour.
+
+Every client paints its window in one flat background colour and leaves lines of it between
+tiles, so tiles are the rectangles left after cutting along rows and columns that are (almost)
+entirely background: a recursive XY cut. It handles a centred last row, thumbnail strips and
+a big speaker tile beside a column of thumbnails alike, and costs a few passes over a mask.
+Runs thinner than the smallest plausible tile are dropped on the way, which discards text,
+toolbars and icons before they fan the recursion out.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from meetwatch.geometry import Rect
+
+BG_TOLERANCE = 5  # per channel; JPEG noise stays inside, Zoom's letterbox grey (+8) does not
+_BORDER_MODE_SHARE = 0.3  # the background must own this share of the window border
+_GAP_SHARE = 0.9  # a separator line is at least this much background
+_MAX_REGIONS = 400  # beyond this the picture is not a gallery (text page, noise)
+
+
+def background_colour(image: np.ndarray) -> tuple[int, int, int] | None:
+    """The most common colour along the window border, if it dominates the border enough.
+
+    Galleries leave margins of background on every side (header bars and toolbars take at
+    most one or two), while a full-window video or a desktop has no dominant border colour.
+    """
+    h, w = image.shape[:2]
+    m = max(1, min(h, w) // 60)
+    border = np.concatenate(
+        [image[:m].reshape(-1, 3), image[-m:].reshape(-1, 3),
+         image[:, :m].reshape(-1, 3), image[:, -m:].reshape(-1, 3)]
+    )[::3].astype(np.int32)
+    codes = (border[:, 0] << 16) | (border[:, 1] << 8) | border[:, 2]
+    values, counts = np.unique(codes, return_counts=True)
+    mode = int(values[np.argmax(counts)])
+    colour = np.array([(mode >> 16) & 255, (mode >> 8) & 255, mode & 255])
+    near = np.all(np.abs(border - colour) <= BG_TOLERANCE, axis=1)
+    if near.mean() < _BORDER_MODE_SHARE:
+        return None
+    return (int(colour[0]), int(colour[1]), int(colour[2]))
+
+
+def background_mask(image: np.ndarray, colour: tuple[int, int, int]) -> np.ndarray:
+    """1 where the pixel is background colour, else 0 (uint8)."""
+    lo = np.array([max(0, c - BG_TOLERANCE) for c in colour], np.uint8)
+    hi = np.array([min(255, c + BG_TOLERANCE) for c in colour], np.uint8)
+    return cv2.inRange(image, lo, hi) // 255
+
+
+class _Cutter:
+    def __init__(self, mask: np.ndarray, min_side: int) -> None:
+        self.integral = cv2.integral(mask)  # (h+1, w+1) int32: any region's profile in O(side)
+        self.min_side = min_side
+        self.found: list[Rect] = []
+        self.overflow = False
+
+    def _runs(self, r: Rect, axis: int) -> list[tuple[int, int]]:
+        """Content runs (start, stop) along rows (axis 0) or columns (axis 1) of r."""
+        ii = self.integral
+        x0, y0, x1, y1 = r.x, r.y, r.x + r.w, r.y + r.h
+        if axis == 0:
+            cum = ii[y0 : y1 + 1, x1] - ii[y0 : y1 + 1, x0]
+            span = r.w
+        else:
+            cum = ii[y1, x0 : x1 + 1] - ii[y0, x0 : x1 + 1]
+            span = r.h
+        content = np.diff(cum) < _GAP_SHARE * span
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], content.view(np.int8), [0]))))
+        return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)
+                if b - a >= self.min_side]
+
+    def cut(self, r: Rect) -> None:
+        if self.overflow:
+            return
+        rows = self._runs(r, 0)
+        if len(rows) != 1:
+            for a, b in rows:
+                self.cut(Rect(r.x, r.y + a, r.w, b - a))
+            return
+        r = Rect(r.x, r.y + rows[0][0], r.w, rows[0][1] - rows[0][0])
+        cols = self._runs(r, 1)
+        if len(cols) != 1:
+            for a, b in cols:
+                self.cut(Rect(r.x + a, r.y, b - a, r.h))
+            return
+        leaf = Rect(r.x + cols[0][0], r.y, cols[0][1] - cols[0][0], r.h)
+        if leaf != r:
+            self.cut(leaf)  # dropping thin columns may have freed a row separator
+            return
+        self.found.append(leaf)
+        self.overflow = len(self.found) > _MAX_REGIONS
+
+
+def content_regions(mask: np.ndarray, min_side: int) -> list[Rect] | None:
+    """Rectangles of non-background at least min_side on each side; None if too fragmented."""
+    h, w = mask.shape
+    cutter = _Cutter(mask, min_side)
+    cutter.cut(Rect(0, 0, w, h))
+    return None if cutter.overflow else cutter.found

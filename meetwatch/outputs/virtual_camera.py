@@ -1,0 +1,296 @@
+"""Publish a virtual camera (pyvirtualcam) that a meeting app can pick as its webcam.
+
+Modes:
+  annotated  the analysed meeting frame with tiles, faces, attention and emoji drawn on it
+  dashboard  the room at a glance (gauge, attention, emotion mix, trend, tile grid)
+  emoji      the presenter's own webcam with an emoji of their current expression
+
+The sink owns a sender thread that emits frames at a steady rate from the newest inputs:
+meeting apps expect a camera that never stalls, while analysis runs at its own, slower pace.
+Inputs arrive through `submit` (analysis worker) and `on_event` (event bus); both only store
+the newest value, so the pipeline never waits on the camera.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import threading
+import time
+from collections.abc import Callable
+from typing import Literal, get_args
+
+import cv2
+import numpy as np
+import pyvirtualcam
+
+from meetwatch.aggregation.models import RoomEngagement
+from meetwatch.analysis.signals import EMOTIONS, FaceSignals
+from meetwatch.capture.frame import Frame
+from meetwatch.errors import CaptureError, ConfigError, OutputError
+from meetwatch.layout.tiles import Tiles
+from meetwatch.outputs import palette
+from meetwatch.outputs.annotate import annotate_frame, render_dashboard
+from meetwatch.outputs.emoji import draw_emoji
+from meetwatch.outputs.overlay_state import OverlayState
+from meetwatch.outputs.protocol import event_data
+from meetwatch.runtime.events import Event
+
+VcamMode = Literal["annotated", "dashboard", "emoji"]
+VCAM_MODES: tuple[str, ...] = get_args(VcamMode)
+
+# The app turns a webcam image into face signals (face detection + emotion); emoji mode only
+# needs `boxes` and `emotion` from it.
+ExpressionReader = Callable[[np.ndarray], FaceSignals]
+
+EXPRESSION_SMOOTHING = 0.3  # weight of the newest frame: the emoji must not flicker
+ROOM_EVENTS = ("EngagementUpdated", "SessionStarted", "SessionEnded")
+
+log = logging.getLogger(__name__)
+
+
+def backend_help() -> str:
+    """How to get a virtual camera device on this OS."""
+    if platform.system() == "Linux":
+        return (
+            "install v4l2loopback (e.g. 'sudo apt install v4l2loopback-dkms') and load it with "
+            "'sudo modprobe v4l2loopback devices=1 exclusive_caps=1'"
+        )
+    return "install OBS Studio (28 or newer) and start its Virtual Camera once"
+
+
+class VirtualCameraSink:
+    """A virtual webcam fed from the pipeline. See the module docstring for the modes."""
+
+    def __init__(
+        self,
+        mode: VcamMode = "annotated",
+        width: int = 1280,
+        height: int = 720,
+        fps: float = 15.0,
+        backend: str | None = None,
+        *,
+        device: str | None = None,
+        webcam: int | str = 0,
+        expression_reader: ExpressionReader | None = None,
+        individual: bool = True,
+    ) -> None:
+        if mode not in VCAM_MODES:
+            raise ConfigError(f"virtual camera mode {mode!r} unknown; use one of {VCAM_MODES}")
+        if width < 160 or height < 90 or width % 2 or height % 2:
+            raise ConfigError(f"virtual camera size {width}x{height}: need even sizes >= 160x90")
+        if not 1 <= fps <= 60:
+            raise ConfigError(f"virtual camera fps {fps} outside 1..60")
+        if mode == "emoji" and expression_reader is None:
+            raise ConfigError("virtual camera 'emoji' mode needs an expression reader")
+        self.mode = mode
+        self.size = (width, height)
+        self.fps = fps
+        self.backend = backend
+        self.device = device
+        self.webcam = webcam
+        self.individual = individual
+        self._reader = expression_reader
+        self._lock = threading.Lock()
+        self._frame: tuple[Frame, Tiles | None, FaceSignals | None] | None = None
+        self._room: RoomEngagement | None = None
+        self._state = OverlayState(connected=True)
+        self._expression: np.ndarray | None = None
+        self._camera: pyvirtualcam.Camera | None = None
+        self._capture: cv2.VideoCapture | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self.error: str | None = None  # why the sender thread stopped, if it did
+
+    # -- inputs (never block) -------------------------------------------------------------
+
+    def submit(
+        self, frame: Frame, tiles: Tiles | None = None, signals: FaceSignals | None = None
+    ) -> None:
+        """The newest analysed frame with its tiles and face signals (all of one frame)."""
+        with self._lock:
+            self._frame = (frame, tiles, signals)
+
+    def on_event(self, event: Event) -> None:
+        """Event-bus subscriber: keeps the newest room engagement and its ten-minute trend."""
+        if event.kind not in ROOM_EVENTS:
+            return
+        data = event_data(event, aggregate_only=not self.individual)
+        with self._lock:
+            if data is not None:
+                self._state.apply_event(event.kind, data, time.time())
+            self._room = data if isinstance(data, RoomEngagement) else None
+
+    # -- composition ------------------------------------------------------------------------
+
+    def compose(self) -> np.ndarray:
+        """The BGR image (height x width) the camera shows now, for the sink's mode."""
+        with self._lock:
+            latest, room, history = self._frame, self._room, list(self._state.history)
+        if self.mode == "emoji":
+            return self._compose_emoji()
+        if self.mode == "annotated" and latest is not None:
+            frame, tiles, signals = latest
+            annotated = annotate_frame(frame, tiles, signals, room, individual=self.individual)
+            return fit(annotated, self.size)
+        return render_dashboard(room, self.size, history=history)
+
+    def _compose_emoji(self) -> np.ndarray:
+        if self._capture is None:
+            self._capture = open_webcam(self.webcam)
+        ok, image = self._capture.read()
+        if not ok or image is None:
+            raise CaptureError(f"webcam {self.webcam!r} stopped delivering frames")
+        assert self._reader is not None
+        image = fit(image, self.size)
+        signals = self._reader(image)
+        return compose_emoji(image, self._smoothed_expression(signals), signals)
+
+    def _smoothed_expression(self, signals: FaceSignals) -> np.ndarray | None:
+        if not len(signals):
+            self._expression = None
+            return None
+        biggest = int(np.argmax(signals.boxes[:, 2] * signals.boxes[:, 3]))
+        probs = signals.emotion[biggest].astype(np.float64)
+        if self._expression is not None:
+            probs = EXPRESSION_SMOOTHING * probs + (1 - EXPRESSION_SMOOTHING) * self._expression
+        self._expression = probs
+        return probs
+
+    # -- device -----------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Open the virtual camera device (and the webcam in emoji mode).
+
+        Raises OutputError with the fix when no virtual camera backend exists, and
+        CaptureError when the webcam cannot be opened; the caller keeps the rest running.
+        """
+        if self._camera is not None:
+            return
+        if self.backend is not None and self.backend not in pyvirtualcam.camera.BACKENDS:
+            known = ", ".join(sorted(pyvirtualcam.camera.BACKENDS)) or "none"
+            raise OutputError(f"virtual camera backend {self.backend!r} unknown (known: {known})")
+        width, height = self.size
+        try:
+            self._camera = pyvirtualcam.Camera(
+                width,
+                height,
+                self.fps,
+                fmt=pyvirtualcam.PixelFormat.BGR,
+                device=self.device,
+                backend=self.backend,
+            )
+        except RuntimeError as exc:
+            detail = " ".join(str(exc).split())
+            raise OutputError(
+                f"No virtual camera available ({detail}). To fix: {backend_help()}."
+            ) from exc
+        if self.mode == "emoji" and self._capture is None:
+            try:
+                self._capture = open_webcam(self.webcam)
+            except CaptureError:
+                self.close()
+                raise
+        log.info("virtual camera %s (%s) open, %dx%d", self.device_name, self.mode, width, height)
+
+    @property
+    def device_name(self) -> str | None:
+        return self._camera.device if self._camera is not None else None
+
+    def send(self, frame_bgr: np.ndarray) -> None:
+        """Send one BGR image (any size: letterboxed to the camera's) to the open camera."""
+        if self._camera is None:
+            raise OutputError("virtual camera is not open; call open() or start() first")
+        self._camera.send(fit(frame_bgr, self.size))
+
+    def start(self) -> None:
+        """Open the devices and start sending frames at `fps` from a background thread."""
+        self.open()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="vcam", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        camera = self._camera
+        assert camera is not None
+        while not self._stop.is_set():
+            try:
+                self.send(self.compose())
+            except Exception as exc:  # the camera dies alone; the pipeline keeps running
+                self.error = str(exc)
+                log.exception("virtual camera stopped")
+                return
+            camera.sleep_until_next_frame()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self.close()
+
+    def close(self) -> None:
+        if self._camera is not None:
+            self._camera.close()
+            self._camera = None
+        if self._capture is not None:
+            self._capture.release()
+            self._capture = None
+
+
+def open_webcam(source: int | str) -> cv2.VideoCapture:
+    """cv2.VideoCapture that is known to deliver frames, or a CaptureError saying why not."""
+    capture = cv2.VideoCapture(source)
+    if capture.isOpened():
+        ok, _ = capture.read()
+        if ok:
+            return capture
+    capture.release()
+    raise CaptureError(
+        f"Could not open webcam {source!r}: no camera there, or another app is using it. "
+        "Close other camera apps or choose another camera index."
+    )
+
+
+def compose_emoji(
+    image: np.ndarray, expression: np.ndarray | None, signals: FaceSignals
+) -> np.ndarray:
+    """The webcam image with a large emoji of the expression in the bottom-right corner and a
+    box around the face it was read from (the largest); "no face" when none was found."""
+    out = image.copy()
+    height, width = out.shape[:2]
+    radius = round(height * 0.16)
+    center = (width - radius - radius // 3, height - radius - radius // 3)
+    if expression is None:
+        cv2.putText(
+            out,
+            "no face",
+            (center[0] - radius, center[1]),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            height / 720,
+            palette.bgr(palette.MUTED_TEXT),
+            2,
+            cv2.LINE_AA,
+        )
+        return out
+    biggest = int(np.argmax(signals.boxes[:, 2] * signals.boxes[:, 3]))
+    x, y, w, h = (round(float(v)) for v in signals.boxes[biggest])
+    cv2.rectangle(out, (x, y), (x + w, y + h), palette.bgr(palette.TEXT), 2)
+    draw_emoji(out, center, radius, EMOTIONS[int(np.argmax(expression))])
+    return out
+
+
+def fit(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Letterbox an image into size (width, height), keeping its aspect ratio."""
+    width, height = size
+    h, w = image.shape[:2]
+    if (w, h) == (width, height):
+        return image
+    scale = min(width / w, height / h)
+    new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    resized = cv2.resize(image, (new_w, new_h), interpolation=interpolation)
+    out = np.zeros((height, width, 3), np.uint8)
+    top, left = (height - new_h) // 2, (width - new_w) // 2
+    out[top : top + new_h, left : left + new_w] = resized
+    return out

@@ -1,0 +1,443 @@
+"""The local websocket feed: core events out, session requests in, the web overlay served.
+
+The server runs on its own thread with its own asyncio loop. The core publishes from the
+state thread; `publish` only hands the event to the loop (`call_soon_threadsafe`), so the
+pipeline never waits for a client, a socket or an encoder. Each event is encoded once and
+queued to every subscribed client; every client has a bounded queue and one sender task,
+so a client that stops reading fills only its own queue and is dropped (close 4011) while
+the others keep receiving. See docs/protocol.md for the protocol and close codes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import http
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ValidationError
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import CloseCode as WsCloseCode
+from websockets.http11 import Request as HttpRequest
+from websockets.http11 import Response as HttpResponse
+
+from meetwatch.aggregation.models import ParticipantEngagement, SessionInfo
+from meetwatch.assets import ui_dir
+from meetwatch.errors import MeetwatchError, OutputError
+from meetwatch.outputs import http_server
+from meetwatch.outputs.protocol import (
+    EVENT_BIT,
+    REQUESTS,
+    RPC_VERSION,
+    SERVER_VERSION,
+    CloseCode,
+    Hello,
+    Identified,
+    Identify,
+    Op,
+    ParticipantsData,
+    Reidentify,
+    Rejected,
+    Request,
+    RequestCode,
+    SessionResponse,
+    SummaryResponse,
+    decode_client_message,
+    encode,
+    encode_event,
+    event_data,
+    request_data_error,
+    response,
+)
+from meetwatch.runtime.events import Event, EventBus
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORT = 8765
+LOOPBACK = "127.0.0.1"
+LAN = "0.0.0.0"
+_TRANSPORT_MAX_SIZE = 2**20  # beyond this websockets itself closes with 1009
+GOING_AWAY = int(WsCloseCode.GOING_AWAY)
+_CLOSE_TIMEOUT = 2.0  # a client that does not answer our close frame is cut off after this
+
+
+class SessionController(Protocol):
+    """What the feed may ask of the core. Calls come one at a time from a worker thread
+    (never the event loop), so they may block briefly; raise a MeetwatchError to refuse."""
+
+    def summary(self) -> Mapping[str, Any] | BaseModel: ...
+
+    def participants(self) -> list[ParticipantEngagement]: ...
+
+    def start_session(self, source: str | None) -> SessionInfo: ...
+
+    def stop_session(self) -> SessionInfo | None: ...
+
+    def mark_section(self, title: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    host: str = LOOPBACK  # LAN ("0.0.0.0") only when the user opts in (--lan)
+    port: int = DEFAULT_PORT  # 0: any free port (tests)
+    allowed_origins: tuple[str, ...] = ()  # extra browser origins, e.g. "http://192.168.1.5:8765"
+    max_clients: int = 32
+    queue_size: int = 256  # messages waiting per client before it counts as not reading
+    max_message_bytes: int = 64 * 1024
+    identify_timeout: float = 10.0
+    aggregate_only: bool = False  # privacy mode: nothing per participant leaves the machine
+
+
+@dataclass(eq=False)
+class _Client:
+    ws: ServerConnection
+    queue: asyncio.Queue[str]
+    subscriptions: int = 0
+    identified: bool = False
+    sender: asyncio.Task[None] | None = None
+
+
+@dataclass
+class FeedStats:
+    connected: int = 0
+    identified: int = 0
+    dropped_slow: int = 0  # clients cut off because they stopped reading
+    events_sent: int = 0  # event messages queued to clients, all clients together
+
+
+class FeedServer:
+    """Start with `start()` (returns once listening), feed with `attach(bus)` or `publish`,
+    end with `stop()`. The overlay page is at `overlay_url()`."""
+
+    def __init__(
+        self,
+        controller: SessionController,
+        token: str,
+        settings: FeedSettings | None = None,
+        overlay_root: Path | None = None,
+    ) -> None:
+        if not token:
+            raise OutputError("the websocket feed needs a token (see `meetwatch token`)")
+        self._controller = controller
+        self._token = token.encode()
+        self.settings = settings or FeedSettings()
+        self._overlay_root = overlay_root or ui_dir() / "overlay"
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping: asyncio.Event | None = None
+        self._startup_error: BaseException | None = None
+        self._port: int | None = None
+        self._origins: frozenset[str] = frozenset()
+        self._clients: set[_Client] = set()
+        self._wanted = 0  # union of identified clients' subscriptions, read by publishers
+        self._request_lock: asyncio.Lock | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stats = FeedStats()
+
+    # -- lifecycle (any thread) ----------------------------------------------------------------
+
+    def start(self) -> None:
+        """Listen; raises OutputError when the port cannot be opened."""
+        if self._thread is not None:
+            raise OutputError("the websocket feed is already running")
+        ready = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(ready,), name="meetwatch-feed", daemon=True
+        )
+        self._thread.start()
+        ready.wait()
+        if self._startup_error is not None:
+            self._thread.join()
+            self._thread = None
+            s = self.settings
+            raise OutputError(
+                f"cannot open the websocket feed on {s.host}:{s.port}: {self._startup_error}"
+                " (is meetwatch already running? choose another port with --port)"
+            )
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Close every client (1001 going away) and the listening socket; idempotent."""
+        thread, loop, stopping = self._thread, self._loop, self._stopping
+        if thread is None or loop is None or stopping is None:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop already ended
+            loop.call_soon_threadsafe(stopping.set)
+        thread.join(timeout)
+        self._thread = None
+
+    def attach(self, bus: EventBus) -> Callable[[], None]:
+        """Subscribe to the core's events; returns the function that detaches again."""
+        return bus.subscribe(self.publish)
+
+    def publish(self, event: Event) -> None:
+        """Hand one event to the feed. Cheap and non-blocking: safe on the state thread."""
+        loop = self._loop
+        if loop is None or not self._wanted & EVENT_BIT.get(event.kind, 0):
+            return
+        with contextlib.suppress(RuntimeError):  # the loop ended between check and call
+            loop.call_soon_threadsafe(self._dispatch, event)
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise OutputError("the websocket feed is not running")
+        return self._port
+
+    def url(self) -> str:
+        return f"ws://{self._display_host()}:{self.port}"
+
+    def overlay_url(self, transparent: bool = False) -> str:
+        """The web overlay, token included: give it to a browser or an OBS browser source."""
+        token = self._token.decode()
+        extra = "&transparent=1" if transparent else ""
+        return f"http://{self._display_host()}:{self.port}/?token={token}{extra}"
+
+    def stats(self) -> FeedStats:
+        return FeedStats(**vars(self._stats))
+
+    def _display_host(self) -> str:
+        return LOOPBACK if self.settings.host in (LAN, "", "::") else self.settings.host
+
+    # -- the loop thread -----------------------------------------------------------------------
+
+    def _run(self, ready: threading.Event) -> None:
+        loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(self._serve(ready))
+        finally:
+            self._loop = None
+            loop.close()
+
+    async def _serve(self, ready: threading.Event) -> None:
+        s = self.settings
+        try:
+            server: Server = await serve(
+                self._handle,
+                s.host,
+                s.port,
+                process_request=self._process_request,
+                max_size=max(_TRANSPORT_MAX_SIZE, s.max_message_bytes + 1),
+                compression=None,  # deflate per client per message costs more than it saves here
+                close_timeout=_CLOSE_TIMEOUT,
+            )
+        except OSError as exc:
+            self._startup_error = exc
+            ready.set()
+            return
+        self._port = server.sockets[0].getsockname()[1]
+        self._origins = http_server.allowed_origins(self._port, s.allowed_origins)
+        self._stopping = asyncio.Event()
+        self._request_lock = asyncio.Lock()
+        self._loop = asyncio.get_running_loop()
+        ready.set()
+        await self._stopping.wait()
+        self._loop = None  # publishers stop here
+        server.close(close_connections=False)
+        await asyncio.gather(
+            *(self._close(c, GOING_AWAY, "server stopping") for c in list(self._clients)),
+            return_exceptions=True,
+        )
+        await server.wait_closed()
+
+    def _process_request(
+        self, connection: ServerConnection, request: HttpRequest
+    ) -> HttpResponse | None:
+        origin = http_server.forbidden_origin(request, self._origins)
+        if origin is not None:
+            log.warning("refused a connection from the web page at %s", origin)
+            return http_server.plain(http.HTTPStatus.FORBIDDEN, f"origin not allowed: {origin}")
+        if http_server.is_websocket(request):
+            return None
+        return http_server.static_response(self._overlay_root, request)
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        client = _Client(ws, asyncio.Queue(self.settings.queue_size))
+        if len(self._clients) >= self.settings.max_clients:
+            await ws.close(CloseCode.TOO_MANY_CLIENTS, "too many clients")
+            return
+        self._clients.add(client)
+        self._stats.connected = len(self._clients)
+        client.sender = asyncio.create_task(self._send_loop(client))
+        try:
+            hello = Hello(serverVersion=SERVER_VERSION, rpcVersion=RPC_VERSION, authRequired=True)
+            self._offer(client, encode(Op.HELLO, hello))
+            await self._receive(client)
+        except Rejected as rejected:
+            await self._close(client, rejected.code, rejected.reason)
+        except ConnectionClosed:
+            pass
+        finally:
+            self._forget(client)
+
+    async def _receive(self, client: _Client) -> None:
+        try:
+            async with asyncio.timeout(self.settings.identify_timeout):
+                raw = await client.ws.recv(decode=False)
+        except TimeoutError:
+            raise Rejected(CloseCode.NOT_IDENTIFIED, "no Identify in time") from None
+        await self._on_message(client, raw)
+        while True:
+            await self._on_message(client, await client.ws.recv(decode=False))
+
+    async def _on_message(self, client: _Client, raw: bytes) -> None:
+        if len(raw) > self.settings.max_message_bytes:
+            limit = self.settings.max_message_bytes
+            raise Rejected(CloseCode.MESSAGE_TOO_LARGE, f"message over {limit} bytes")
+        op, d = decode_client_message(raw)
+        if op == Op.IDENTIFY:
+            assert isinstance(d, Identify)
+            self._identify(client, d)
+        elif not client.identified:
+            raise Rejected(CloseCode.NOT_IDENTIFIED, "send Identify first")
+        elif op == Op.REIDENTIFY:
+            assert isinstance(d, Reidentify)
+            self._subscribe(client, d.eventSubscriptions)
+            self._offer(client, encode(Op.IDENTIFIED, Identified(negotiatedRpcVersion=RPC_VERSION)))
+        else:
+            assert isinstance(d, Request)
+            reply = await self._answer(d)
+            self._offer(client, encode(Op.REQUEST_RESPONSE, reply))
+
+    def _identify(self, client: _Client, identify: Identify) -> None:
+        if client.identified:
+            raise Rejected(CloseCode.ALREADY_IDENTIFIED, "already identified; use Reidentify")
+        if identify.rpcVersion != RPC_VERSION:
+            raise Rejected(
+                CloseCode.UNSUPPORTED_RPC_VERSION,
+                f"rpcVersion {identify.rpcVersion} unsupported; this server speaks {RPC_VERSION}",
+            )
+        token = (identify.token or "").encode()
+        if not hmac.compare_digest(token, self._token):
+            raise Rejected(CloseCode.AUTHENTICATION_FAILED, "wrong or missing token")
+        client.identified = True
+        self._stats.identified = sum(c.identified for c in self._clients)
+        self._subscribe(client, identify.eventSubscriptions)
+        self._offer(client, encode(Op.IDENTIFIED, Identified(negotiatedRpcVersion=RPC_VERSION)))
+
+    def _subscribe(self, client: _Client, subscriptions: int) -> None:
+        client.subscriptions = subscriptions
+        self._update_wanted()
+
+    def _update_wanted(self) -> None:
+        wanted = 0
+        for c in self._clients:
+            if c.identified:
+                wanted |= c.subscriptions
+        self._wanted = wanted
+
+    def _forget(self, client: _Client) -> None:
+        self._clients.discard(client)
+        if client.sender is not None:
+            client.sender.cancel()
+        self._update_wanted()
+        self._stats.connected = len(self._clients)
+        self._stats.identified = sum(c.identified for c in self._clients)
+
+    # -- requests ------------------------------------------------------------------------------
+
+    async def _answer(self, request: Request) -> BaseModel:
+        spec = REQUESTS.get(request.requestType)
+        if spec is None:
+            known = ", ".join(REQUESTS)
+            return response(
+                request, RequestCode.UNKNOWN_REQUEST_TYPE, f"unknown requestType; known: {known}"
+            )
+        data = None
+        if spec.data is not None:
+            try:
+                data = spec.data.model_validate(request.requestData or {})
+            except ValidationError as exc:
+                return response(request, RequestCode.INVALID_REQUEST_DATA, request_data_error(exc))
+        if request.requestType == "GetParticipants" and self.settings.aggregate_only:
+            return response(
+                request, RequestCode.NOT_ALLOWED, "aggregate-only mode: no per-participant data"
+            )
+        assert self._request_lock is not None
+        try:
+            async with self._request_lock:
+                result = await asyncio.to_thread(self._call, request.requestType, data)
+        except MeetwatchError as exc:
+            return response(request, RequestCode.REQUEST_FAILED, str(exc))
+        except Exception:
+            log.exception("request %s failed", request.requestType)
+            return response(request, RequestCode.REQUEST_FAILED, "internal error (see the log)")
+        return response(request, RequestCode.SUCCESS, data=result)
+
+    def _call(self, request_type: str, data: BaseModel | None) -> BaseModel | None:
+        """Runs on a worker thread: the controller may block without stalling the feed."""
+        c = self._controller
+        if request_type == "GetSessionSummary":
+            return SummaryResponse(summary=self._summary(c.summary()))
+        if request_type == "GetParticipants":
+            return ParticipantsData(participants=c.participants())
+        if request_type == "StartSession":
+            return SessionResponse(session=c.start_session(getattr(data, "source", None)))
+        if request_type == "StopSession":
+            return SessionResponse(session=c.stop_session())
+        c.mark_section(str(getattr(data, "title", "")))
+        return None
+
+    def _summary(self, summary: Mapping[str, Any] | BaseModel) -> dict[str, Any]:
+        plain = summary.model_dump(mode="json") if isinstance(summary, BaseModel) else dict(summary)
+        if self.settings.aggregate_only and "participants" in plain:
+            plain["participants"] = []
+        return plain
+
+    # -- sending -------------------------------------------------------------------------------
+
+    def _dispatch(self, event: Event) -> None:
+        bit = EVENT_BIT[event.kind]
+        targets = [c for c in self._clients if c.identified and c.subscriptions & bit]
+        if not targets:
+            return
+        try:
+            data = event_data(event, self.settings.aggregate_only)
+        except MeetwatchError as exc:
+            log.error("%s", exc)
+            return
+        if data is None:
+            return
+        text = encode_event(event.kind, data)
+        for client in targets:
+            self._offer(client, text)
+        self._stats.events_sent += len(targets)
+
+    def _offer(self, client: _Client, text: str) -> None:
+        if client not in self._clients:
+            return
+        try:
+            client.queue.put_nowait(text)
+        except asyncio.QueueFull:
+            self._stats.dropped_slow += 1
+            log.warning("dropping a websocket client that stopped reading")
+            self._forget(client)
+            task = asyncio.get_running_loop().create_task(
+                self._close(client, CloseCode.SLOW_CLIENT, "too slow: stopped reading")
+            )
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _send_loop(self, client: _Client) -> None:
+        try:
+            while True:
+                await client.ws.send(await client.queue.get())
+        except ConnectionClosed:
+            pass
+
+    async def _close(self, client: _Client, code: int, reason: str) -> None:
+        """Close with a code, cutting the TCP connection if the client does not take the
+        close frame in time (a client that stopped reading never will)."""
+        if client.sender is not None:
+            client.sender.cancel()
+        try:
+            async with asyncio.timeout(_CLOSE_TIMEOUT):
+                await client.ws.close(code, reason)
+        except TimeoutError:
+            client.ws.transport.abort()

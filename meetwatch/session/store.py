@@ -1,0 +1,371 @@
+"""SessionStore: sessions, participants, per-second samples and events in SQLite.
+
+WAL mode with synchronous=NORMAL: every write call is its own committed transaction, so a
+process killed with SIGKILL loses nothing that was written (an OS crash may lose the last
+transactions, never the file). Readers in other threads or processes (reports, the live
+feed's GetSessionSummary) can read while the recorder writes.
+
+Every sqlite3 error is raised as a StoreError that names the file and says what to do.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from platformdirs import user_data_path
+from pydantic import BaseModel
+
+from meetwatch import __version__
+from meetwatch.aggregation.models import ATTENTION_STATES, RoomEngagement, SessionInfo
+from meetwatch.analysis.signals import EMOTIONS
+from meetwatch.errors import StoreError
+from meetwatch.session.migrations import SchemaError, migrate
+from meetwatch.session.rows import (
+    EventRow,
+    ParticipantRow,
+    RoomSampleRow,
+    SampleArrays,
+    SampleRow,
+    SessionRecord,
+)
+
+STORE_FILENAME = "sessions.sqlite3"
+_SIGNALS = ("valence", "arousal", "yaw", "pitch", "gaze_x", "gaze_y", "eye_openness")
+_SAMPLE_COLUMNS = ("participant_id", "t", "attention", "engagement", *EMOTIONS, *_SIGNALS)
+_ROOM_COLUMNS = (
+    "t",
+    "engagement",
+    "attention_share",
+    "participants_total",
+    "participants_with_face",
+    *EMOTIONS,
+    *ATTENTION_STATES,
+)
+
+
+def default_store_path() -> Path:
+    return user_data_path("meetwatch", appauthor=False) / STORE_FILENAME
+
+
+def _explain(path: Path, e: sqlite3.Error) -> StoreError:
+    code = getattr(e, "sqlite_errorname", "")
+    if code.startswith("SQLITE_FULL"):
+        text = f"the disk holding {path} is full; free some space (sqlite: {e})"
+    elif code.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
+        text = (
+            f"cannot write the session store {path}: the file or its folder is read-only or "
+            f"missing; choose a writable data folder (sqlite: {e})"
+        )
+    elif code.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
+        text = (
+            f"{path} is damaged or not a meetwatch session store; move it away and meetwatch "
+            f"will start a new one (sqlite: {e})"
+        )
+    else:
+        text = f"session store {path}: {e}"
+    return StoreError(text)
+
+
+class SessionStore:
+    """One connection, usable from several threads (calls are serialised by a lock)."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+        self._lock = threading.RLock()
+        self._known: set[str] = set()
+
+    @classmethod
+    def open(cls, path: Path | str | None = None) -> SessionStore:
+        """Open or create the store (default: the user data folder) and bring its schema up
+        to date."""
+        path = Path(path) if path is not None else default_store_path()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"cannot create the session folder {path.parent}: {e.strerror}") from e
+        if path.is_dir():
+            raise StoreError(f"{path} is a folder; give the session store a file name")
+        conn: sqlite3.Connection | None = None
+        try:
+            conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            conn.execute("PRAGMA busy_timeout = 5000")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StoreError(f"cannot use write-ahead logging for {path} (mode {mode})")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            migrate(conn)
+        except sqlite3.Error as e:
+            if conn is not None:
+                conn.close()
+            raise _explain(path, e) from e
+        except SchemaError as e:
+            conn.close()
+            raise StoreError(f"cannot use {path}: {e}") from e
+        return cls(conn, path)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> SessionStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # writing
+
+    def start_session(self, info: SessionInfo, config_json: str) -> None:
+        with self._write() as c:
+            c.execute(
+                "INSERT INTO sessions (id, started_at, ended_at, source, analysis_rate, "
+                "privacy_mode, app_version, config_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    info.session_id,
+                    info.started_at,
+                    info.ended_at,
+                    info.source,
+                    info.analysis_rate,
+                    info.privacy_mode,
+                    __version__,
+                    config_json,
+                ),
+            )
+        self._known.add(info.session_id)
+
+    def end_session(self, session_id: str, ended_at: float) -> None:
+        self._require(session_id)
+        with self._write() as c:
+            c.execute("UPDATE sessions SET ended_at = ? WHERE id = ?", (ended_at, session_id))
+
+    def upsert_participant(
+        self, session_id: str, participant_id: int, slot: int, label: str, t: float
+    ) -> None:
+        """Record that the participant was seen at t (widens first_seen/last_seen)."""
+        self._require(session_id)
+        with self._write() as c:
+            self._upsert(c, session_id, participant_id, slot, label, t)
+
+    def add_samples(self, session_id: str, room: RoomEngagement) -> None:
+        """One room row plus one row per participant, at room.timestamp, in one commit."""
+        self._require(session_id)
+        if room.session_id != session_id:
+            raise StoreError(f"samples of session {room.session_id} given for {session_id}")
+        t = room.timestamp
+        mix = [room.emotion_mix.get(e) for e in EMOTIONS]
+        counts = [room.attention_counts.get(s) for s in ATTENTION_STATES]
+        with self._write() as c:
+            c.execute(
+                f"INSERT INTO room_samples (session_id, {', '.join(_ROOM_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * (len(_ROOM_COLUMNS) + 1))})",
+                (
+                    session_id,
+                    t,
+                    room.engagement,
+                    room.attention_share,
+                    room.participants_total,
+                    room.participants_with_face,
+                    *mix,
+                    *counts,
+                ),
+            )
+            rows = []
+            for p in room.participants:
+                emotion = [p.emotion.get(e) if p.emotion else None for e in EMOTIONS]
+                signals = [getattr(p, name) for name in _SIGNALS]
+                rows.append(
+                    (session_id, p.participant_id, t, p.attention, p.engagement, *emotion, *signals)
+                )
+                self._upsert(c, session_id, p.participant_id, p.slot, p.label, t)
+            c.executemany(
+                f"INSERT INTO samples (session_id, {', '.join(_SAMPLE_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * (len(_SAMPLE_COLUMNS) + 1))})",
+                rows,
+            )
+
+    def add_event(
+        self, session_id: str, t: float, kind: str, payload: Mapping[str, Any] | BaseModel
+    ) -> None:
+        self._require(session_id)
+        data = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
+        try:
+            text = json.dumps(data, allow_nan=False)
+        except (TypeError, ValueError) as e:
+            raise StoreError(f"event {kind!r} has a payload that is not plain JSON: {e}") from e
+        with self._write() as c:
+            c.execute(
+                "INSERT INTO events (session_id, t, kind, payload_json) VALUES (?, ?, ?, ?)",
+                (session_id, t, kind, text),
+            )
+
+    def prune(self, started_before: float) -> int:
+        """Delete sessions started before the given time, with all their rows; returns how
+        many (for the retention setting)."""
+        with self._write() as c:
+            ids = [
+                r[0]
+                for r in c.execute(
+                    "SELECT id FROM sessions WHERE started_at < ?", (started_before,)
+                )
+            ]
+            for table in ("samples", "room_samples", "events", "participants"):
+                c.executemany(f"DELETE FROM {table} WHERE session_id = ?", [(i,) for i in ids])
+            c.executemany("DELETE FROM sessions WHERE id = ?", [(i,) for i in ids])
+        self._known.difference_update(ids)
+        return len(ids)
+
+    # reading
+
+    def list_sessions(self) -> list[SessionRecord]:
+        """Every session, newest first."""
+        rows = self._read(
+            "SELECT id, started_at, ended_at, source, analysis_rate, privacy_mode, app_version, "
+            "config_json FROM sessions ORDER BY started_at DESC"
+        )
+        return [_session(r) for r in rows]
+
+    def get_session(self, session_id: str) -> SessionRecord:
+        """The session with this id, or the newest one for "latest"."""
+        if session_id == "latest":
+            sessions = self.list_sessions()
+            if not sessions:
+                raise StoreError(f"no sessions recorded yet in {self.path}")
+            return sessions[0]
+        rows = self._read(
+            "SELECT id, started_at, ended_at, source, analysis_rate, privacy_mode, app_version, "
+            "config_json FROM sessions WHERE id = ?",
+            (session_id,),
+        )
+        if not rows:
+            raise StoreError(f"no session {session_id!r} in {self.path}")
+        return _session(rows[0])
+
+    def participants(self, session_id: str) -> list[ParticipantRow]:
+        rows = self._read(
+            "SELECT participant_id, slot, label, first_seen, last_seen FROM participants "
+            "WHERE session_id = ? ORDER BY participant_id",
+            (session_id,),
+        )
+        return [ParticipantRow(*r) for r in rows]
+
+    def samples(self, session_id: str) -> list[SampleRow]:
+        out = []
+        n = len(EMOTIONS)
+        for r in self._sample_rows(session_id):
+            emotion = None if r[4] is None else dict(zip(EMOTIONS, r[4 : 4 + n], strict=True))
+            out.append(SampleRow(r[0], r[1], r[2], r[3], emotion, *r[4 + n :]))
+        return out
+
+    def sample_arrays(self, session_id: str) -> SampleArrays:
+        rows = self._sample_rows(session_id)
+        n = len(EMOTIONS)
+        num = np.array(
+            [[np.nan if v is None else v for v in (r[1], r[3], *r[4:])] for r in rows], np.float64
+        ).reshape(len(rows), 2 + n + len(_SIGNALS))
+        columns = {name: num[:, 2 + n + i].copy() for i, name in enumerate(_SIGNALS)}
+        return SampleArrays(
+            participant_id=np.array([r[0] for r in rows], np.int64),
+            t=num[:, 0].copy(),
+            attention=np.array([r[2] for r in rows], dtype=object),
+            engagement=num[:, 1].copy(),
+            emotion=num[:, 2 : 2 + n].copy(),
+            **columns,
+        )
+
+    def room_samples(self, session_id: str) -> list[RoomSampleRow]:
+        rows = self._read(
+            f"SELECT {', '.join(_ROOM_COLUMNS)} FROM room_samples WHERE session_id = ? ORDER BY t",
+            (session_id,),
+        )
+        n = len(EMOTIONS)
+        out = []
+        for r in rows:
+            mix = {e: v for e, v in zip(EMOTIONS, r[5 : 5 + n], strict=True) if v is not None}
+            counts_raw = r[5 + n :]
+            counts = None
+            if all(v is not None for v in counts_raw):
+                counts = dict(zip(ATTENTION_STATES, counts_raw, strict=True))
+            out.append(RoomSampleRow(r[0], r[1], r[2], r[3], r[4], mix, counts))
+        return out
+
+    def events(self, session_id: str, kind: str | None = None) -> list[EventRow]:
+        sql = "SELECT t, kind, payload_json FROM events WHERE session_id = ?"
+        args: tuple[Any, ...] = (session_id,)
+        if kind is not None:
+            sql += " AND kind = ?"
+            args += (kind,)
+        rows = self._read(sql + " ORDER BY t, rowid", args)
+        return [EventRow(t, k, json.loads(p)) for t, k, p in rows]
+
+    # internals
+
+    def _sample_rows(self, session_id: str) -> list[tuple[Any, ...]]:
+        return self._read(
+            f"SELECT {', '.join(_SAMPLE_COLUMNS)} FROM samples WHERE session_id = ? "
+            "ORDER BY t, participant_id",
+            (session_id,),
+        )
+
+    def _require(self, session_id: str) -> None:
+        if session_id in self._known:
+            return
+        if not self._read("SELECT 1 FROM sessions WHERE id = ?", (session_id,)):
+            raise StoreError(f"no session {session_id!r} in {self.path}; start it first")
+        self._known.add(session_id)
+
+    @staticmethod
+    def _upsert(
+        c: sqlite3.Connection, session_id: str, pid: int, slot: int, label: str, t: float
+    ) -> None:
+        c.execute(
+            "INSERT INTO participants (session_id, participant_id, slot, label, first_seen, "
+            "last_seen) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, participant_id) DO "
+            "UPDATE SET slot = excluded.slot, label = excluded.label, "
+            "first_seen = min(first_seen, excluded.first_seen), "
+            "last_seen = max(last_seen, excluded.last_seen)",
+            (session_id, pid, slot, label, t, t),
+        )
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as e:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise _explain(self.path, e) from e
+
+    def _read(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            try:
+                return self._conn.execute(sql, args).fetchall()
+            except sqlite3.Error as e:
+                raise _explain(self.path, e) from e
+
+
+def _session(r: tuple[Any, ...]) -> SessionRecord:
+    info = SessionInfo(
+        session_id=r[0],
+        started_at=r[1],
+        ended_at=r[2],
+        source=r[3],
+        analysis_rate=r[4],
+        privacy_mode=r[5],
+    )
+    return SessionRecord(info=info, app_version=r[6], config_json=r[7])

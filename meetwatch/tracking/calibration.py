@@ -1,0 +1,65 @@
+"""Per-participant rest pose: where this person's head and eyes point when they look at the
+screen.
+
+A camera sits above or beside the screen, so a person reading the meeting looks at it with
+e.g. -15° pitch; judging attention against (0, 0) would call them away all meeting. The median
+over their first attentive minute is robust to the glances away that minute contains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class RestPose:
+    yaw: float
+    pitch: float
+    gaze_x: float
+    gaze_y: float
+
+
+STRAIGHT_AHEAD = RestPose(0.0, 0.0, 0.0, 0.0)
+
+
+class RestPoseCalibration:
+    def __init__(
+        self, seconds: float, max_yaw: float, max_pitch: float, max_gap: float, ear_open: float
+    ) -> None:
+        self._seconds = seconds
+        self._max_yaw = max_yaw
+        self._max_pitch = max_pitch
+        self._max_gap = max_gap
+        self._ear_open = ear_open
+        self._samples: list[tuple[float, float, float, float]] = []
+        self._attentive_time = 0.0
+        self._last_t: float | None = None
+        self._pose: RestPose | None = None
+
+    @property
+    def done(self) -> bool:
+        return self._pose is not None
+
+    @property
+    def reference(self) -> RestPose:
+        """The calibrated rest pose, or straight ahead until calibration completes."""
+        return self._pose or STRAIGHT_AHEAD
+
+    def add(
+        self, t: float, yaw: float, pitch: float, gaze_x: float, gaze_y: float, ear: float
+    ) -> None:
+        """Feed one raw (unsmoothed) frame; frames that are not attentive are skipped."""
+        if self._pose is not None:
+            return
+        if ear < self._ear_open or abs(yaw) >= self._max_yaw or abs(pitch) >= self._max_pitch:
+            return
+        if self._last_t is not None:
+            self._attentive_time += min(max(0.0, t - self._last_t), self._max_gap)
+        self._last_t = t
+        self._samples.append((yaw, pitch, gaze_x, gaze_y))
+        if self._attentive_time >= self._seconds:
+            median = np.median(np.asarray(self._samples), axis=0)
+            self._pose = RestPose(*(float(v) for v in median))
+            self._samples.clear()

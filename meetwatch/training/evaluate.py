@@ -1,0 +1,122 @@
+"""Evaluate the shipped ONNX emotion model: `meetwatch eval emotion [--data DIR]`.
+
+Runs on the product's own dependencies (onnxruntime, no torch) so the figures in the model
+card are those of the file users get, preprocessing included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from meetwatch.training.data import CLASSES, PRIVATE_TEST, load_ckplus, load_fer2013
+
+Predictor = Callable[[np.ndarray], np.ndarray]  # (N, 48, 48) uint8 -> (N, 7) probabilities
+
+
+@dataclass(frozen=True)
+class Metrics:
+    name: str
+    n: int
+    accuracy: float
+    macro: tuple[float, float, float]  # precision, recall, F1
+    weighted: tuple[float, float, float]
+    recall: dict[str, float]
+    confusion: np.ndarray  # rows: true class, columns: predicted
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "n": self.n,
+            "accuracy": round(self.accuracy, 4),
+            "macro_precision": round(self.macro[0], 4),
+            "macro_recall": round(self.macro[1], 4),
+            "macro_f1": round(self.macro[2], 4),
+            "weighted_f1": round(self.weighted[2], 4),
+            "recall": {k: round(v, 4) for k, v in self.recall.items()},
+        }
+
+
+def compute_metrics(name: str, y_true: np.ndarray, y_pred: np.ndarray) -> Metrics:
+    k = len(CLASSES)
+    cm = np.zeros((k, k), np.int64)
+    np.add.at(cm, (y_true, y_pred), 1)
+    tp = np.diag(cm).astype(np.float64)
+    support = cm.sum(axis=1).astype(np.float64)
+    predicted = cm.sum(axis=0).astype(np.float64)
+    precision = np.divide(tp, predicted, out=np.zeros(k), where=predicted > 0)
+    recall = np.divide(tp, support, out=np.zeros(k), where=support > 0)
+    f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros(k), where=(precision + recall) > 0)
+    present = support > 0  # CK+ has no neutral faces: average over classes that occur
+    w = support / support.sum()
+    return Metrics(
+        name=name,
+        n=int(len(y_true)),
+        accuracy=float(tp.sum() / max(1, len(y_true))),
+        macro=(float(precision[present].mean()), float(recall[present].mean()), float(f1[present].mean())),
+        weighted=(float((precision * w).sum()), float((recall * w).sum()), float((f1 * w).sum())),
+        recall={c: float(recall[i]) for i, c in enumerate(CLASSES) if present[i]},
+        confusion=cm,
+    )
+
+
+def with_flip(predict: Predictor) -> Predictor:
+    """Test-time augmentation: average the prediction of a face and its mirror image."""
+    return lambda faces: (predict(faces) + predict(faces[:, :, ::-1].copy())) / 2
+
+
+def evaluate_sets(data_dir: Path, predict: Predictor, limit: int = 0) -> list[Metrics]:
+    """The three figures the model card reports; `limit` takes a fixed subset (quick checks)."""
+    fer = load_fer2013(data_dir).subset(PRIVATE_TEST)
+    x, y, major = fer.x, fer.y, fer.ferplus_majority()
+    if limit:
+        x, y, major = x[:limit], y[:limit], major[:limit]
+    pred = predict(x).argmax(axis=1)
+    keep = major >= 0
+    results = [
+        compute_metrics("FER-2013 PrivateTest (original labels)", y, pred),
+        compute_metrics("FER-2013 PrivateTest (FER+ majority, 7 classes)", major[keep], pred[keep]),
+    ]
+    if not limit:
+        ck = load_ckplus(data_dir)
+        results.append(compute_metrics("CK+ (cross-dataset, contempt excluded)", ck.y, predict(ck.x).argmax(axis=1)))
+    return results
+
+
+def format_metrics(m: Metrics) -> str:
+    lines = [
+        f"{m.name}: n={m.n}",
+        f"  accuracy {m.accuracy:.4f}",
+        f"  macro    P {m.macro[0]:.4f}  R {m.macro[1]:.4f}  F1 {m.macro[2]:.4f}",
+        f"  weighted P {m.weighted[0]:.4f}  R {m.weighted[1]:.4f}  F1 {m.weighted[2]:.4f}",
+        "  recall   " + "  ".join(f"{c} {r:.3f}" for c, r in m.recall.items()),
+        "  confusion (rows true, columns predicted: " + " ".join(c[:3] for c in CLASSES) + ")",
+    ]
+    lines += ["    " + " ".join(f"{v:5d}" for v in row) for row in m.confusion]
+    return "\n".join(lines)
+
+
+def save_confusion_png(m: Metrics, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cm = m.confusion.astype(np.float64)
+    norm = np.divide(cm, cm.sum(axis=1, keepdims=True), out=np.zeros_like(cm), where=cm.sum(axis=1, keepdims=True) > 0)
+    fig, ax = plt.subplots(figsize=(6.4, 5.6), dpi=110)
+    ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(CLASSES)), CLASSES, rotation=45, ha="right")
+    ax.set_yticks(range(len(CLASSES)), CLASSES)
+    for i in range(len(CLASSES)):
+        for j in range(len(CLASSES)):
+            ax.text(j, i, f"{norm[i, j]:.2f}\n({int(cm[i, j])})", ha="center", va="center", fontsize=7,
+                    color="white" if norm[i, j] > 0.5 else "black")
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(f"{m.name}\naccuracy {m.accuracy:.1%}", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

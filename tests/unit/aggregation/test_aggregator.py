@@ -1,0 +1,206 @@
+"""Engagement formula, room figures, 1 Hz samples, alerts and aggregate-only mode."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from meetwatch.aggregation.aggregator import Aggregator
+from meetwatch.aggregation.config import AggregationConfig, AlertRules, ParticipantAwayRule
+from meetwatch.aggregation.engagement import instant_score
+from meetwatch.analysis.signals import EMOTIONS
+from meetwatch.tracking.participants import Participants, ParticipantState
+
+
+def person(
+    pid: int,
+    attention: str = "on_screen",
+    emotion: str = "neutral",
+    arousal: float = 0.0,
+    since: float = 0.0,
+) -> ParticipantState:
+    if attention in ("no_face", "camera_off"):
+        return ParticipantState(pid, pid, attention, since, face_present=False, calibrated=True)  # type: ignore[arg-type]
+    probs = np.zeros(len(EMOTIONS))
+    probs[EMOTIONS.index(emotion)] = 1.0
+    return ParticipantState(
+        pid,
+        pid,
+        attention,  # type: ignore[arg-type]
+        since,
+        face_present=True,
+        calibrated=True,
+        emotion=probs,
+        valence=0.0,
+        arousal=arousal,
+        yaw=0.0,
+        pitch=0.0,
+        roll=0.0,
+        gaze_x=0.0,
+        gaze_y=0.0,
+        eye_openness=0.3,
+    )
+
+
+def room_at(t: float, *people: ParticipantState) -> Participants:
+    return Participants(int(t * 10), t, tuple(people))
+
+
+@pytest.mark.parametrize(
+    ("attention", "emotion", "arousal", "score"),
+    [
+        ("on_screen", "neutral", 0.0, 0.6 + 0.2 + 0.2 * 0.25),
+        ("on_screen", "happy", 1.0, 1.0),
+        ("eyes_closed", "neutral", 0.0, 0.6 * 0.3 + 0.2 + 0.2 * 0.25),
+        ("away", "happy", 0.6, 0.2 + 0.2 * (0.5 + 0.5 * 0.8)),
+        ("away", "neutral", -1.0, 0.2),
+        ("no_face", "neutral", 0.0, 0.0),
+        ("camera_off", "neutral", 0.0, 0.0),
+    ],
+)
+def test_engagement_formula(attention: str, emotion: str, arousal: float, score: float) -> None:
+    p = person(1, attention, emotion, arousal)
+    assert instant_score(p, AggregationConfig()) == pytest.approx(score)
+
+
+def test_weights_must_add_up_to_one() -> None:
+    with pytest.raises(ValueError, match="add up to 1"):
+        AggregationConfig(attention_weight=0.9)
+
+
+def test_engagement_is_smoothed_over_the_window_and_presence_counts() -> None:
+    agg = Aggregator("s", AggregationConfig(smoothing_seconds=10.0))
+    for i in range(100):  # at 10 fps: 5 s fully engaged, then 5 s with no face
+        t = i / 10
+        room = agg.update(room_at(t, person(1, "on_screen" if t < 5 else "no_face", "happy", 1.0)))
+        assert (room.participants[0].engagement is None) == (t >= 5)
+    room = agg.update(room_at(10.0, person(1, "on_screen", "happy", 1.0)))
+    # the window (0, 10] holds 49 + 1 frames scoring 1 and 50 frames without a face scoring 0
+    assert room.participants[0].engagement == pytest.approx(0.5, abs=0.01)
+    assert room.engagement == room.participants[0].engagement
+
+
+def test_room_figures_are_over_participants_with_a_face() -> None:
+    agg = Aggregator("s")
+    room = agg.update(
+        room_at(
+            1.0,
+            person(1, "on_screen", "happy"),
+            person(2, "on_screen", "neutral"),
+            person(3, "away", "sad"),
+            person(4, "no_face"),
+            person(5, "camera_off"),
+        )
+    )
+    assert (room.participants_total, room.participants_with_face) == (5, 3)
+    assert room.attention_share == pytest.approx(2 / 3)
+    assert room.emotion_mix["happy"] == pytest.approx(1 / 3)
+    assert room.emotion_mix["angry"] == 0.0
+    assert sum(room.emotion_mix.values()) == pytest.approx(1.0)
+    engaged = [p.engagement for p in room.participants]
+    assert engaged[3:] == [None, None]
+    assert room.engagement == pytest.approx(np.mean(engaged[:3]))
+    assert room.attention_counts == {
+        "on_screen": 2,
+        "away": 1,
+        "eyes_closed": 0,
+        "no_face": 1,
+        "camera_off": 1,
+    }
+    assert [p.top_emotion for p in room.participants] == ["happy", "neutral", "sad", None, None]
+    assert room.participants[0].label == "Participant 1"
+
+
+def test_empty_room_has_no_figures() -> None:
+    room = Aggregator("s").update(room_at(1.0, person(1, "camera_off")))
+    assert (room.engagement, room.attention_share, room.emotion_mix) == (None, None, {})
+
+
+def test_aggregate_only_mode_keeps_room_figures_and_drops_individuals() -> None:
+    rules = AlertRules(participant_away=ParticipantAwayRule(enabled=True, seconds=1))
+    cfg = AggregationConfig(alerts=rules)
+    individual = Aggregator("s", cfg)
+    aggregate = Aggregator("s", cfg, privacy_mode="aggregate_only")
+    for t in np.arange(0, 5, 0.5):
+        people = (person(1, "on_screen", "happy"), person(2, "away", since=0.0))
+        a, b = individual.update(room_at(t, *people)), aggregate.update(room_at(t, *people))
+    assert b.participants == [] and len(a.participants) == 2
+    assert b.model_dump(exclude={"participants"}) == a.model_dump(exclude={"participants"})
+    assert [x.kind for x in individual.take_alerts()] == ["participant_away"]
+    assert aggregate.take_alerts() == []
+
+
+def share_scene(t: float, low: bool) -> Participants:
+    """Four faces; when low, three look away (share 25%)."""
+    people = [person(1)] + [person(i, "away" if low else "on_screen") for i in (2, 3, 4)]
+    return room_at(t, *people)
+
+
+def test_low_attention_alert_is_raised_once_per_episode_and_cleared() -> None:
+    agg = Aggregator("sess")
+    raised = []
+    # low from 10 to 70 s, with a 2 s recovery at 50 s that must not split the episode
+    for i in range(1000):
+        t = i / 10
+        low = 10 <= t < 70 and not 50 <= t < 52
+        agg.update(share_scene(t, low))
+        raised += [(t, a) for a in agg.take_alerts()]
+    assert [(a.kind, a.state) for _, a in raised] == [
+        ("low_attention", "raised"),
+        ("low_attention", "cleared"),
+    ]
+    (t_raise, up), (t_clear, down) = raised
+    assert up.session_id == "sess"
+    assert (up.since, up.timestamp, t_raise) == pytest.approx((10.0, 40.0, 40.0))
+    assert up.value == pytest.approx(0.25)
+    assert up.message == "room attention under 50% for 30 s"
+    assert (down.since, down.timestamp) == pytest.approx((10.0, 70.0))
+    assert t_clear == pytest.approx(75.0)  # after clear_seconds of recovery
+    assert down.message == "room attention back at 50% or more after 1 min 0 s"
+
+
+def test_a_short_dip_raises_nothing() -> None:
+    agg = Aggregator("s")
+    for i in range(600):
+        agg.update(share_scene(i / 10, 10 <= i / 10 < 35))
+    assert agg.take_alerts() == []
+
+
+def test_participant_away_alert_uses_the_tracker_start_time() -> None:
+    rules = AlertRules(participant_away=ParticipantAwayRule(enabled=True, seconds=20))
+    agg = Aggregator("s", AggregationConfig(alerts=rules))
+    alerts = []
+    for t in range(0, 60):
+        away = 12 <= t < 45
+        p = person(
+            7, "away" if away else "on_screen", since=12.0 if away else (45.0 if t >= 45 else 0)
+        )
+        agg.update(room_at(float(t), p))
+        alerts += [a for a in agg.take_alerts() if a.kind == "participant_away"]
+    assert [(a.state, a.participant_id, a.since, a.timestamp) for a in alerts] == [
+        ("raised", 7, 12.0, 32.0),
+        ("cleared", 7, 12.0, 45.0),
+    ]
+    assert alerts[0].message == "Participant 7 away for 20 s"
+
+
+def test_seconds_are_sampled_at_1_hz_whatever_the_rate() -> None:
+    agg = Aggregator("s")
+    stamps = []
+    # 10 fps for 3 s, then a frame every 2.5 s (slow), then a 20 s gap
+    times = [i / 10 for i in range(30)] + [3.0, 5.5, 8.0, 28.2]
+    for t in times:
+        agg.update(share_scene(t, False))
+        stamps += [s.timestamp for s in agg.take_seconds()]
+    assert stamps == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 28.0]
+    t, engagement, share = agg.history.arrays()
+    assert t.tolist() == stamps
+    assert np.all(share == 1.0) and np.all(engagement > 0.8)
+
+
+def test_history_keeps_the_last_window_only() -> None:
+    agg = Aggregator("s", AggregationConfig(history_seconds=5))
+    for t in range(12):
+        agg.update(share_scene(float(t), False))
+    t, _, _ = agg.history.arrays()
+    assert t.tolist() == [7.0, 8.0, 9.0, 10.0, 11.0]

@@ -29,10 +29,14 @@ def _region(text: str) -> tuple[int, int, int, int]:
 
 def _add_source(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--window", metavar="TITLE", help='title pattern of the meeting window, e.g. "Zoom"')
+    g.add_argument(
+        "--window", metavar="TITLE", help='title pattern of the meeting window, e.g. "Zoom"'
+    )
     g.add_argument("--screen", type=int, metavar="N", help="capture monitor N (1 = first)")
     g.add_argument("--region", type=_region, metavar="X,Y,W,H", help="capture a screen region")
-    g.add_argument("--video", type=Path, metavar="FILE", help="analyse a recorded meeting video live")
+    g.add_argument(
+        "--video", type=Path, metavar="FILE", help="analyse a recorded meeting video live"
+    )
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -53,15 +57,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--rate", type=float, help="analysed frames per second (default from config: 1)")
     p.add_argument("--duration", type=float, help="stop after this many seconds")
-    p.add_argument("--vcam", choices=["annotated", "dashboard", "emoji"], help="publish a virtual camera")
+    p.add_argument(
+        "--vcam", choices=["annotated", "dashboard", "emoji"], help="publish a virtual camera"
+    )
     p.add_argument("--no-server", action="store_true", help="do not serve the websocket feed")
     p.add_argument("--port", type=int, help="websocket/overlay port")
-    p.add_argument("--aggregate-only", action="store_true", help="room figures only, nobody individually")
+    p.add_argument(
+        "--aggregate-only", action="store_true", help="room figures only, nobody individually"
+    )
     p.add_argument("--quiet", action="store_true", help="no live terminal view")
 
     p = sub.add_parser("demo", help="run the whole live path on a built-in gallery of faces")
     _add_common(p)
-    p.add_argument("--frames", type=int, default=0, help="stop after N analysed frames (0: until Ctrl-C)")
+    p.add_argument(
+        "--frames", type=int, default=0, help="stop after N analysed frames (0: until Ctrl-C)"
+    )
     p.add_argument("--rate", type=float, help="analysed frames per second")
     p.add_argument("--no-display", action="store_true", help="replay the gallery as a video source")
     p.add_argument("--quiet", action="store_true", help="no live terminal view")
@@ -70,9 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", type=Path)
     _add_common(p)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.add_argument("--rate", type=float, default=1.0, help="video frames analysed per second of video")
-    p.add_argument("--report", type=Path, metavar="DIR", help="also write the session report to DIR")
-    p.add_argument("--no-store", action="store_true", help="do not record the analysis as a session")
+    p.add_argument(
+        "--rate", type=float, default=1.0, help="video frames analysed per second of video"
+    )
+    p.add_argument(
+        "--report", type=Path, metavar="DIR", help="also write the session report to DIR"
+    )
+    p.add_argument(
+        "--no-store", action="store_true", help="do not record the analysis as a session"
+    )
 
     p = sub.add_parser("report", help="write a session report (HTML, PDF, CSV, JSON)")
     p.add_argument("session", nargs="?", default="latest", help='session id or "latest"')
@@ -98,7 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("token", help="show (or rotate) the websocket token")
     p.add_argument("--rotate", action="store_true")
 
-    p = sub.add_parser("overlay", help="open the presenter overlay (connects to a running meetwatch)")
+    p = sub.add_parser(
+        "overlay", help="open the presenter overlay (connects to a running meetwatch)"
+    )
     _add_common(p)
     p.add_argument("--url", help="websocket URL (default: this machine)")
     p.add_argument("--token", help="token (default: this install's token)")
@@ -111,7 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_eval(args: argparse.Namespace) -> int:
     from meetwatch.analysis.emotion import EmotionModel
     from meetwatch.training.data import data_root
-    from meetwatch.training.evaluate import evaluate_sets, format_metrics, save_confusion_png, with_flip
+    from meetwatch.training.evaluate import (
+        evaluate_sets,
+        format_metrics,
+        save_confusion_png,
+        with_flip,
+    )
 
     model = EmotionModel()
     predict = with_flip(model.predict) if args.tta else model.predict

@@ -8,10 +8,14 @@ Per participant and analysed frame, an instantaneous score in [0, 1]:
     presence       1 with a visible face, 0 without (no_face, camera_off)
     expressiveness (1 - a) * (1 - p_neutral) + a * (arousal + 1) / 2, a = arousal_share
 
-Without a face every term is 0. A participant's engagement is the mean score over the last
-`smoothing_seconds` (default 10 s), so presence becomes the share of the window in which the
-face was seen: someone who keeps leaving the frame scores lower than someone who stays. It is
-reported only while the face is visible (None otherwise).
+Without a face every term is 0. Without an emotion reading (emotion analysis switched off)
+expressiveness is left out and the other two weights are scaled up to add up to 1, so the
+score keeps its range instead of losing 0.2 to a signal nobody measured.
+
+A participant's engagement is the mean score over the last `smoothing_seconds` (default
+10 s), so presence becomes the share of the window in which the face was seen: someone who
+keeps leaving the frame scores lower than someone who stays. It is reported only while the
+face is visible (None otherwise).
 
 Why these defaults (0.6 / 0.2 / 0.2): attention is the most direct and most reliable signal,
 so it dominates. Expressiveness is a small bonus, never a requirement: a still, neutral face
@@ -42,12 +46,12 @@ def expressiveness(emotion: np.ndarray, arousal: float, arousal_share: float) ->
 
 
 def instant_score(p: ParticipantState, cfg: AggregationConfig) -> float:
-    if not p.face_present or p.emotion is None or p.arousal is None:
+    if not p.face_present:
         return 0.0
     attention = {"on_screen": 1.0, "eyes_closed": cfg.eyes_closed_score}.get(p.attention, 0.0)
-    score = (
-        cfg.attention_weight * attention
-        + cfg.presence_weight
-        + cfg.expression_weight * expressiveness(p.emotion, p.arousal, cfg.arousal_share)
-    )
+    score = cfg.attention_weight * attention + cfg.presence_weight
+    if p.emotion is not None and p.arousal is not None:
+        score += cfg.expression_weight * expressiveness(p.emotion, p.arousal, cfg.arousal_share)
+    elif cfg.expression_weight < 1.0:
+        score /= 1.0 - cfg.expression_weight
     return float(np.clip(score, 0.0, 1.0))

@@ -33,11 +33,11 @@ class ParticipantEngagement(_Model):
     slot: int = Field(description="Tile slot the participant occupies")
     attention: AttentionState
     engagement: float | None = Field(
-        None, ge=0, le=1, description="Smoothed engagement, None without a face"
+        default=None, ge=0, le=1, description="Smoothed engagement, None without a face"
     )
     top_emotion: str | None = None
     emotion: dict[str, float] | None = Field(
-        None, description="Smoothed probabilities, FER-2013 order"
+        default=None, description="Smoothed probabilities, FER-2013 order"
     )
     valence: float | None = None
     arousal: float | None = None
@@ -53,9 +53,11 @@ class RoomEngagement(_Model):
     session_id: str
     timestamp: float = Field(description="Unix time, seconds")
     engagement: float | None = Field(
-        None, ge=0, le=1, description="Mean over participants with a face"
+        default=None, ge=0, le=1, description="Mean over participants with a face"
     )
-    attention_share: float | None = Field(None, ge=0, le=1, description="Share of faces on screen")
+    attention_share: float | None = Field(
+        default=None, ge=0, le=1, description="Share of faces on screen"
+    )
     emotion_mix: dict[str, float] = Field(
         default_factory=dict, description="Mean emotion probabilities"
     )
@@ -78,9 +80,9 @@ class Alert(_Model):
     since: float = Field(description="When the condition started")
     value: float | None = None
     state: Literal["raised", "cleared"] = Field(
-        "raised", description="cleared: the episode that raised it is over (at timestamp)"
+        default="raised", description="cleared: the episode that raised it is over (at timestamp)"
     )
-    participant_id: int | None = Field(None, description="For per-participant rules")
+    participant_id: int | None = Field(default=None, description="For per-participant rules")
 
 
 class SessionInfo(_Model):

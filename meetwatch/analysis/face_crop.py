@@ -36,7 +36,9 @@ def normalize(faces: np.ndarray) -> np.ndarray:
     return x[:, None, :, :]
 
 
-def align_face(gray: np.ndarray, left_eye: tuple[float, float], right_eye: tuple[float, float]) -> np.ndarray:
+def align_face(
+    gray: np.ndarray, left_eye: tuple[float, float], right_eye: tuple[float, float]
+) -> np.ndarray:
     """Crop a face from a grayscale image so that it looks like a FER-2013 sample.
 
     The eyes are rotated level and placed at (EYE_Y, 0.5 +- EYE_DISTANCE / 2) of a 48x48 crop;

@@ -45,6 +45,8 @@ class SourceBase:
         self._index = 0
 
     def open(self) -> None:
+        if self._opened:
+            raise RuntimeError(f"{self.describe()}: open() twice")
         self._open()
         self._opened = True
         self._index = 0

@@ -97,11 +97,12 @@ class WindowSource(SourceBase):
         self._backend = self._grabber = None
 
     def _locate(self, backend: WindowBackend) -> WindowInfo | None:
-        """The window's current state; if it was destroyed, the best match by title again
-        (apps recreate their meeting window, e.g. when leaving full screen)."""
+        """The window's current state, or the best match by title again when it was destroyed
+        (apps recreate their meeting window, e.g. when leaving full screen) or its title no
+        longer matches (a browser switched away from the Meet tab; X reused the window id)."""
         assert self._window is not None
         info = backend.lookup(self._window.id)
-        if info is None:
+        if info is None or not self._matching([info]):
             found = self._matching(backend.list_windows())
             info = found[0] if found else None
         if info is not None:

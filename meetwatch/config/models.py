@@ -21,57 +21,75 @@ class _Section(BaseModel):
 
 class CaptureConfig(_Section):
     rate_hz: float = Field(
-        1.0, gt=0, le=60, title="Analysis rate",
+        1.0,
+        gt=0,
+        le=60,
+        title="Analysis rate",
         description="Frames captured and analysed per second. 1 Hz is plenty for a meeting and "
         "keeps the CPU cost low; frames that arrive while analysis is busy are dropped.",
     )
     window: str | None = Field(
-        None, title="Meeting window",
+        None,
+        title="Meeting window",
         description="Title pattern of the window to watch (case-insensitive substring or regex).",
     )
 
 
 class AnalysisConfig(_Section):
     threads: int = Field(
-        2, ge=1, le=16, title="Inference threads",
+        2,
+        ge=1,
+        le=16,
+        title="Inference threads",
         description="onnxruntime threads for the emotion model.",
     )
     emotion: bool = Field(
-        True, title="Emotion analysis",
+        True,
+        title="Emotion analysis",
         description="Classify facial emotion. Off: only attention and presence are measured.",
     )
 
 
 class ServerConfig(_Section):
     enabled: bool = Field(True, title="Live feed", description="Serve the local websocket feed.")
-    port: int = Field(8765, ge=1024, le=65535, title="Port", description="Websocket and overlay port.")
+    port: int = Field(
+        8765, ge=1024, le=65535, title="Port", description="Websocket and overlay port."
+    )
     lan: bool = Field(
-        False, title="Allow LAN clients",
+        False,
+        title="Allow LAN clients",
         description="Bind all interfaces instead of 127.0.0.1 so an overlay on another machine "
         "can connect (the token is still required).",
     )
-    max_clients: int = Field(32, ge=1, le=1000, title="Client limit", description="Most clients at once.")
+    max_clients: int = Field(
+        32, ge=1, le=1000, title="Client limit", description="Most clients at once."
+    )
 
 
 class PrivacyConfig(_Section):
     mode: Literal["individual", "aggregate_only"] = Field(
-        "individual", title="Privacy mode",
+        "individual",
+        title="Privacy mode",
         description="aggregate_only removes every per-participant figure from the overlay, "
         "the feed and the reports: only room figures remain.",
     )
     names: bool = Field(
-        False, title="Show names",
+        False,
+        title="Show names",
         description='Label participants with names from their tiles instead of "Participant N".',
     )
 
 
 class StoreConfig(_Section):
     data_dir: Path | None = Field(
-        None, title="Data folder",
+        None,
+        title="Data folder",
         description="Where sessions and reports are kept (default: the user data folder).",
     )
     retention_days: int = Field(
-        90, ge=0, title="Retention",
+        90,
+        ge=0,
+        title="Retention",
         description="Sessions older than this many days are deleted at start-up (0 keeps all).",
     )
 
@@ -79,17 +97,41 @@ class StoreConfig(_Section):
 class VirtualCameraConfig(_Section):
     width: int = Field(1280, ge=160, le=3840, title="Width", description="Virtual camera width.")
     height: int = Field(720, ge=120, le=2160, title="Height", description="Virtual camera height.")
-    fps: float = Field(15.0, gt=0, le=60, title="Frame rate", description="Virtual camera frames per second.")
+    fps: float = Field(
+        15.0, gt=0, le=60, title="Frame rate", description="Virtual camera frames per second."
+    )
 
 
 class Config(_Section):
-    capture: CaptureConfig = Field(default_factory=CaptureConfig, title="Capture", description="What is watched and how often.")
-    analysis: AnalysisConfig = Field(default_factory=AnalysisConfig, title="Analysis", description="Per-face models.")
-    tracking: TrackingConfig = Field(default_factory=TrackingConfig, title="Attention", description="Calibration and attention thresholds.")
-    aggregation: AggregationConfig = Field(
-        default_factory=AggregationConfig, title="Engagement", description="Engagement weights and alert rules."
+    capture: CaptureConfig = Field(
+        default_factory=CaptureConfig, title="Capture", description="What is watched and how often."
     )
-    server: ServerConfig = Field(default_factory=ServerConfig, title="Live feed", description="Websocket feed and overlay page.")
-    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig, title="Privacy", description="What is shown and stored.")
-    store: StoreConfig = Field(default_factory=StoreConfig, title="Sessions", description="Session storage.")
-    vcam: VirtualCameraConfig = Field(default_factory=VirtualCameraConfig, title="Virtual camera", description="Virtual camera output.")
+    analysis: AnalysisConfig = Field(
+        default_factory=AnalysisConfig, title="Analysis", description="Per-face models."
+    )
+    tracking: TrackingConfig = Field(
+        default_factory=TrackingConfig,
+        title="Attention",
+        description="Calibration and attention thresholds.",
+    )
+    aggregation: AggregationConfig = Field(
+        default_factory=AggregationConfig,
+        title="Engagement",
+        description="Engagement weights and alert rules.",
+    )
+    server: ServerConfig = Field(
+        default_factory=ServerConfig,
+        title="Live feed",
+        description="Websocket feed and overlay page.",
+    )
+    privacy: PrivacyConfig = Field(
+        default_factory=PrivacyConfig, title="Privacy", description="What is shown and stored."
+    )
+    store: StoreConfig = Field(
+        default_factory=StoreConfig, title="Sessions", description="Session storage."
+    )
+    vcam: VirtualCameraConfig = Field(
+        default_factory=VirtualCameraConfig,
+        title="Virtual camera",
+        description="Virtual camera output.",
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -38,9 +39,22 @@ _FONT = cv2.FONT_HERSHEY_SIMPLEX
 _WHITE: BGR = (255, 255, 255)
 _AVATAR_COLOURS: tuple[BGR, ...] = ((180, 105, 52), (60, 130, 230), (90, 160, 60), (160, 80, 170))
 _NAMES = (
-    "Ana Souza", "Ben Carter", "Chen Wei", "Dana Levi", "Emeka Obi", "Farah Khan", "Goran Ilic",
-    "Hana Sato", "Ivan Petrov", "Jo Park", "Kofi Mensah", "Lena Vogel", "Mateo Ruiz",
-    "Nora Berg", "Omar Haddad", "Priya Nair",
+    "Ana Souza",
+    "Ben Carter",
+    "Chen Wei",
+    "Dana Levi",
+    "Emeka Obi",
+    "Farah Khan",
+    "Goran Ilic",
+    "Hana Sato",
+    "Ivan Petrov",
+    "Jo Park",
+    "Kofi Mensah",
+    "Lena Vogel",
+    "Mateo Ruiz",
+    "Nora Berg",
+    "Omar Haddad",
+    "Priya Nair",
 )
 
 
@@ -91,7 +105,8 @@ class _Painter:
             raise ConfigError(f"gallery size {w}x{h} is too small; need at least 160x90")
         self.style: ClientStyle = STYLES[style]
         self.scale = h / 1080
-        self.rng = rng if rng is not None else np.random.default_rng(0)
+        rng = rng if rng is not None else np.random.default_rng(0)
+        self.seed = int(rng.integers(2**31))
         self.names = list(names) if names else list(_NAMES)
         self._faces: Iterator[np.ndarray] | None = itertools.cycle(faces) if faces else None
         self.image = np.empty((h, w, 3), np.uint8)
@@ -115,17 +130,30 @@ class _Painter:
     def _draw_chrome(self) -> None:
         """Header bar and toolbar buttons, so the splitter has real clutter to ignore."""
         h, w = self.image.shape[:2]
-        left, top, _, bottom = (self.px(m) for m in self.style.margins)
+        _, top, _, bottom = (self.px(m) for m in self.style.margins)
         if self.style.bar is not None:
             cv2.rectangle(self.image, (0, 0), (w, top - self.px(12)), self.style.bar, -1)
-            cv2.putText(self.image, "Meeting", (self.px(20), top // 2), _FONT, 0.5 * self.scale,
-                        (200, 200, 200), 1, cv2.LINE_AA)
+            cv2.putText(
+                self.image,
+                "Meeting",
+                (self.px(20), top // 2),
+                _FONT,
+                0.5 * self.scale,
+                (200, 200, 200),
+                1,
+                cv2.LINE_AA,
+            )
         y = (top - self.px(12)) // 2 if self.style.bar is not None else h - bottom // 2
         for i in range(5):
             x = w // 2 + self.px(70) * (i - 2)
             cv2.circle(self.image, (x, y), self.px(16), (70, 67, 64), -1, cv2.LINE_AA)
-        cv2.rectangle(self.image, (w - self.px(120), y - self.px(12)), (w - self.px(30),
-                      y + self.px(12)), (40, 40, 210), -1)
+        cv2.rectangle(
+            self.image,
+            (w - self.px(120), y - self.px(12)),
+            (w - self.px(30), y + self.px(12)),
+            (40, 40, 210),
+            -1,
+        )
 
     def tile(
         self,
@@ -138,23 +166,32 @@ class _Painter:
     ) -> GroundTruthTile:
         st = self.style
         name = self.names[slot % len(self.names)]
+        if slot >= len(self.names):  # names stay unique: each picks its own room below
+            name += f" ({slot // len(self.names) + 1})"
         if camera_off:
             content = np.empty((rect.h, rect.w, 3), np.uint8)
             content[:] = st.camera_off_tile
             self._camera_off_face(content, name, slot)
             faces: tuple[Rect, ...] = ()
         else:
-            content, boxes = webcam_frame(
-                [self.next_face() for _ in range(people)], rect.w, rect.h, self.rng
-            )
+            shown = [self.next_face() for _ in range(people)]
+            # seeded by the name: a participant keeps their room when their face changes
+            # and wherever their tile moves
+            look = np.random.default_rng([self.seed, zlib.crc32(name.encode())])
+            content, boxes = webcam_frame(shown, rect.w, rect.h, look)
             faces = tuple(Rect(rect.x + b.x, rect.y + b.y, b.w, b.h) for b in boxes)
         radius = self.px(st.corner_radius) if st.corner_radius else 0
         if speaker:
-            _rounded(content, Rect(0, 0, rect.w, rect.h), radius, st.speaker_border,
-                     self.px(st.speaker_thickness))
+            _rounded(
+                content,
+                Rect(0, 0, rect.w, rect.h),
+                radius,
+                st.speaker_border,
+                self.px(st.speaker_thickness),
+            )
         label = self._name_label(content, name)
         mask = np.zeros((rect.h, rect.w), np.uint8)
-        _rounded(mask, Rect(0, 0, rect.w, rect.h), radius, 255, -1)
+        _rounded(mask, Rect(0, 0, rect.w, rect.h), radius, (255,), -1)
         roi = self.image[rect.y : rect.y + rect.h, rect.x : rect.x + rect.w]
         np.copyto(roi, content, where=mask[:, :, None] > 0)
         strip = Rect(rect.x + label.x, rect.y + label.y, label.w, label.h)
@@ -177,16 +214,29 @@ class _Painter:
         font = float(np.clip(h / 320, 0.35, 0.8))
         (tw, th), base = cv2.getTextSize(name, _FONT, font, 1)
         pad = max(2, int(th * 0.4))
-        box = Rect(self.px(6), h - th - base - 2 * pad - self.px(6),
-                   min(w - self.px(12), tw + 2 * pad), th + base + 2 * pad)
+        box = Rect(
+            self.px(6),
+            h - th - base - 2 * pad - self.px(6),
+            min(w - self.px(12), tw + 2 * pad),
+            th + base + 2 * pad,
+        )
         if self.style.label_box:
             roi = content[box.y : box.y + box.h, box.x : box.x + box.w]
             roi[:] = (roi.astype(np.float32) * 0.35).astype(np.uint8)
         else:
-            cv2.putText(content, name, (box.x + pad + 1, box.y + pad + th + 1), _FONT, font,
-                        (0, 0, 0), 2, cv2.LINE_AA)
-        cv2.putText(content, name, (box.x + pad, box.y + pad + th), _FONT, font, _WHITE, 1,
-                    cv2.LINE_AA)
+            cv2.putText(
+                content,
+                name,
+                (box.x + pad + 1, box.y + pad + th + 1),
+                _FONT,
+                font,
+                (0, 0, 0),
+                2,
+                cv2.LINE_AA,
+            )
+        cv2.putText(
+            content, name, (box.x + pad, box.y + pad + th), _FONT, font, _WHITE, 1, cv2.LINE_AA
+        )
         return box
 
     def strip_and_main(self, n_thumbs: int) -> tuple[list[Rect], Rect]:
@@ -209,7 +259,9 @@ class _Painter:
         return thumbs, main
 
 
-def _rounded(img: np.ndarray, r: Rect, radius: int, colour: BGR | int, thickness: int) -> None:
+def _rounded(
+    img: np.ndarray, r: Rect, radius: int, colour: tuple[int, ...], thickness: int
+) -> None:
     """A (filled when thickness < 0) rectangle with rounded corners."""
     x0, y0, x1, y1 = r.x, r.y, r.x + r.w - 1, r.y + r.h - 1
     radius = min(radius, r.w // 2, r.h // 2)
@@ -217,28 +269,42 @@ def _rounded(img: np.ndarray, r: Rect, radius: int, colour: BGR | int, thickness
         cv2.rectangle(img, (x0 + radius, y0), (x1 - radius, y1), colour, -1)
         cv2.rectangle(img, (x0, y0 + radius), (x1, y1 - radius), colour, -1)
         if radius:
-            for cx, cy in ((x0 + radius, y0 + radius), (x1 - radius, y0 + radius),
-                           (x0 + radius, y1 - radius), (x1 - radius, y1 - radius)):
+            for cx, cy in (
+                (x0 + radius, y0 + radius),
+                (x1 - radius, y0 + radius),
+                (x0 + radius, y1 - radius),
+                (x1 - radius, y1 - radius),
+            ):
                 cv2.circle(img, (cx, cy), radius, colour, -1)
         return
     half = thickness // 2
     inner = Rect(x0 + half, y0 + half, max(1, r.w - thickness), max(1, r.h - thickness))
     ix0, iy0, ix1, iy1 = inner.x, inner.y, inner.x + inner.w - 1, inner.y + inner.h - 1
     rad = max(0, radius - half)
-    for p, q in (((ix0 + rad, iy0), (ix1 - rad, iy0)), ((ix0 + rad, iy1), (ix1 - rad, iy1)),
-                 ((ix0, iy0 + rad), (ix0, iy1 - rad)), ((ix1, iy0 + rad), (ix1, iy1 - rad))):
+    for p, q in (
+        ((ix0 + rad, iy0), (ix1 - rad, iy0)),
+        ((ix0 + rad, iy1), (ix1 - rad, iy1)),
+        ((ix0, iy0 + rad), (ix0, iy1 - rad)),
+        ((ix1, iy0 + rad), (ix1, iy1 - rad)),
+    ):
         cv2.line(img, p, q, colour, thickness)
     if rad:
-        for (cx, cy), start in (((ix0 + rad, iy0 + rad), 180), ((ix1 - rad, iy0 + rad), 270),
-                                ((ix1 - rad, iy1 - rad), 0), ((ix0 + rad, iy1 - rad), 90)):
+        for (cx, cy), start in (
+            ((ix0 + rad, iy0 + rad), 180),
+            ((ix1 - rad, iy0 + rad), 270),
+            ((ix1 - rad, iy1 - rad), 0),
+            ((ix0 + rad, iy1 - rad), 90),
+        ):
             cv2.ellipse(img, (cx, cy), (rad, rad), 0, start, start + 90, colour, thickness)
 
 
-def _centred_text(img: np.ndarray, text: str, centre: tuple[int, int], font: float,
-                  colour: BGR) -> None:
+def _centred_text(
+    img: np.ndarray, text: str, centre: tuple[int, int], font: float, colour: BGR
+) -> None:
     (tw, th), _ = cv2.getTextSize(text, _FONT, font, 2)
-    cv2.putText(img, text, (centre[0] - tw // 2, centre[1] + th // 2), _FONT, font, colour, 2,
-                cv2.LINE_AA)
+    cv2.putText(
+        img, text, (centre[0] - tw // 2, centre[1] + th // 2), _FONT, font, colour, 2, cv2.LINE_AA
+    )
 
 
 def _grid_rects(area: Rect, n: int, gap: int) -> list[Rect]:
@@ -252,8 +318,9 @@ def _grid_rects(area: Rect, n: int, gap: int) -> list[Rect]:
         in_row = min(cols, n - row * cols)
         x0 = area.x + (area.w - in_row * tw - (in_row - 1) * gap) / 2
         x, y = round(x0 + col * (tw + gap)), round(y0 + row * (th + gap))
-        rects.append(Rect(x, y, round(x0 + col * (tw + gap) + tw) - x,
-                          round(y0 + row * (th + gap) + th) - y))
+        rects.append(
+            Rect(x, y, round(x0 + col * (tw + gap) + tw) - x, round(y0 + row * (th + gap) + th) - y)
+        )
     return rects
 
 
@@ -278,8 +345,13 @@ def render_gallery(
     painter = _Painter(faces, style, size, names, rng)
     rects = _grid_rects(painter.area(), n_tiles, painter.px(painter.style.gap))
     tiles = [
-        painter.tile(i, r, camera_off=i in camera_off, speaker=i == speaker,
-                     people=2 if i in two_people else 1)
+        painter.tile(
+            i,
+            r,
+            camera_off=i in camera_off,
+            speaker=i == speaker,
+            people=2 if i in two_people else 1,
+        )
         for i, r in enumerate(rects)
     ]
     return Gallery(painter.image, tiles, "grid", grid_shape(n_tiles))
@@ -336,14 +408,28 @@ def _draw_slide(img: np.ndarray, r: Rect) -> None:
     slide[:] = (250, 250, 250)
     u = r.h / 100
     cv2.rectangle(slide, (0, 0), (r.w, int(14 * u)), (120, 60, 20), -1)
-    cv2.putText(slide, "Quarterly review", (int(4 * u), int(10 * u)), _FONT, u / 4, _WHITE, 2,
-                cv2.LINE_AA)
+    cv2.putText(
+        slide, "Quarterly review", (int(4 * u), int(10 * u)), _FONT, u / 4, _WHITE, 2, cv2.LINE_AA
+    )
     for i in range(5):
         y = int((26 + 12 * i) * u)
         cv2.circle(slide, (int(6 * u), y), max(1, int(u)), (60, 60, 60), -1)
-        cv2.putText(slide, "Point number %d of the agenda" % (i + 1), (int(9 * u), y + int(u)),
-                    _FONT, u / 7, (40, 40, 40), 1, cv2.LINE_AA)
+        cv2.putText(
+            slide,
+            f"Point number {i + 1} of the agenda",
+            (int(9 * u), y + int(u)),
+            _FONT,
+            u / 7,
+            (40, 40, 40),
+            1,
+            cv2.LINE_AA,
+        )
     for i, bar in enumerate((30, 45, 38, 60)):
         x = r.w // 2 + int((20 + 14 * i) * u)
-        cv2.rectangle(slide, (x, int(90 * u) - int(bar * u)), (x + int(9 * u), int(90 * u)),
-                      (60, 140, 230), -1)
+        cv2.rectangle(
+            slide,
+            (x, int(90 * u) - int(bar * u)),
+            (x + int(9 * u), int(90 * u)),
+            (60, 140, 230),
+            -1,
+        )

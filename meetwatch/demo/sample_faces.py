@@ -24,10 +24,11 @@ def _portraits() -> list[tuple[np.ndarray, Rect]]:
         import skimage.data
 
         astronaut = cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2BGR)
-        with cbook.get_sample_data("grace_hopper.jpg") as f:
-            hopper = cv2.imdecode(np.frombuffer(f.read(), np.uint8), cv2.IMREAD_COLOR)
+        hopper = cv2.imread(str(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)))
     except (OSError, ValueError, ImportError) as exc:
         raise DataError(f"demo faces need scikit-image and matplotlib sample data: {exc}") from exc
+    if hopper is None:
+        raise DataError("matplotlib's sample image grace_hopper.jpg is missing or unreadable")
     return [(astronaut, _ASTRONAUT_FACE), (hopper, _HOPPER_FACE)]
 
 
@@ -36,16 +37,18 @@ def _variant(image: np.ndarray, face: Rect, rng: np.random.Generator) -> np.ndar
     cx, cy = face.center
     angle = rng.uniform(-8.0, 8.0)
     m = cv2.getRotationMatrix2D((cx, cy), angle, 1.0)
-    rotated = cv2.warpAffine(image, m, (image.shape[1], image.shape[0]),
-                             borderMode=cv2.BORDER_REFLECT)
+    rotated = cv2.warpAffine(
+        image, m, (image.shape[1], image.shape[0]), borderMode=cv2.BORDER_REFLECT
+    )
     half = face.w * rng.uniform(0.55, 0.65)
     x0, y0 = max(0, int(cx - half)), max(0, int(cy - half * 1.1))
     crop = rotated[y0 : int(cy + half * 1.1), x0 : int(cx + half)]
     if rng.random() < 0.5:
         crop = crop[:, ::-1]
     side = int(rng.integers(96, 192))
-    crop = cv2.resize(crop, (side, int(side * crop.shape[0] / crop.shape[1])),
-                      interpolation=cv2.INTER_AREA)
+    crop = cv2.resize(
+        crop, (side, int(side * crop.shape[0] / crop.shape[1])), interpolation=cv2.INTER_AREA
+    )
     gain = rng.uniform(0.75, 1.2)
     return np.clip(crop.astype(np.float32) * gain, 0, 255).astype(np.uint8)
 

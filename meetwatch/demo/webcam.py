@@ -32,27 +32,36 @@ def as_bgr(face: np.ndarray) -> np.ndarray:
     raise DataError(f"a face image needs 1, 3 or 4 channels, got {face.shape[2]}")
 
 
+_ROOM_DRAFT = (64, 36)  # the room is drawn small and blurred by upscaling: cheap at any size
+
+
 def _room(w: int, h: int, rng: np.random.Generator) -> np.ndarray:
     """A shaded wall with a blurred shelf or picture and sensor noise (never flat colour)."""
+    dw, dh = _ROOM_DRAFT
     top = rng.integers(60, 200, 3).astype(np.float32)
     bottom = top * rng.uniform(0.5, 0.9)
-    t = np.linspace(0.0, 1.0, h, dtype=np.float32)[:, None, None]
-    img = np.broadcast_to(top * (1 - t) + bottom * t, (h, w, 3)).copy()
-    for _ in range(int(rng.integers(1, 4))):
-        x0, y0 = int(rng.integers(0, max(1, w - 8))), int(rng.integers(0, max(1, h // 2)))
-        x1, y1 = x0 + int(rng.integers(w // 10, w // 3 + 2)), y0 + int(rng.integers(h // 8, h // 2))
-        cv2.rectangle(img, (x0, y0), (x1, y1), rng.integers(30, 230, 3).tolist(), -1)
-    k = max(3, (min(w, h) // 12) | 1)
-    img = cv2.GaussianBlur(img, (k, k), 0)
-    img += rng.normal(0.0, 3.0, img.shape).astype(np.float32)
+    t = np.linspace(0.0, 1.0, dh, dtype=np.float32)[:, None, None]
+    draft: np.ndarray = np.broadcast_to(top * (1 - t) + bottom * t, (dh, dw, 3)).copy()
+    for _ in range(int(rng.integers(1, 4))):  # sizes relative to the frame: same room at any size
+        x0, y0 = rng.uniform(0, 0.9) * dw, rng.uniform(0, 0.5) * dh
+        x1, y1 = x0 + rng.uniform(0.1, 0.33) * dw, y0 + rng.uniform(0.12, 0.5) * dh
+        cv2.rectangle(
+            draft, (int(x0), int(y0)), (int(x1), int(y1)), rng.integers(30, 230, 3).tolist(), -1
+        )
+    draft = cv2.GaussianBlur(draft, (5, 5), 0)
+    noise = rng.normal(0.0, 3.0, (61, 67, 3)).astype(np.float32)  # tiled: sensor-like, cheap
+    img: np.ndarray = (
+        cv2.resize(draft, (w, h), interpolation=cv2.INTER_CUBIC)
+        + np.tile(noise, (h // 61 + 1, w // 67 + 1, 1))[:h, :w]
+    )
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
 def _paste_face(img: np.ndarray, face: np.ndarray, box: Rect) -> None:
     """Blend the face in through a soft oval so the crop's square edge does not show."""
     crop = cv2.resize(face, (box.w, box.h), interpolation=cv2.INTER_CUBIC).astype(np.float32)
-    alpha = np.zeros((box.h, box.w), np.float32)
-    cv2.ellipse(alpha, (box.w // 2, box.h // 2), (box.w // 2, box.h // 2), 0, 0, 360, 1.0, -1)
+    alpha: np.ndarray = np.zeros((box.h, box.w), np.float32)
+    cv2.ellipse(alpha, (box.w // 2, box.h // 2), (box.w // 2, box.h // 2), 0, 0, 360, (1.0,), -1)
     k = max(3, (min(box.w, box.h) // 8) | 1)
     alpha = cv2.GaussianBlur(alpha, (k, k), 0)[:, :, None]
     roi = img[box.y : box.y + box.h, box.x : box.x + box.w].astype(np.float32)
@@ -67,6 +76,8 @@ def webcam_frame(
     """A w x h webcam picture with one person per face; returns it and the face boxes.
 
     Two or more faces stand side by side (a shared meeting-room camera) and are drawn smaller.
+    All random choices are relative to the frame size, so the same rng state draws the same
+    scene at any tile size, as a participant's webcam looks the same when the grid reflows.
     """
     img = _room(w, h, rng)
     n = len(faces)
@@ -83,8 +94,16 @@ def webcam_frame(
         x = int(np.clip(cx - fw / 2, 0, w - fw))
         y = int(np.clip(cy - fh / 2, 0, h - fh))
         shirt = rng.integers(20, 200, 3).tolist()
-        cv2.ellipse(img, (x + fw // 2, min(h - 1, y + fh + fh // 2)), (fw, fh // 2 + 4), 0, 180,
-                    360, shirt, -1)
+        cv2.ellipse(
+            img,
+            (x + fw // 2, min(h - 1, y + fh + fh // 2)),
+            (fw, fh // 2 + 4),
+            0,
+            180,
+            360,
+            shirt,
+            -1,
+        )
         cv2.rectangle(img, (x - fw // 2, y + fh + fh // 2), (x + fw + fw // 2, h), shirt, -1)
         box = Rect(x, y, fw, fh)
         _paste_face(img, bgr, box)

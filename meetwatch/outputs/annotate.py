@@ -93,17 +93,28 @@ def _draw_face(
     color = palette.ATTENTION_COLORS[person.attention] if person else palette.TEXT
     cv2.rectangle(image, (round(x), round(y)), (round(x + w), round(y + h)), bgr(color), 2)
     emotion = top_emotion(signals, index, person)
+    if emotion is None:  # emotion analysis off: show no invented expression
+        return
     radius = float(np.clip(0.3 * max(w, h), 10 * unit, 60 * unit))
     cx, cy = emoji_center((x, y, w, h), radius, image.shape[1], image.shape[0])
     draw_emoji(image, (cx, cy), radius, emotion)
     _chip(image, emotion, (round(x), round(y + h + 4)), round(20 * unit), DARK)
 
 
-def top_emotion(signals: FaceSignals, index: int, person: ParticipantEngagement | None) -> str:
-    """The participant's smoothed top emotion when known (steadier), else this frame's."""
+def top_emotion(
+    signals: FaceSignals, index: int, person: ParticipantEngagement | None
+) -> str | None:
+    """The participant's smoothed top emotion when known (steadier), else this frame's;
+    None when emotions were not measured (NaN rows)."""
     if person is not None and person.top_emotion in EMOTIONS:
         return person.top_emotion
-    return EMOTIONS[int(np.argmax(signals.emotion[index]))]
+    return strongest_emotion(signals.emotion[index])
+
+
+def strongest_emotion(probabilities: np.ndarray) -> str | None:
+    if not np.all(np.isfinite(probabilities)):
+        return None
+    return EMOTIONS[int(np.argmax(probabilities))]
 
 
 def emoji_center(

@@ -126,7 +126,9 @@ class OverlayState:
         elif isinstance(data, ParticipantsData):
             self.tiles = _tiles(data.participants)
         elif isinstance(data, Alert):
-            self.alerts = [*self.alerts, data][-MAX_ALERTS:]
+            episode = (data.kind, data.participant_id)
+            kept = [a for a in self.alerts if (a.kind, a.participant_id) != episode]
+            self.alerts = (kept if data.state == "cleared" else [*kept, data])[-MAX_ALERTS:]
             self._advance(data.timestamp)
         elif isinstance(data, StageStatus):
             if data.state in ("degraded", "error"):

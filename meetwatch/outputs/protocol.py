@@ -136,6 +136,11 @@ class SectionData(_Data):
     timestamp: float
 
 
+class FramesMissingData(_Data):
+    start: float = Field(description="Unix time the meeting window stopped being visible")
+    end: float = Field(description="Unix time it was visible again")
+
+
 EVENT_DATA: dict[str, type[BaseModel]] = {
     "SessionStarted": SessionInfo,
     "SessionEnded": SessionInfo,
@@ -145,6 +150,7 @@ EVENT_DATA: dict[str, type[BaseModel]] = {
     "AlertRaised": Alert,
     "StageStatusChanged": StageStatus,
     "SectionMarked": SectionData,
+    "FramesMissing": FramesMissingData,
 }
 
 
@@ -176,7 +182,7 @@ def event_data(event: Event, aggregate_only: bool) -> BaseModel | None:
 
 
 class StartSessionData(_Data):
-    source: str | None = Field(None, description="Capture source; None: the configured one")
+    source: str | None = Field(default=None, description="Capture source; None: the configured one")
 
 
 class MarkSectionData(_Data):
@@ -217,9 +223,9 @@ class Hello(_Data):
 
 class Identify(_Data):
     rpcVersion: int
-    token: str | None = Field(None, max_length=256)
+    token: str | None = Field(default=None, max_length=256)
     eventSubscriptions: int = Field(
-        DEFAULT_SUBSCRIPTIONS, ge=0, le=ALL_EVENTS, description="Bitmask of EVENT_BIT"
+        default=DEFAULT_SUBSCRIPTIONS, ge=0, le=ALL_EVENTS, description="Bitmask of EVENT_BIT"
     )
 
 

@@ -8,6 +8,7 @@ that was given the old one (e.g. an overlay URL pasted into OBS).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import stat
@@ -58,7 +59,8 @@ def rotate_token(config_dir: Path) -> str:
             f.write(token + "\n")
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # the folder itself may be what failed
+            tmp.unlink(missing_ok=True)
         raise ConfigError(f"cannot write the websocket token {path}: {exc}") from exc
     return token
 

@@ -25,12 +25,12 @@ import numpy as np
 import pyvirtualcam
 
 from meetwatch.aggregation.models import RoomEngagement
-from meetwatch.analysis.signals import EMOTIONS, FaceSignals
+from meetwatch.analysis.signals import FaceSignals
 from meetwatch.capture.frame import Frame
 from meetwatch.errors import CaptureError, ConfigError, OutputError
 from meetwatch.layout.tiles import Tiles
 from meetwatch.outputs import palette
-from meetwatch.outputs.annotate import annotate_frame, render_dashboard
+from meetwatch.outputs.annotate import annotate_frame, render_dashboard, strongest_emotion
 from meetwatch.outputs.emoji import draw_emoji
 from meetwatch.outputs.overlay_state import OverlayState
 from meetwatch.outputs.protocol import event_data
@@ -79,8 +79,8 @@ class VirtualCameraSink:
             raise ConfigError(f"virtual camera mode {mode!r} unknown; use one of {VCAM_MODES}")
         if width < 160 or height < 90 or width % 2 or height % 2:
             raise ConfigError(f"virtual camera size {width}x{height}: need even sizes >= 160x90")
-        if not 1 <= fps <= 60:
-            raise ConfigError(f"virtual camera fps {fps} outside 1..60")
+        if not 0 < fps <= 60:
+            raise ConfigError(f"virtual camera fps {fps} outside (0, 60]")
         if mode == "emoji" and expression_reader is None:
             raise ConfigError("virtual camera 'emoji' mode needs an expression reader")
         self.mode = mode
@@ -96,6 +96,8 @@ class VirtualCameraSink:
         self._room: RoomEngagement | None = None
         self._state = OverlayState(connected=True)
         self._expression: np.ndarray | None = None
+        self._version = 0  # bumped by every input: the cached image is stale
+        self._composed: tuple[int, np.ndarray] | None = None
         self._camera: pyvirtualcam.Camera | None = None
         self._capture: cv2.VideoCapture | None = None
         self._thread: threading.Thread | None = None
@@ -110,6 +112,7 @@ class VirtualCameraSink:
         """The newest analysed frame with its tiles and face signals (all of one frame)."""
         with self._lock:
             self._frame = (frame, tiles, signals)
+            self._version += 1
 
     def on_event(self, event: Event) -> None:
         """Event-bus subscriber: keeps the newest room engagement and its ten-minute trend."""
@@ -120,20 +123,34 @@ class VirtualCameraSink:
             if data is not None:
                 self._state.apply_event(event.kind, data, time.time())
             self._room = data if isinstance(data, RoomEngagement) else None
+            if event.kind == "SessionEnded":  # the last meeting frame is no longer news
+                self._frame = None
+            self._version += 1
 
     # -- composition ------------------------------------------------------------------------
 
     def compose(self) -> np.ndarray:
-        """The BGR image (height x width) the camera shows now, for the sink's mode."""
-        with self._lock:
-            latest, room, history = self._frame, self._room, list(self._state.history)
+        """The BGR image (height x width) the camera shows now, for the sink's mode.
+
+        Analysis and engagement change a few times a second while the camera runs at `fps`,
+        so the annotated and dashboard images are drawn once per change and then resent.
+        """
         if self.mode == "emoji":
             return self._compose_emoji()
+        with self._lock:
+            version, latest, room = self._version, self._frame, self._room
+            history = list(self._state.history)
+        cached = self._composed
+        if cached is not None and cached[0] == version:
+            return cached[1]
         if self.mode == "annotated" and latest is not None:
             frame, tiles, signals = latest
             annotated = annotate_frame(frame, tiles, signals, room, individual=self.individual)
-            return fit(annotated, self.size)
-        return render_dashboard(room, self.size, history=history)
+            image = fit(annotated, self.size)
+        else:
+            image = render_dashboard(room, self.size, history=history)
+        self._composed = (version, image)
+        return image
 
     def _compose_emoji(self) -> np.ndarray:
         if self._capture is None:
@@ -150,8 +167,10 @@ class VirtualCameraSink:
         if not len(signals):
             self._expression = None
             return None
-        biggest = int(np.argmax(signals.boxes[:, 2] * signals.boxes[:, 3]))
-        probs = signals.emotion[biggest].astype(np.float64)
+        probs = signals.emotion[_largest(signals)].astype(np.float64)
+        if not np.all(np.isfinite(probs)):  # emotion analysis off
+            self._expression = None
+            return None
         if self._expression is not None:
             probs = EXPRESSION_SMOOTHING * probs + (1 - EXPRESSION_SMOOTHING) * self._expression
         self._expression = probs
@@ -256,28 +275,30 @@ def compose_emoji(
     image: np.ndarray, expression: np.ndarray | None, signals: FaceSignals
 ) -> np.ndarray:
     """The webcam image with a large emoji of the expression in the bottom-right corner and a
-    box around the face it was read from (the largest); "no face" when none was found."""
+    box around the face it was read from (the largest). Without a face, or without emotion
+    analysis, it says so instead of showing an invented expression."""
     out = image.copy()
     height, width = out.shape[:2]
     radius = round(height * 0.16)
     center = (width - radius - radius // 3, height - radius - radius // 3)
-    if expression is None:
-        cv2.putText(
-            out,
-            "no face",
-            (center[0] - radius, center[1]),
-            cv2.FONT_HERSHEY_SIMPLEX,
-            height / 720,
-            palette.bgr(palette.MUTED_TEXT),
-            2,
-            cv2.LINE_AA,
-        )
+    if len(signals):
+        x, y, w, h = (round(float(v)) for v in signals.boxes[_largest(signals)])
+        cv2.rectangle(out, (x, y), (x + w, y + h), palette.bgr(palette.TEXT), 2)
+    emotion = None if expression is None else strongest_emotion(expression)
+    if emotion is None:
+        note = "no expression" if len(signals) else "no face"
+        org = (center[0] - radius, center[1])
+        scale = height / 720
+        color = palette.bgr(palette.MUTED_TEXT)
+        cv2.putText(out, note, org, cv2.FONT_HERSHEY_SIMPLEX, scale, color, 2, cv2.LINE_AA)
         return out
-    biggest = int(np.argmax(signals.boxes[:, 2] * signals.boxes[:, 3]))
-    x, y, w, h = (round(float(v)) for v in signals.boxes[biggest])
-    cv2.rectangle(out, (x, y), (x + w, y + h), palette.bgr(palette.TEXT), 2)
-    draw_emoji(out, center, radius, EMOTIONS[int(np.argmax(expression))])
+    draw_emoji(out, center, radius, emotion)
     return out
+
+
+def _largest(signals: FaceSignals) -> int:
+    """The presenter is the biggest face in their own webcam."""
+    return int(np.argmax(signals.boxes[:, 2] * signals.boxes[:, 3]))
 
 
 def fit(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:

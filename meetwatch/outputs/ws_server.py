@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlencode
 
 from pydantic import BaseModel, ValidationError
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -64,7 +65,7 @@ DEFAULT_PORT = 8765
 LOOPBACK = "127.0.0.1"
 LAN = "0.0.0.0"
 _TRANSPORT_MAX_SIZE = 2**20  # beyond this websockets itself closes with 1009
-GOING_AWAY = int(WsCloseCode.GOING_AWAY)
+_GOING_AWAY = int(WsCloseCode.GOING_AWAY)
 _CLOSE_TIMEOUT = 2.0  # a client that does not answer our close frame is cut off after this
 
 
@@ -195,9 +196,8 @@ class FeedServer:
 
     def overlay_url(self, transparent: bool = False) -> str:
         """The web overlay, token included: give it to a browser or an OBS browser source."""
-        token = self._token.decode()
-        extra = "&transparent=1" if transparent else ""
-        return f"http://{self._display_host()}:{self.port}/?token={token}{extra}"
+        query = {"token": self._token.decode()} | ({"transparent": "1"} if transparent else {})
+        return f"http://{self._display_host()}:{self.port}/?{urlencode(query)}"
 
     def stats(self) -> FeedStats:
         return FeedStats(**vars(self._stats))
@@ -208,12 +208,11 @@ class FeedServer:
     # -- the loop thread -----------------------------------------------------------------------
 
     def _run(self, ready: threading.Event) -> None:
-        loop = asyncio.new_event_loop()
+        # asyncio.run also cancels what is left (e.g. a handshake caught by the shutdown).
         try:
-            loop.run_until_complete(self._serve(ready))
+            asyncio.run(self._serve(ready))
         finally:
             self._loop = None
-            loop.close()
 
     async def _serve(self, ready: threading.Event) -> None:
         s = self.settings
@@ -241,7 +240,7 @@ class FeedServer:
         self._loop = None  # publishers stop here
         server.close(close_connections=False)
         await asyncio.gather(
-            *(self._close(c, GOING_AWAY, "server stopping") for c in list(self._clients)),
+            *(self._close(c, _GOING_AWAY, "server stopping") for c in list(self._clients)),
             return_exceptions=True,
         )
         await server.wait_closed()
@@ -258,10 +257,10 @@ class FeedServer:
         return http_server.static_response(self._overlay_root, request)
 
     async def _handle(self, ws: ServerConnection) -> None:
-        client = _Client(ws, asyncio.Queue(self.settings.queue_size))
         if len(self._clients) >= self.settings.max_clients:
             await ws.close(CloseCode.TOO_MANY_CLIENTS, "too many clients")
             return
+        client = _Client(ws, asyncio.Queue(self.settings.queue_size))
         self._clients.add(client)
         self._stats.connected = len(self._clients)
         client.sender = asyncio.create_task(self._send_loop(client))

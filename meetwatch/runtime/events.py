@@ -22,6 +22,7 @@ EventKind = Literal[
     "AlertRaised",  # payload: Alert
     "StageStatusChanged",  # payload: StageStatus
     "SectionMarked",  # payload: dict {"title": str}
+    "FramesMissing",  # payload: dict {"start": float, "end": float}: the window was not visible
 ]
 
 log = logging.getLogger(__name__)

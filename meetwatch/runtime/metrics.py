@@ -31,7 +31,7 @@ class StageMetrics:
             raise ValueError(f"metrics window must be positive, got {window_seconds}")
         self._clock = clock
         self._window = window_seconds
-        self._drops = drops
+        self.drops = drops
         self._done: deque[tuple[float, float]] = deque()  # (finished, duration)
         self._processed = 0
         self._errors = 0
@@ -66,7 +66,7 @@ class StageMetrics:
             latency_ms=latency,
             processed=processed,
             errors=errors,
-            dropped=self._drops() if self._drops else 0,
+            dropped=self.drops() if self.drops else 0,
         )
 
     def _trim(self, now: float) -> None:
@@ -84,10 +84,13 @@ class Metrics:
         self._lock = threading.Lock()
 
     def stage(self, name: str, drops: Callable[[], int] | None = None) -> StageMetrics:
-        """The metrics of `name`, created on first use; `drops` reads its input queue's drops."""
+        """The metrics of `name`, created on first use. `drops` reads its input queue's drops;
+        a new one (a new session's queue) replaces the old."""
         with self._lock:
             if name not in self._stages:
                 self._stages[name] = StageMetrics(self._clock, self._window, drops)
+            elif drops is not None:
+                self._stages[name].drops = drops
             return self._stages[name]
 
     def snapshot(self) -> dict[str, StageSnapshot]:

@@ -1,1 +1,2 @@
-"""session stage."""
+"""Sessions on disk: the SQLite store (store, rows, migrations, schema.sql) and the event-bus
+sink that fills it (recorder)."""

@@ -51,7 +51,7 @@ _ROOM_COLUMNS = (
 
 
 def default_store_path() -> Path:
-    return user_data_path("meetwatch", appauthor=False) / STORE_FILENAME
+    return user_data_path("meetwatch") / STORE_FILENAME  # the folder config.data_dir defaults to
 
 
 def _explain(path: Path, e: sqlite3.Error) -> StoreError:
@@ -93,22 +93,22 @@ class SessionStore:
             raise StoreError(f"cannot create the session folder {path.parent}: {e.strerror}") from e
         if path.is_dir():
             raise StoreError(f"{path} is a folder; give the session store a file name")
-        conn: sqlite3.Connection | None = None
         try:
             conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as e:
+            raise _explain(path, e) from e
+        try:
             conn.execute("PRAGMA busy_timeout = 5000")
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
-                raise StoreError(f"cannot use write-ahead logging for {path} (mode {mode})")
+                raise SchemaError(f"it cannot use write-ahead logging (journal mode {mode})")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             migrate(conn)
-        except sqlite3.Error as e:
-            if conn is not None:
-                conn.close()
-            raise _explain(path, e) from e
-        except SchemaError as e:
+        except (sqlite3.Error, SchemaError) as e:
             conn.close()
+            if isinstance(e, sqlite3.Error):
+                raise _explain(path, e) from e
             raise StoreError(f"cannot use {path}: {e}") from e
         return cls(conn, path)
 
@@ -267,18 +267,16 @@ class SessionStore:
 
     def sample_arrays(self, session_id: str) -> SampleArrays:
         rows = self._sample_rows(session_id)
+        table = np.array(rows, dtype=object).reshape(len(rows), len(_SAMPLE_COLUMNS))
+        numeric = np.delete(table, [0, 2], axis=1).astype(np.float64)  # None becomes NaN
         n = len(EMOTIONS)
-        num = np.array(
-            [[np.nan if v is None else v for v in (r[1], r[3], *r[4:])] for r in rows], np.float64
-        ).reshape(len(rows), 2 + n + len(_SIGNALS))
-        columns = {name: num[:, 2 + n + i].copy() for i, name in enumerate(_SIGNALS)}
         return SampleArrays(
-            participant_id=np.array([r[0] for r in rows], np.int64),
-            t=num[:, 0].copy(),
-            attention=np.array([r[2] for r in rows], dtype=object),
-            engagement=num[:, 1].copy(),
-            emotion=num[:, 2 : 2 + n].copy(),
-            **columns,
+            participant_id=table[:, 0].astype(np.int64),
+            t=numeric[:, 0].copy(),
+            attention=table[:, 2].copy(),
+            engagement=numeric[:, 1].copy(),
+            emotion=numeric[:, 2 : 2 + n].copy(),
+            **{name: numeric[:, 2 + n + i].copy() for i, name in enumerate(_SIGNALS)},
         )
 
     def room_samples(self, session_id: str) -> list[RoomSampleRow]:
@@ -343,7 +341,8 @@ class SessionStore:
                 try:
                     yield self._conn
                 except BaseException:
-                    self._conn.execute("ROLLBACK")
+                    if self._conn.in_transaction:  # SQLite already rolled back on SQLITE_FULL
+                        self._conn.execute("ROLLBACK")
                     raise
                 self._conn.execute("COMMIT")
             except sqlite3.Error as e:

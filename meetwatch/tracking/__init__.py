@@ -1,1 +1,4 @@
-"""tracking stage."""
+"""FaceSignals over time -> Participants: stable ids, smoothing, calibration, attention.
+
+tracker (Tracker), participants (Participants, ParticipantState), config (TrackingConfig).
+"""

@@ -8,6 +8,7 @@ closed eyes (blinks) carry no evidence either way: they neither start nor break 
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from meetwatch.aggregation.models import AttentionState
@@ -44,7 +45,11 @@ class AttentionJudge:
     ) -> None:
         cfg = self._cfg
         appearing = self.state in ("no_face", "camera_off")
-        if ear < cfg.eyes_closed_threshold:
+        if not (math.isfinite(yaw) and math.isfinite(pitch)):  # pose not measurable
+            if appearing:
+                self._commit("on_screen", t)
+            return
+        if ear < cfg.eyes_closed_threshold:  # False for NaN: an unmeasurable eye counts as open
             if self._closed_since is None:
                 self._closed_since = t
             if t - self._closed_since >= cfg.eyes_closed_seconds:
@@ -55,7 +60,7 @@ class AttentionJudge:
         else:
             self._closed_since = None
         widen = 1.0 if calibrated else cfg.uncalibrated_tolerance_factor
-        off = (
+        off = (  # a NaN gaze (eye not measurable) fails its comparisons: no evidence
             abs(yaw - reference.yaw) > cfg.yaw_tolerance * widen
             or abs(pitch - reference.pitch) > cfg.pitch_tolerance * widen
             or abs(gaze_x - reference.gaze_x) > cfg.gaze_tolerance * widen

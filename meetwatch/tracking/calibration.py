@@ -53,13 +53,21 @@ class RestPoseCalibration:
         """Feed one raw (unsmoothed) frame; frames that are not attentive are skipped."""
         if self._pose is not None:
             return
-        if ear < self._ear_open or abs(yaw) >= self._max_yaw or abs(pitch) >= self._max_pitch:
+        # NaN (not measurable) fails every comparison below, so such frames are skipped
+        if not (
+            ear >= self._ear_open and abs(yaw) < self._max_yaw and abs(pitch) < self._max_pitch
+        ):
             return
         if self._last_t is not None:
             self._attentive_time += min(max(0.0, t - self._last_t), self._max_gap)
         self._last_t = t
         self._samples.append((yaw, pitch, gaze_x, gaze_y))
         if self._attentive_time >= self._seconds:
-            median = np.median(np.asarray(self._samples), axis=0)
-            self._pose = RestPose(*(float(v) for v in median))
+            samples = np.asarray(self._samples)
+            # gaze may be unmeasurable (NaN) in every frame: then it stays centred
+            median = [
+                float(np.median(c[~np.isnan(c)])) if (~np.isnan(c)).any() else 0.0
+                for c in samples.T
+            ]
+            self._pose = RestPose(*median)
             self._samples.clear()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from meetwatch.analysis.eyes import EYES_CLOSED_EAR
+
 
 class TrackingConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -74,7 +76,7 @@ class TrackingConfig(BaseModel):
         "and gaze tolerances are multiplied by this factor.",
     )
     eyes_closed_threshold: float = Field(
-        default=0.18,
+        default=EYES_CLOSED_EAR,
         gt=0,
         title="Closed-eye threshold",
         description="Eye aspect ratio below which the eyes count as closed.",

@@ -13,7 +13,8 @@ from meetwatch.analysis.signals import EMOTIONS
 
 @dataclass(frozen=True)
 class ParticipantState:
-    """One participant at one instant. Signal fields are smoothed and None without a face.
+    """One participant at one instant. Signal fields are smoothed; None without a face or
+    when the analysis could not measure them (emotion is None with emotion analysis off).
 
     face_present stays True through a short detection gap (TrackingConfig.face_lost_seconds)
     so one missed frame does not flip the room's figures.

@@ -27,12 +27,16 @@ class TimeEma:
         self._value = None
 
     def update(self, t: float, sample: np.ndarray) -> np.ndarray:
+        """Blend in `sample`; NaN components (not measured this frame) keep their old value and
+        a component seen for the first time starts at its sample."""
         sample = np.asarray(sample, np.float64)
         if self._value is None:
             self._value = sample.copy()
         else:
             dt = max(0.0, t - self._t)
             alpha = 1.0 - math.exp(-dt / self._tau)
-            self._value = self._value + alpha * (sample - self._value)
+            prev = self._value
+            blended = np.where(np.isnan(prev), sample, prev + alpha * (sample - prev))
+            self._value = np.where(np.isnan(sample), prev, blended)
         self._t = max(t, self._t)
         return self._value

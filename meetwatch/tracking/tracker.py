@@ -144,15 +144,21 @@ class Tracker:
         v = track.ema.value
         if not track.face_present or v is None:
             return base
+        emotion = v[:_E]
         return replace(
             base,
-            emotion=v[:_E].copy(),
-            valence=float(v[_VALENCE]),
-            arousal=float(v[_AROUSAL]),
-            yaw=float(v[_POSE]),
-            pitch=float(v[_POSE + 1]),
-            roll=float(v[_POSE + 2]),
-            gaze_x=float(v[_GAZE]),
-            gaze_y=float(v[_GAZE + 1]),
-            eye_openness=float(v[_EAR]),
+            emotion=None if np.isnan(emotion).any() else emotion.copy(),
+            valence=_measured(v[_VALENCE]),
+            arousal=_measured(v[_AROUSAL]),
+            yaw=_measured(v[_POSE]),
+            pitch=_measured(v[_POSE + 1]),
+            roll=_measured(v[_POSE + 2]),
+            gaze_x=_measured(v[_GAZE]),
+            gaze_y=_measured(v[_GAZE + 1]),
+            eye_openness=_measured(v[_EAR]),
         )
+
+
+def _measured(v: float) -> float | None:
+    """NaN means the analysis could not measure it (no emotion model, hidden eye): None."""
+    return None if np.isnan(v) else float(v)

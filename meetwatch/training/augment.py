@@ -24,13 +24,18 @@ def augment_face(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     m[0, 2] -= shear * size / 2
     m[:, 2] += rng.uniform(-4, 4, size=2)
     out = cv2.warpAffine(
-        np.ascontiguousarray(out), m, (size, size), flags=cv2.INTER_LINEAR,
+        np.ascontiguousarray(out),
+        m,
+        (size, size),
+        flags=cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_REFLECT_101,
     )
     if rng.random() < 0.3:  # a small tile upscaled by the meeting client
         f = rng.uniform(0.4, 0.8)
         small = max(8, round(size * f))
-        out = cv2.resize(cv2.resize(out, (small, small), interpolation=cv2.INTER_AREA), (size, size))
+        out = cv2.resize(
+            cv2.resize(out, (small, small), interpolation=cv2.INTER_AREA), (size, size)
+        )
     if rng.random() < 0.2:
         out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.3, 1.0))
     if rng.random() < 0.8:  # exposure, contrast and gamma of a cheap webcam

@@ -16,6 +16,7 @@ import numpy as np
 
 from meetwatch.analysis.signals import EMOTIONS as CLASSES
 from meetwatch.errors import DataError
+
 TRAIN, PUBLIC_TEST, PRIVATE_TEST = 0, 1, 2
 
 # FER+ vote columns (neutral, happiness, surprise, sadness, anger, disgust, fear, contempt,

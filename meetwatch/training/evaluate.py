@@ -48,14 +48,20 @@ def compute_metrics(name: str, y_true: np.ndarray, y_pred: np.ndarray) -> Metric
     predicted = cm.sum(axis=0).astype(np.float64)
     precision = np.divide(tp, predicted, out=np.zeros(k), where=predicted > 0)
     recall = np.divide(tp, support, out=np.zeros(k), where=support > 0)
-    f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros(k), where=(precision + recall) > 0)
+    f1 = np.divide(
+        2 * precision * recall, precision + recall, out=np.zeros(k), where=(precision + recall) > 0
+    )
     present = support > 0  # CK+ has no neutral faces: average over classes that occur
     w = support / support.sum()
     return Metrics(
         name=name,
-        n=int(len(y_true)),
+        n=len(y_true),
         accuracy=float(tp.sum() / max(1, len(y_true))),
-        macro=(float(precision[present].mean()), float(recall[present].mean()), float(f1[present].mean())),
+        macro=(
+            float(precision[present].mean()),
+            float(recall[present].mean()),
+            float(f1[present].mean()),
+        ),
         weighted=(float((precision * w).sum()), float((recall * w).sum()), float((f1 * w).sum())),
         recall={c: float(recall[i]) for i, c in enumerate(CLASSES) if present[i]},
         confusion=cm,
@@ -81,7 +87,11 @@ def evaluate_sets(data_dir: Path, predict: Predictor, limit: int = 0) -> list[Me
     ]
     if not limit:
         ck = load_ckplus(data_dir)
-        results.append(compute_metrics("CK+ (cross-dataset, contempt excluded)", ck.y, predict(ck.x).argmax(axis=1)))
+        results.append(
+            compute_metrics(
+                "CK+ (cross-dataset, contempt excluded)", ck.y, predict(ck.x).argmax(axis=1)
+            )
+        )
     return results
 
 
@@ -105,15 +115,27 @@ def save_confusion_png(m: Metrics, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     cm = m.confusion.astype(np.float64)
-    norm = np.divide(cm, cm.sum(axis=1, keepdims=True), out=np.zeros_like(cm), where=cm.sum(axis=1, keepdims=True) > 0)
+    norm = np.divide(
+        cm,
+        cm.sum(axis=1, keepdims=True),
+        out=np.zeros_like(cm),
+        where=cm.sum(axis=1, keepdims=True) > 0,
+    )
     fig, ax = plt.subplots(figsize=(6.4, 5.6), dpi=110)
     ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
     ax.set_xticks(range(len(CLASSES)), CLASSES, rotation=45, ha="right")
     ax.set_yticks(range(len(CLASSES)), CLASSES)
     for i in range(len(CLASSES)):
         for j in range(len(CLASSES)):
-            ax.text(j, i, f"{norm[i, j]:.2f}\n({int(cm[i, j])})", ha="center", va="center", fontsize=7,
-                    color="white" if norm[i, j] > 0.5 else "black")
+            ax.text(
+                j,
+                i,
+                f"{norm[i, j]:.2f}\n({int(cm[i, j])})",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if norm[i, j] > 0.5 else "black",
+            )
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(f"{m.name}\naccuracy {m.accuracy:.1%}", fontsize=9)

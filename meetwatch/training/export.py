@@ -46,14 +46,21 @@ def export_onnx(checkpoint: Path, out_dir: Path) -> tuple[Path, dict]:
     try:
         net.load_state_dict(ckpt["model"])
     except RuntimeError as exc:
-        raise ModelError(f"checkpoint {checkpoint} does not fit the EmotionNet architecture: {exc}") from exc
+        raise ModelError(
+            f"checkpoint {checkpoint} does not fit the EmotionNet architecture: {exc}"
+        ) from exc
     model = _WithSoftmax(net).eval()
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / ONNX_FILE
     dummy = torch.zeros(1, 1, INPUT_SIZE, INPUT_SIZE)
     torch.onnx.export(
-        model, (dummy,), str(path), opset_version=OPSET, input_names=["input"],
-        output_names=["probabilities"], dynamic_axes={"input": {0: "batch"}, "probabilities": {0: "batch"}},
+        model,
+        (dummy,),
+        str(path),
+        opset_version=OPSET,
+        input_names=["input"],
+        output_names=["probabilities"],
+        dynamic_axes={"input": {0: "batch"}, "probabilities": {0: "batch"}},
         dynamo=False,
     )
     import onnxruntime as ort
@@ -61,7 +68,9 @@ def export_onnx(checkpoint: Path, out_dir: Path) -> tuple[Path, dict]:
     x = torch.randn(8, 1, INPUT_SIZE, INPUT_SIZE)
     with torch.no_grad():
         ref = model(x).numpy()
-    got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"input": x.numpy()})[0]
+    got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
+        None, {"input": x.numpy()}
+    )[0]
     if not np.allclose(ref, got, atol=1e-4):
         raise ModelError(f"ONNX export differs from torch by {np.abs(ref - got).max():.2e}")
     info = {
@@ -87,36 +96,62 @@ def write_manifest(out_dir: Path, info: dict, metrics: dict[str, dict]) -> Path:
     onnx_path = out_dir / ONNX_FILE
     cfg = info["config"]
     sections: list[tuple[str, dict[str, object]]] = [
-        ("model", {
-            "file": ONNX_FILE, "sha256": sha256_of(onnx_path), "size_bytes": onnx_path.stat().st_size,
-            "classes": list(CLASSES), "preprocess_version": PREPROCESS_VERSION, "opset": OPSET,
-            "parameters": info["parameters"], "architecture": "EmotionNet: residual CNN, 48x48 grayscale",
-        }),
-        ("model.input", {
-            "name": "input", "shape": ["batch", 1, INPUT_SIZE, INPUT_SIZE], "dtype": "float32",
-            "description": "FaceMesh-aligned 48x48 grayscale crop, per-image standardised "
-            "(meetwatch.analysis.face_crop.normalize)",
-        }),
-        ("model.output", {"name": "probabilities", "shape": ["batch", len(CLASSES)], "dtype": "float32"}),
-        ("training", {
-            "data": "FER-2013 Training split (28,709 images) with FER+ crowd votes",
-            "targets": f"{1 - FERPLUS_WEIGHT:g} x original one-hot label + {FERPLUS_WEIGHT:g} x FER+ vote "
-            "distribution (contempt/unknown/NF votes dropped); original label alone where FER+ has no votes",
-            "selection": "best (accuracy + FER+ accuracy) / 2 on FER-2013 PublicTest",
-            "epochs_run": info["epoch"], "epochs_planned": cfg.get("epochs", 0), "seed": cfg.get("seed", 0),
-            "script": "python -m meetwatch.training.train",
-        }),
-        ("licence", {
-            "weights": "MIT, as meetwatch",
-            "data": "FER-2013 (ICML 2013 challenge, research use) and FER+ labels (MIT, Microsoft); "
-            "CK+ (non-commercial research) used only for evaluation. The training data are research-only: "
-            "check that your use of the weights is compatible.",
-        }),
+        (
+            "model",
+            {
+                "file": ONNX_FILE,
+                "sha256": sha256_of(onnx_path),
+                "size_bytes": onnx_path.stat().st_size,
+                "classes": list(CLASSES),
+                "preprocess_version": PREPROCESS_VERSION,
+                "opset": OPSET,
+                "parameters": info["parameters"],
+                "architecture": "EmotionNet: residual CNN, 48x48 grayscale",
+            },
+        ),
+        (
+            "model.input",
+            {
+                "name": "input",
+                "shape": ["batch", 1, INPUT_SIZE, INPUT_SIZE],
+                "dtype": "float32",
+                "description": "FaceMesh-aligned 48x48 grayscale crop, per-image standardised "
+                "(meetwatch.analysis.face_crop.normalize)",
+            },
+        ),
+        (
+            "model.output",
+            {"name": "probabilities", "shape": ["batch", len(CLASSES)], "dtype": "float32"},
+        ),
+        (
+            "training",
+            {
+                "data": "FER-2013 Training split (28,709 images) with FER+ crowd votes",
+                "targets": f"{1 - FERPLUS_WEIGHT:g} x original one-hot label + {FERPLUS_WEIGHT:g} x FER+ vote "
+                "distribution (contempt/unknown/NF votes dropped); original label alone where FER+ has no votes",
+                "selection": "best (accuracy + FER+ accuracy) / 2 on FER-2013 PublicTest",
+                "epochs_run": info["epoch"],
+                "epochs_planned": cfg.get("epochs", 0),
+                "seed": cfg.get("seed", 0),
+                "script": "python -m meetwatch.training.train",
+            },
+        ),
+        (
+            "licence",
+            {
+                "weights": "MIT, as meetwatch",
+                "data": "FER-2013 (ICML 2013 challenge, research use) and FER+ labels (MIT, Microsoft); "
+                "CK+ (non-commercial research) used only for evaluation. The training data are research-only: "
+                "check that your use of the weights is compatible.",
+            },
+        ),
     ]
     for key, m in metrics.items():
         sections.append((f"metrics.{key}", {k: v for k, v in m.items() if k != "recall"}))
         sections.append((f"metrics.{key}.recall", m["recall"]))
-    lines = ["# Generated by meetwatch.training.export; checked at load time by meetwatch.analysis.emotion."]
+    lines = [
+        "# Generated by meetwatch.training.export; checked at load time by meetwatch.analysis.emotion."
+    ]
     for name, values in sections:
         lines.append(f"\n[{name}]")
         lines += [f"{k} = {_toml_value(v)}" for k, v in values.items()]
@@ -129,7 +164,9 @@ _METRIC_KEYS = ("fer2013_private", "ferplus_private", "ckplus")
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--checkpoint", default="runs/emotion/best.pt")
     p.add_argument("--data", help="shared data folder (default: $MEETWATCH_DATA)")
     p.add_argument("--out", default="models")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -52,9 +53,10 @@ def _bf16_ok(device: torch.device) -> bool:
 
 def _cpu_has_bf16() -> bool:
     try:
-        return "avx512_bf16" in Path("/proc/cpuinfo").read_text() or "amx_bf16" in Path(
-            "/proc/cpuinfo"
-        ).read_text()
+        return (
+            "avx512_bf16" in Path("/proc/cpuinfo").read_text()
+            or "amx_bf16" in Path("/proc/cpuinfo").read_text()
+        )
     except OSError:
         return False
 
@@ -65,7 +67,9 @@ def class_weights(targets: np.ndarray, power: float) -> np.ndarray:
     return (w / (w * freq).sum()).astype(np.float32)  # keeps the mean loss scale
 
 
-def soft_cross_entropy(logits: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+def soft_cross_entropy(
+    logits: torch.Tensor, target: torch.Tensor, weight: torch.Tensor
+) -> torch.Tensor:
     logp = F.log_softmax(logits.float(), dim=1)
     return -(target * weight * logp).sum(dim=1).mean()
 
@@ -78,6 +82,14 @@ def predict(model: torch.nn.Module, faces: np.ndarray, device: torch.device) -> 
         x = torch.from_numpy(normalize(faces[i : i + 512])).to(device)
         out.append(torch.softmax(model(x).float(), dim=1).cpu().numpy())
     return np.concatenate(out)
+
+
+def one_cycle(step: int, total: int, warmup: float = 0.15) -> float:
+    """LR multiplier: linear warm-up from 1/25 to 1 over `warmup` of the run, then cosine to 0."""
+    progress = min(1.0, step / total)
+    if progress < warmup:
+        return 0.04 + 0.96 * progress / warmup
+    return 0.5 * (1 + math.cos(math.pi * (progress - warmup) / (1 - warmup)))
 
 
 def _save_atomic(obj: dict, path: Path) -> None:
@@ -116,9 +128,8 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig, resume: bool = False) -> 
     steps = len(tr.x) // cfg.batch_size
     if cfg.max_batches:
         steps = min(steps, cfg.max_batches)
-    sched = torch.optim.lr_scheduler.OneCycleLR(
-        opt, max_lr=cfg.lr, total_steps=max(1, cfg.epochs * steps), pct_start=0.15
-    )
+    total_steps = max(1, cfg.epochs * steps)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: one_cycle(step, total_steps))
     out.mkdir(parents=True, exist_ok=True)
     ckpt_path, best_path, log_path = out / "checkpoint.pt", out / "best.pt", out / "log.jsonl"
     start_epoch, best = 0, -1.0
@@ -126,8 +137,14 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig, resume: bool = False) -> 
         ckpt = load_checkpoint(ckpt_path)
         model.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["opt"])
-        sched.load_state_dict(ckpt["sched"])
         start_epoch, best = ckpt["epoch"] + 1, ckpt["best"]
+        # The schedule is a function of progress, so a run can be resumed with a different
+        # --epochs (e.g. shortened to meet a deadline): it continues on the rescaled curve.
+        for group in opt.param_groups:
+            group["initial_lr"] = cfg.lr
+        sched = torch.optim.lr_scheduler.LambdaLR(
+            opt, lambda step: one_cycle(step, total_steps), last_epoch=start_epoch * steps - 1
+        )
         print(f"resumed from epoch {start_epoch}, best PublicTest score {best:.4f}")
     for epoch in range(start_epoch, cfg.epochs):
         rng = np.random.default_rng([cfg.seed, epoch])
@@ -136,8 +153,11 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig, resume: bool = False) -> 
         model.train()
         t0, total = time.time(), 0.0
         with Progress(
-            TextColumn(f"epoch {epoch + 1}/{cfg.epochs}"), BarColumn(), TextColumn("{task.fields[loss]}"),
-            TimeRemainingColumn(), disable=not sys.stdout.isatty(),
+            TextColumn(f"epoch {epoch + 1}/{cfg.epochs}"),
+            BarColumn(),
+            TextColumn("{task.fields[loss]}"),
+            TimeRemainingColumn(),
+            disable=not sys.stdout.isatty(),
         ) as bar:
             task = bar.add_task("train", total=steps, loss="")
             for b in range(steps):
@@ -161,25 +181,44 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig, resume: bool = False) -> 
         acc_plus = float((pred[keep] == val_major[keep]).mean())
         score = (acc + acc_plus) / 2
         entry = {
-            "epoch": epoch + 1, "loss": total / steps, "public_acc": acc, "public_ferplus_acc": acc_plus,
-            "lr": sched.get_last_lr()[0], "seconds": round(time.time() - t0, 1),
+            "epoch": epoch + 1,
+            "loss": total / steps,
+            "public_acc": acc,
+            "public_ferplus_acc": acc_plus,
+            "lr": sched.get_last_lr()[0],
+            "seconds": round(time.time() - t0, 1),
         }
         with log_path.open("a") as fh:
             fh.write(json.dumps(entry) + "\n")
         print(json.dumps(entry), flush=True)
         if score > best:
             best = score
-            _save_atomic({"model": model.state_dict(), "epoch": epoch, "score": score, "config": asdict(cfg)}, best_path)
+            _save_atomic(
+                {
+                    "model": model.state_dict(),
+                    "epoch": epoch,
+                    "score": score,
+                    "config": asdict(cfg),
+                },
+                best_path,
+            )
         _save_atomic(
-            {"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
-             "epoch": epoch, "best": best, "config": asdict(cfg)},
+            {
+                "model": model.state_dict(),
+                "opt": opt.state_dict(),
+                "epoch": epoch,
+                "best": best,
+                "config": asdict(cfg),
+            },
             ckpt_path,
         )
     return {"best_public_score": best, "classes": list(CLASSES)}
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--data", help="shared data folder (default: $MEETWATCH_DATA)")
     p.add_argument("--out", default="runs/emotion", help="checkpoint and log folder")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")

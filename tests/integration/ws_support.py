@@ -12,7 +12,8 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -85,7 +86,9 @@ class BusController:
         self._publish("SectionMarked", {"title": title})
 
 
-def participant(pid: int, attention: Any = "on_screen", engagement: float = 0.8) -> ParticipantEngagement:
+def participant(
+    pid: int, attention: Any = "on_screen", engagement: float = 0.8
+) -> ParticipantEngagement:
     has_face = attention not in ("no_face", "camera_off")
     return ParticipantEngagement(
         participant_id=pid,
@@ -97,9 +100,7 @@ def participant(pid: int, attention: Any = "on_screen", engagement: float = 0.8)
     )
 
 
-def room(
-    engagement: float, timestamp: float, session_id: str = "s1", n: int = 6
-) -> RoomEngagement:
+def room(engagement: float, timestamp: float, session_id: str = "s1", n: int = 6) -> RoomEngagement:
     people = [participant(i + 1, ATTENTION_STATES[i % len(ATTENTION_STATES)]) for i in range(n)]
     with_face = [p for p in people if p.engagement is not None]
     mix = dict.fromkeys(EMOTIONS, 0.05) | {"happy": 0.45, "neutral": 0.25}
@@ -145,9 +146,51 @@ async def send(ws: ClientConnection, op: int, d: dict[str, Any]) -> None:
     await ws.send(json.dumps({"op": op, "d": d}))
 
 
+class FeedClient:
+    """An identified connection. Events caused by a request may arrive before its response
+    (the core publishes while the request runs), so messages skipped while waiting for one
+    thing are kept for the next wait."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self._backlog: deque[dict[str, Any]] = deque()
+
+    async def recv(self) -> dict[str, Any]:
+        return self._backlog.popleft() if self._backlog else await recv(self.ws)
+
+    async def _until(self, wanted: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+        skipped: list[dict[str, Any]] = []
+        try:
+            while True:
+                message = await self.recv()
+                if wanted(message):
+                    return message
+                skipped.append(message)
+        finally:
+            self._backlog.extendleft(reversed(skipped))
+
+    async def request(
+        self, request_type: str, data: dict[str, Any] | None = None, rid: str = "r1"
+    ) -> dict[str, Any]:
+        """Send a request and return its RequestResponse `d`."""
+        d: dict[str, Any] = {"requestType": request_type, "requestId": rid}
+        if data is not None:
+            d["requestData"] = data
+        await send(self.ws, 6, d)
+        reply = await self._until(lambda m: m["op"] == 7 and m["d"]["requestId"] == rid)
+        return dict(reply["d"])
+
+    async def until_event(self, kind: str) -> dict[str, Any]:
+        event = await self._until(lambda m: m["op"] == 5 and m["d"]["eventType"] == kind)
+        return dict(event["d"])
+
+    async def close(self) -> None:
+        await self.ws.close()
+
+
 async def identified_client(
     url: str, subscriptions: int = DEFAULT_SUBSCRIPTIONS, **connect_args: Any
-) -> ClientConnection:
+) -> FeedClient:
     ws = await connect(url, **connect_args)
     hello = await recv(ws)
     assert hello["op"] == 0 and hello["d"]["authRequired"] is True
@@ -155,29 +198,7 @@ async def identified_client(
     await send(ws, 1, identify)
     identified = await recv(ws)
     assert identified == {"op": 2, "d": {"negotiatedRpcVersion": RPC_VERSION}}
-    return ws
-
-
-async def request(
-    ws: ClientConnection, request_type: str, data: dict[str, Any] | None = None, rid: str = "r1"
-) -> dict[str, Any]:
-    """Send a request and return its RequestResponse `d`, skipping events in between."""
-    d: dict[str, Any] = {"requestType": request_type, "requestId": rid}
-    if data is not None:
-        d["requestData"] = data
-    await send(ws, 6, d)
-    while True:
-        message = await recv(ws)
-        if message["op"] == 7:
-            assert message["d"]["requestId"] == rid
-            return dict(message["d"])
-
-
-async def until_event(ws: ClientConnection, kind: str) -> dict[str, Any]:
-    while True:
-        message = await recv(ws)
-        if message["op"] == 5 and message["d"]["eventType"] == kind:
-            return dict(message["d"])
+    return FeedClient(ws)
 
 
 async def close_code(ws: ClientConnection, timeout: float = 5.0) -> int | None:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,26 +49,27 @@ def running_xvfb(screen: str = f"{SCREEN[0]}x{SCREEN[1]}x24") -> Iterator[str]:
     if binary is None:
         pytest.skip("Xvfb is not installed (apt-get install xvfb; see packaging/apt-packages.txt)")
     read_fd, write_fd = os.pipe()
-    log = tempfile.TemporaryFile()
-    proc = subprocess.Popen(
-        [binary, "-displayfd", str(write_fd), "-screen", "0", screen, "-nolisten", "tcp"],
-        pass_fds=(write_fd,),
-        stdout=log,
-        stderr=log,
-    )
-    os.close(write_fd)
-    try:
-        ready, _, _ = select.select([read_fd], [], [], 30)
-        number = os.read(read_fd, 64).decode().strip() if ready else ""
-        if not number:
-            log.seek(0)
-            pytest.fail(f"Xvfb did not start: {log.read().decode(errors='replace')[-2000:]}")
-        yield f":{number}"
-    finally:
-        os.close(read_fd)
-        proc.terminate()
-        proc.wait(10)
-        log.close()
+    with tempfile.TemporaryFile() as log:
+        command = [binary, "-displayfd", str(write_fd), "-screen", "0", screen]
+        command += ["-nolisten", "tcp", "-noreset"]  # no reset: clients may come and go
+        proc = subprocess.Popen(
+            command,
+            pass_fds=(write_fd,),
+            stdout=log,
+            stderr=log,
+        )
+        os.close(write_fd)
+        try:
+            ready, _, _ = select.select([read_fd], [], [], 30)
+            number = os.read(read_fd, 64).decode().strip() if ready else ""
+            if not number:
+                log.seek(0)
+                pytest.fail(f"Xvfb did not start: {log.read().decode(errors='replace')[-2000:]}")
+            yield f":{number}"
+        finally:
+            os.close(read_fd)
+            proc.terminate()
+            proc.wait(10)
 
 
 @contextmanager
@@ -111,13 +112,24 @@ class GalleryLauncher:
         self._folder = folder
         self._started: list[subprocess.Popen[bytes]] = []
 
-    def show(self, title: str, image: np.ndarray, position: tuple[int, int] = (0, 0)) -> Gallery:
-        """Show `image` in a window titled `title`; returns once it is painted on screen."""
+    def show(
+        self,
+        title: str,
+        image: np.ndarray,
+        position: tuple[int, int] = (0, 0),
+        *,
+        then: Sequence[np.ndarray] = (),
+        interval_ms: int = 1000,
+    ) -> Gallery:
+        """Show `image` (followed by `then`, cycling every `interval_ms`) in a window titled
+        `title`; returns once `image` is painted on screen."""
         folder = self._folder / f"gallery{len(self._started)}"
         folder.mkdir(parents=True)
-        cv2.imwrite(str(folder / "frame.png"), image)
+        for i, frame in enumerate([image, *then]):
+            cv2.imwrite(str(folder / f"frame{i:03d}.png"), frame)
         command = [sys.executable, "-m", "meetwatch.qt.gallery_window", "--title", title]
         command += ["--image-dir", str(folder), "--position", f"{position[0]},{position[1]}"]
+        command += ["--interval-ms", str(interval_ms)]
         env = {**os.environ, "QT_QPA_PLATFORM": "xcb"}
         log = folder / "stderr.txt"
         with log.open("wb") as err:

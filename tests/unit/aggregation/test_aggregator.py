@@ -2,31 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from meetwatch.aggregation.aggregator import Aggregator
 from meetwatch.aggregation.config import AggregationConfig, AlertRules, ParticipantAwayRule
 from meetwatch.aggregation.engagement import instant_score
+from meetwatch.aggregation.models import AttentionState
 from meetwatch.analysis.signals import EMOTIONS
 from meetwatch.tracking.participants import Participants, ParticipantState
 
 
 def person(
     pid: int,
-    attention: str = "on_screen",
+    attention: AttentionState = "on_screen",
     emotion: str = "neutral",
     arousal: float = 0.0,
     since: float = 0.0,
 ) -> ParticipantState:
     if attention in ("no_face", "camera_off"):
-        return ParticipantState(pid, pid, attention, since, face_present=False, calibrated=True)  # type: ignore[arg-type]
+        return ParticipantState(pid, pid, attention, since, face_present=False, calibrated=True)
     probs = np.zeros(len(EMOTIONS))
     probs[EMOTIONS.index(emotion)] = 1.0
     return ParticipantState(
         pid,
         pid,
-        attention,  # type: ignore[arg-type]
+        attention,
         since,
         face_present=True,
         calibrated=True,
@@ -58,9 +61,25 @@ def room_at(t: float, *people: ParticipantState) -> Participants:
         ("camera_off", "neutral", 0.0, 0.0),
     ],
 )
-def test_engagement_formula(attention: str, emotion: str, arousal: float, score: float) -> None:
+def test_engagement_formula(
+    attention: AttentionState, emotion: str, arousal: float, score: float
+) -> None:
     p = person(1, attention, emotion, arousal)
     assert instant_score(p, AggregationConfig()) == pytest.approx(score)
+
+
+@pytest.mark.parametrize(
+    ("attention", "score"),
+    [("on_screen", 1.0), ("eyes_closed", (0.6 * 0.3 + 0.2) / 0.8), ("away", 0.2 / 0.8)],
+)
+def test_without_emotion_the_other_weights_are_rescaled(
+    attention: AttentionState, score: float
+) -> None:
+    p = replace(person(1, attention), emotion=None, valence=None, arousal=None)
+    assert instant_score(p, AggregationConfig()) == pytest.approx(score)
+    room = Aggregator("s").update(room_at(1.0, p))
+    assert room.emotion_mix == {} and room.participants[0].top_emotion is None
+    assert room.engagement == pytest.approx(score)
 
 
 def test_weights_must_add_up_to_one() -> None:
@@ -99,7 +118,7 @@ def test_room_figures_are_over_participants_with_a_face() -> None:
     assert sum(room.emotion_mix.values()) == pytest.approx(1.0)
     engaged = [p.engagement for p in room.participants]
     assert engaged[3:] == [None, None]
-    assert room.engagement == pytest.approx(np.mean(engaged[:3]))
+    assert room.engagement == pytest.approx(np.mean([e for e in engaged if e is not None]))
     assert room.attention_counts == {
         "on_screen": 2,
         "away": 1,
@@ -193,8 +212,8 @@ def test_seconds_are_sampled_at_1_hz_whatever_the_rate() -> None:
         agg.update(share_scene(t, False))
         stamps += [s.timestamp for s in agg.take_seconds()]
     assert stamps == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 28.0]
-    t, engagement, share = agg.history.arrays()
-    assert t.tolist() == stamps
+    seconds, engagement, share = agg.history.arrays()
+    assert seconds.tolist() == stamps
     assert np.all(share == 1.0) and np.all(engagement > 0.8)
 
 
@@ -202,5 +221,5 @@ def test_history_keeps_the_last_window_only() -> None:
     agg = Aggregator("s", AggregationConfig(history_seconds=5))
     for t in range(12):
         agg.update(share_scene(float(t), False))
-    t, _, _ = agg.history.arrays()
-    assert t.tolist() == [7.0, 8.0, 9.0, 10.0, 11.0]
+    seconds, _, _ = agg.history.arrays()
+    assert seconds.tolist() == [7.0, 8.0, 9.0, 10.0, 11.0]

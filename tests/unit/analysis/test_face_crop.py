@@ -84,7 +84,9 @@ def test_product_crops_match_training_crops(data_dir) -> None:
             if lm is None:
                 continue
             crop = aligned_crops(frame, lm)[0]
-            corr.append(np.corrcoef(crop.ravel().astype(float), reference.ravel().astype(float))[0, 1])
+            corr.append(
+                np.corrcoef(crop.ravel().astype(float), reference.ravel().astype(float))[0, 1]
+            )
     assert len(corr) >= 30, "FaceMesh should find most upscaled FER-2013 faces"
     assert np.median(corr) > 0.9
     assert abs(np.median(eye_y) - EYE_Y) < 0.02

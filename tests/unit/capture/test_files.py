@@ -23,7 +23,7 @@ def _frame_number(image: np.ndarray) -> int:
 
 
 def _write_video(path: Path, fourcc: str) -> Path:
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), FPS, (128, 96))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*fourcc), FPS, (128, 96))
     assert writer.isOpened()
     for i in range(N_FRAMES):
         writer.write(_frame_image(i))

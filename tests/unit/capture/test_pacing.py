@@ -17,7 +17,7 @@ def _pacer(rate: float, clock: ManualClock, slept: list[float]) -> Pacer:
 
 
 def test_ticks_stay_on_the_grid_whatever_the_work_costs() -> None:
-    clock, slept = ManualClock(100.0), []
+    clock, slept = ManualClock(100.0), list[float]()
     pacer = _pacer(2.0, clock, slept)
     ticks = []
     for work in [0.1, 0.3, 0.05, 0.49, 0.2]:
@@ -29,7 +29,7 @@ def test_ticks_stay_on_the_grid_whatever_the_work_costs() -> None:
 
 
 def test_overrun_skips_missed_ticks_instead_of_bursting() -> None:
-    clock, slept = ManualClock(0.0), []
+    clock, slept = ManualClock(0.0), list[float]()
     pacer = _pacer(1.0, clock, slept)
     assert pacer.wait() == 0.0
     clock.advance(3.4)  # a grab that hung for 3.4 s

@@ -66,3 +66,16 @@ def test_find_windows_prefers_visible_then_largest() -> None:
 def test_window_info_describe_mentions_state() -> None:
     text = _window("Zoom Meeting", 800, 600, visible=False).describe()
     assert "'Zoom Meeting'" in text and "800x600" in text and "hidden" in text
+
+
+def test_macos_backend_without_pyobjc_says_what_to_install() -> None:
+    try:
+        import Quartz  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("pyobjc is installed here")
+    from meetwatch.capture.windows_macos import MacWindows
+
+    with pytest.raises(CaptureError, match="pip install pyobjc-framework-Quartz"):
+        MacWindows()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import cv2
 import numpy as np
 import pytest
@@ -82,6 +84,15 @@ def test_the_participants_smoothed_emotion_wins_over_one_frames_guess() -> None:
     neutral = scene.frame().image.copy()
     draw_emoji(neutral, center, radius, "neutral")
     assert np.array_equal(emoji_disc(out, center, radius), emoji_disc(neutral, center, radius))
+
+
+def test_unmeasured_emotions_get_a_face_box_but_no_invented_emoji() -> None:
+    signals = scene.signals()
+    unmeasured = dataclasses.replace(signals, emotion=np.full_like(signals.emotion, np.nan))
+    out = annotate_frame(scene.frame(), scene.tiles(), unmeasured, None)
+    x, y, w, h = scene.face_box(0)
+    assert color_at(out, int(x + w // 2), int(y + h)) == palette.TEXT
+    assert count_color(out, emoji_fill("happy")) == 0
 
 
 def test_aggregate_only_mode_draws_nothing_about_one_person() -> None:

@@ -67,6 +67,17 @@ def engagement_event() -> Event:
     return Event("EngagementUpdated", scene.room(), 100.0)
 
 
+def session_ended() -> Event:
+    info = SessionInfo(
+        session_id="s-test", started_at=90.0, ended_at=130.0, source="test", analysis_rate=2.0
+    )
+    return Event("SessionEnded", info, 130.0)
+
+
+def has_color(image: np.ndarray, rgb: palette.RGB) -> bool:
+    return bool(np.all(image == np.array(palette.bgr(rgb), np.uint8), axis=2).any())
+
+
 def test_annotated_frames_reach_the_device_with_tiles_and_emoji(recorder, artifacts_dir) -> None:
     sink = VirtualCameraSink("annotated", 1280, 720, 15, backend=BACKEND)
     sink.open()
@@ -84,6 +95,9 @@ def test_annotated_frames_reach_the_device_with_tiles_and_emoji(recorder, artifa
     x, y, w, h = scene.face_box(0)
     cx, cy = emoji_center((x, y, w, h), 0.3 * max(w, h), *scene.SIZE)
     assert rgb_at(got, cx, cy) == emoji_fill("happy")
+    # after the session the camera stops showing the last meeting frame
+    sink.on_event(session_ended())
+    assert not has_color(sink.compose(), palette.ATTENTION_COLORS["on_screen"])
 
 
 def test_sender_thread_keeps_the_camera_fed_and_letterboxes(recorder) -> None:
@@ -108,13 +122,11 @@ def test_dashboard_mode_shows_the_room_and_waits_without_it(recorder) -> None:
     sink.on_event(engagement_event())
     sink.on_event(Event("AlertRaised", None, 100.0))  # not a dashboard event: ignored
     shown = sink.compose()
+    assert sink.compose() is shown, "unchanged inputs: the drawn image is resent"
     green = np.array(palette.bgr(palette.ATTENTION_COLORS["on_screen"]), np.uint8)
     assert not np.all(waiting == green, axis=2).any()
     assert np.all(shown == green, axis=2).sum() > 5000
-    ended = SessionInfo(
-        session_id="s-test", started_at=90.0, ended_at=130.0, source="test", analysis_rate=2.0
-    )
-    sink.on_event(Event("SessionEnded", ended, 130.0))
+    sink.on_event(session_ended())
     assert not np.all(sink.compose() == green, axis=2).any()
 
 
@@ -139,7 +151,10 @@ class FixedExpression:
         emotion = self.emotions[min(self.calls, len(self.emotions) - 1)]
         self.calls += 1
         probs = np.full((1, len(EMOTIONS)), 0.01, np.float32)
-        probs[0, EMOTIONS.index(emotion)] = 0.94
+        if emotion == "unmeasured":  # emotion analysis switched off
+            probs[:] = np.nan
+        else:
+            probs[0, EMOTIONS.index(emotion)] = 0.94
         zeros = np.zeros(1, np.float32)
         return FaceSignals(
             0, 0.0, probs, zeros, zeros, np.zeros((1, 3), np.float32),
@@ -166,6 +181,21 @@ def test_emoji_mode_puts_the_presenters_expression_on_their_webcam(recorder, tmp
     sad_tear = (center[0] + 0.38 * radius, center[1] + 0.1 * radius)
     assert rgb_at(frames[-1], *sad_tear) != rgb_at(frames[0], *sad_tear)
     assert rgb_at(frames[0], 120, 150) == palette.TEXT  # box around the face it read
+
+
+def test_emoji_mode_without_emotion_analysis_shows_no_emoji(recorder, tmp_path) -> None:
+    clip = write_clip(tmp_path / "webcam.avi", frames=2)
+    reader = FixedExpression(["unmeasured"])
+    sink = VirtualCameraSink(
+        "emoji", 640, 360, 15, backend=BACKEND, webcam=str(clip), expression_reader=reader
+    )
+    sink.open()
+    sink.send(sink.compose())
+    sink.stop()
+    (got,) = recorder.instances[0].frames
+    fill = np.array(palette.bgr(emoji_fill("neutral")), np.uint8)
+    assert not np.all(got == fill, axis=2).any()
+    assert rgb_at(got, 120, 150) == palette.TEXT  # the face is still boxed
 
 
 def test_a_missing_webcam_is_one_clear_error(tmp_path) -> None:
@@ -204,6 +234,8 @@ def test_bad_settings_are_config_errors() -> None:
         VirtualCameraSink("dashboard", 641, 360)
     with pytest.raises(ConfigError, match="fps"):
         VirtualCameraSink("dashboard", fps=0)
+    with pytest.raises(ConfigError, match="fps"):
+        VirtualCameraSink("dashboard", fps=120)
     with pytest.raises(ConfigError, match="expression reader"):
         VirtualCameraSink("emoji")
     with pytest.raises(OutputError, match="backend 'nope' unknown"):

@@ -206,3 +206,26 @@ def test_smoothing_is_time_based_not_frame_based(fps: float) -> None:
     assert p.emotion[EMOTIONS.index("happy")] == pytest.approx(expected, abs=1e-6)
     assert p.yaw == pytest.approx(10 * expected, abs=1e-5)
     assert np.sum(p.emotion) == pytest.approx(1.0)
+
+
+def test_unmeasured_signals_are_none_and_do_not_poison_smoothing() -> None:
+    """Emotion off (NaN emotion), an eye that cannot be read (NaN gaze) now and then, and a
+    frame whose pose failed (NaN pose) must neither crash nor leave NaN behind."""
+    tracker = Tracker()
+    frames = []
+    for i in range(50):
+        t = i / 5
+        signals = make_signals([Face(0, gaze=(0.2, 0.1), yaw=5.0)], t, i)
+        nan = float("nan")
+        signals.emotion[:] = nan
+        signals.valence[:] = nan
+        signals.arousal[:] = nan
+        if i % 3 == 0:
+            signals.gaze[:] = nan
+        if i == 20:
+            signals.head_pose[:] = nan
+        frames.append(tracker.update(signals, make_tiles({0: "video"}, t, i)))
+    p = frames[-1].participants[0]
+    assert (p.emotion, p.valence, p.arousal) == (None, None, None)
+    assert (p.gaze_x, p.gaze_y, p.yaw) == pytest.approx((0.2, 0.1, 5.0))
+    assert intervals(frames, 1) == [("on_screen", 0.0)]

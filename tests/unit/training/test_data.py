@@ -10,7 +10,10 @@ from meetwatch.training.data import CLASSES, FERPLUS_WEIGHT, Fer2013, class_orde
 def _fer(votes: list[list[int]], y: list[int]) -> Fer2013:
     n = len(y)
     return Fer2013(
-        np.zeros((n, 48, 48), np.uint8), np.array(y), np.zeros(n, np.int8), np.array(votes, np.int16)
+        np.zeros((n, 48, 48), np.uint8),
+        np.array(y),
+        np.zeros(n, np.int8),
+        np.array(votes, np.int16),
     )
 
 
@@ -32,7 +35,9 @@ def test_rows_without_votes_keep_their_label() -> None:
 
 
 def test_ferplus_majority_excludes_unknown_and_missing() -> None:
-    fer = _fer([[0, 0, 7, 1, 0, 0, 0, 0, 2, 0], [1, 0, 0, 0, 0, 0, 0, 0, 9, 0], [-1] * 10], [0, 0, 0])
+    fer = _fer(
+        [[0, 0, 7, 1, 0, 0, 0, 0, 2, 0], [1, 0, 0, 0, 0, 0, 0, 0, 9, 0], [-1] * 10], [0, 0, 0]
+    )
     assert fer.ferplus_majority().tolist() == [CLASSES.index("surprise"), -1, -1]
 
 

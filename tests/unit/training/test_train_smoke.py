@@ -60,8 +60,13 @@ def test_corrupt_checkpoint_is_one_clear_error(tmp_path: Path) -> None:
 
 def test_wrong_shaped_dataset_is_rejected(tmp_path: Path) -> None:
     (tmp_path / "fer2013").mkdir()
-    np.savez(tmp_path / "fer2013" / "fer2013.npz", x=np.zeros((4, 32, 32), np.uint8),
-             y=np.zeros(4, np.int8), split=np.zeros(4, np.int8), ferplus_votes=np.zeros((4, 10), np.int8))
+    np.savez(
+        tmp_path / "fer2013" / "fer2013.npz",
+        x=np.zeros((4, 32, 32), np.uint8),
+        y=np.zeros(4, np.int8),
+        split=np.zeros(4, np.int8),
+        ferplus_votes=np.zeros((4, 10), np.int8),
+    )
     with pytest.raises(DataError, match=r"\(N, 48, 48\)"):
         train.train(tmp_path, tmp_path / "run", train.TrainConfig(epochs=1, max_batches=1))
 

@@ -1,0 +1,280 @@
+"""Composition root: builds the live pipeline from the config, starts it in order and stops
+it in reverse.
+
+    capture -> LatestQueue(1) -> analysis worker -> LatestQueue(1) -> state thread -> EventBus
+                                                                         -> recorder, feed, vcam
+
+Live video drops stale frames (LatestQueue keeps the newest) and never queues them. The
+headless CLI and the tray app both drive this class; the Qt shell only adapts it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from meetwatch.aggregation.models import ParticipantEngagement, SessionInfo
+from meetwatch.capture.frame import Frame
+from meetwatch.capture.source import FrameSource
+from meetwatch.config import Config, config_dir, data_dir
+from meetwatch.errors import CaptureError, MeetwatchError
+from meetwatch.pipeline import Observation, Perception, RoomState
+from meetwatch.runtime.clock import SystemClock
+from meetwatch.runtime.events import Event, EventBus
+from meetwatch.runtime.latest_queue import LatestQueue
+from meetwatch.runtime.metrics import Metrics
+from meetwatch.runtime.stage import SourceExhausted, SourceThread, StageThread
+from meetwatch.session.recorder import SessionRecorder
+from meetwatch.session.store import SessionStore
+
+log = logging.getLogger(__name__)
+
+STORE_FILE = "sessions.sqlite3"
+
+
+@dataclass
+class AppOptions:
+    server: bool = True
+    vcam: str | None = None
+    port: int | None = None
+
+
+@dataclass
+class _Running:
+    info: SessionInfo
+    source: FrameSource
+    room: RoomState
+    perception: Perception
+    threads: list[Any] = field(default_factory=list)
+    queues: list[LatestQueue[Any]] = field(default_factory=list)
+    detach: list[Callable[[], None]] = field(default_factory=list)
+
+
+class App:
+    """One meetwatch instance: a store, a bus, optional live outputs and at most one session."""
+
+    def __init__(
+        self,
+        config: Config,
+        options: AppOptions | None = None,
+        source_factory: Callable[[str | None], FrameSource] | None = None,
+    ) -> None:
+        self.config = config
+        self.options = options or AppOptions()
+        self.bus = EventBus()
+        self.metrics = Metrics()
+        self._clock = SystemClock()
+        self._source_factory = source_factory
+        self._lock = threading.RLock()
+        self._session: _Running | None = None
+        self.store: SessionStore | None = None
+        self.recorder: SessionRecorder | None = None
+        self.feed: Any = None
+        self.vcam: Any = None
+        self.last_session: SessionInfo | None = None
+        self.ended = threading.Event()  # set when a session's source runs out (end of a video)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Open the store and the live outputs; sessions start with `start_session`."""
+        folder = data_dir(self.config)
+        self.store = SessionStore.open(folder / STORE_FILE)
+        days = self.config.store.retention_days
+        if days:
+            self.store.prune(time.time() - days * 86400)
+        self.recorder = SessionRecorder(
+            self.store, self.bus, config_json=self.config.model_dump_json()
+        )
+        self.recorder.start()
+        if self.options.server and self.config.server.enabled:
+            self._start_feed()
+        if self.options.vcam:
+            self._start_vcam(self.options.vcam)
+
+    def stop(self) -> None:
+        self.stop_session()
+        if self.vcam is not None:
+            self.vcam.stop()
+        if self.feed is not None:
+            self.feed.stop()
+        if self.recorder is not None:
+            self.recorder.stop()
+        if self.store is not None:
+            self.store.close()
+
+    def _start_feed(self) -> None:
+        from meetwatch.outputs.token import load_or_create_token
+        from meetwatch.outputs.ws_server import FeedServer, FeedSettings
+
+        s = self.config.server
+        settings = FeedSettings(
+            host="0.0.0.0" if s.lan else "127.0.0.1",
+            port=self.options.port if self.options.port is not None else s.port,
+            max_clients=s.max_clients,
+            aggregate_only=self.config.privacy.mode == "aggregate_only",
+        )
+        self.feed = FeedServer(self, load_or_create_token(config_dir()), settings)
+        self.feed.start()
+        self.feed.attach(self.bus)
+
+    def _start_vcam(self, mode: str) -> None:
+        from meetwatch.outputs.virtual_camera import VirtualCameraSink
+
+        v = self.config.vcam
+        sink = VirtualCameraSink(
+            mode,  # type: ignore[arg-type]
+            v.width,
+            v.height,
+            v.fps,
+            individual=self.config.privacy.mode != "aggregate_only",
+        )
+        try:
+            sink.start()
+        except MeetwatchError as exc:  # no backend: say so, keep the rest running
+            log.warning("%s", exc)
+            print(f"warning: virtual camera off: {exc}")
+            return
+        self.bus.subscribe(sink.on_event)
+        self.vcam = sink
+
+    # -- sessions ----------------------------------------------------------------------------
+
+    def start_session(self, source: FrameSource | str | None = None) -> SessionInfo:
+        with self._lock:
+            if self._session is not None:
+                raise MeetwatchError("a session is already running; stop it first")
+            if source is None or isinstance(source, str):
+                if self._source_factory is None:
+                    raise CaptureError("no capture source given")
+                source = self._source_factory(source)
+            source.open()
+            try:
+                perception = Perception(self.config)
+            except BaseException:
+                source.close()
+                raise
+            info = SessionInfo(
+                session_id=uuid.uuid4().hex,
+                started_at=self._clock.now(),
+                source=source.describe(),
+                analysis_rate=self.config.capture.rate_hz,
+                privacy_mode=self.config.privacy.mode,
+            )
+            room = RoomState(info, self.config, self.bus)
+            run = _Running(info, source, room, perception)
+            self.bus.publish(Event("SessionStarted", info, info.started_at))
+            self._start_threads(run)
+            self._session = run
+            self.ended.clear()
+            return info
+
+    def _start_threads(self, run: _Running) -> None:
+        frames: LatestQueue[Frame] = LatestQueue(1)
+        observed: LatestQueue[Observation] = LatestQueue(1)
+        vcam = self.vcam
+
+        def produce() -> Frame | None:
+            frame = run.source.read()
+            if frame is None:
+                self.ended.set()
+                raise SourceExhausted
+            return frame
+
+        def perceive(frame: Frame) -> Observation:
+            obs = run.perception(frame)
+            if vcam is not None:
+                vcam.submit(obs.frame, obs.tiles, obs.signals)
+            return obs
+
+        capture = SourceThread(
+            "capture",
+            produce,
+            frames,
+            self.bus,
+            min_interval=1.0 / self.config.capture.rate_hz,
+            metrics=self.metrics,
+        )
+        analysis = StageThread(
+            "analysis", perceive, frames, observed, self.bus, metrics=self.metrics
+        )
+        state = StageThread("state", run.room, observed, None, self.bus, metrics=self.metrics)
+        run.queues = [frames, observed]
+        run.threads = [state, analysis, capture]
+        for t in run.threads:  # consumers first, so nothing is produced into the void
+            t.start()
+
+    def stop_session(self) -> SessionInfo | None:
+        with self._lock:
+            run, self._session = self._session, None
+        if run is None:
+            return None
+        for t in reversed(run.threads):  # capture, analysis, state: each drains into the next
+            t.stop()
+        run.perception.close()
+        run.source.close()
+        ended = run.info.model_copy(update={"ended_at": self._clock.now()})
+        self.bus.publish(Event("SessionEnded", ended, ended.ended_at or 0.0))
+        self.last_session = ended
+        return ended
+
+    @property
+    def session(self) -> SessionInfo | None:
+        run = self._session
+        return None if run is None else run.info
+
+    @property
+    def room(self) -> RoomState | None:
+        run = self._session
+        return None if run is None else run.room
+
+    def wait(self, duration: float | None = None, frames: int = 0) -> None:
+        """Block until the source ends, `duration` seconds pass or `frames` were analysed."""
+        deadline = None if duration is None else time.monotonic() + duration
+        while not self.ended.is_set():
+            if deadline is not None and time.monotonic() >= deadline:
+                return
+            room = self.room
+            if frames and room is not None and room.frames >= frames:
+                return
+            self.ended.wait(0.1)
+        # let the last frame pass analysis and the state thread
+        run = self._session
+        if run is not None:
+            for t in reversed(run.threads):
+                t.join(10)
+
+    # -- SessionController (the websocket feed's requests) -----------------------------------
+
+    def summary(self) -> dict[str, Any]:
+        run = self._session
+        info = run.info if run is not None else self.last_session
+        latest = run.room.latest if run is not None else None
+        return {
+            "running": run is not None,
+            "session": None if info is None else json.loads(info.model_dump_json()),
+            "engagement": None if latest is None else latest.engagement,
+            "attentionShare": None if latest is None else latest.attention_share,
+            "participants": 0 if latest is None else latest.participants_total,
+            "framesAnalysed": 0 if run is None else run.room.frames,
+        }
+
+    def participants(self) -> list[ParticipantEngagement]:
+        room = self.room
+        return [] if room is None else room.participants()
+
+    def mark_section(self, title: str) -> None:
+        if self._session is None:
+            raise MeetwatchError("no session is running")
+        self.bus.publish(Event("SectionMarked", {"title": title}, self._clock.now()))
+
+
+def store_path(config: Config) -> Path:
+    return data_dir(config) / STORE_FILE

@@ -1,0 +1,306 @@
+"""The commands that run the core: run, demo, analyze, report, overlay, tray.
+
+Kept apart from cli.py so `meetwatch --help`, `token` and `list-windows` never pay for
+importing mediapipe and onnxruntime.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from meetwatch.app import App, AppOptions
+from meetwatch.capture.source import FrameSource
+from meetwatch.config import Config, load_config
+from meetwatch.errors import CaptureError, ConfigError, MeetwatchError
+
+PRIVACY_NOTICE = (
+    "meetwatch measures attention and facial expression of the people in the meeting window. "
+    "Everything stays on this computer; no face images are stored."
+)
+
+
+def _config(args: argparse.Namespace, **overrides: Any) -> Config:
+    config = load_config(getattr(args, "config", None))
+    capture = dict(config.capture)
+    privacy = dict(config.privacy)
+    if getattr(args, "rate", None):
+        capture["rate_hz"] = args.rate
+    if getattr(args, "aggregate_only", False):
+        privacy["mode"] = "aggregate_only"
+    data = config.model_dump()
+    data["capture"], data["privacy"] = capture, privacy
+    for key, value in overrides.items():
+        data[key] = {**data[key], **value}
+    try:
+        return Config.model_validate(data)
+    except ValueError as exc:
+        raise ConfigError(f"invalid option: {exc}") from exc
+
+
+def _source(args: argparse.Namespace) -> FrameSource:
+    from meetwatch.capture.files import VideoSource
+    from meetwatch.capture.screen import RegionSource, ScreenSource
+    from meetwatch.capture.window_source import WindowSource
+
+    if args.window:
+        return WindowSource(args.window)
+    if args.screen is not None:
+        return ScreenSource(args.screen)
+    if args.region:
+        return RegionSource(*args.region)
+    if args.video:
+        return VideoSource(args.video, rate=args.rate or 1.0)
+    raise ConfigError(
+        "choose what to watch: --window TITLE, --screen N, --region X,Y,W,H or --video FILE"
+    )
+
+
+def _sigterm_as_interrupt() -> None:
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _live(
+    app: App,
+    source: FrameSource,
+    args: argparse.Namespace,
+    title: str,
+    duration: float | None = None,
+    frames: int = 0,
+) -> int:
+    from meetwatch.terminal_view import TerminalView
+
+    _sigterm_as_interrupt()
+    try:
+        app.start()
+        if app.feed is not None:
+            print(f"live feed: {app.feed.url()}  overlay: {app.feed.overlay_url()}")
+        print(PRIVACY_NOTICE)
+        info = app.start_session(source)
+        print(f"session {info.session_id} recording to {app.store.path if app.store else '-'}")
+        if args.quiet:
+            app.wait(duration, frames)
+        else:
+            with TerminalView(app.bus, title):
+                app.wait(duration, frames)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        ended = app.stop_session()
+        app.stop()
+    if ended is not None:
+        room = app.last_session
+        print(
+            f"session {ended.session_id} ended after {ended.ended_at - ended.started_at:.0f} s"
+            if ended.ended_at
+            else "session ended"
+        )
+        del room
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    config = _config(args)
+    source = _source(args)
+    options = AppOptions(server=not args.no_server, vcam=args.vcam, port=args.port)
+    return _live(App(config, options), source, args, source.describe(), duration=args.duration)
+
+
+def _display_available() -> bool:
+    if not os.environ.get("DISPLAY"):
+        return False
+    try:
+        from Xlib import display as xdisplay
+
+        xdisplay.Display().close()
+    except Exception:
+        return False
+    return True
+
+
+def _wait_for_window(title: str, proc: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
+    from meetwatch.capture.windows import list_windows
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise CaptureError(f"the demo window could not be opened (exit code {proc.returncode})")
+        if any(title in w.title and w.visible for w in list_windows()):
+            time.sleep(0.5)  # let it paint
+            return
+        time.sleep(0.2)
+    raise CaptureError("the demo window did not appear on the screen")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from meetwatch.demo.scenario import DEMO_TITLE, DemoScenario, ScenarioSource
+
+    config = _config(args)
+    options = AppOptions(server=True)
+    source: FrameSource
+    window: subprocess.Popen[bytes] | None = None
+    if not args.no_display and _display_available():
+        from meetwatch.capture.window_source import WindowSource
+
+        window = subprocess.Popen(
+            [sys.executable, "-m", "meetwatch.qt.demo_window", "--title", DEMO_TITLE],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        _wait_for_window(DEMO_TITLE, window)
+        source = WindowSource(DEMO_TITLE)
+        print(
+            f"demo: showing a meeting gallery in the window {DEMO_TITLE!r} and capturing it from the screen"
+        )
+    else:
+        print("demo: no display available, replaying the demo gallery as a video source instead")
+        source = ScenarioSource(DemoScenario(), config.capture.rate_hz, time.time(), args.frames)
+    app = App(config, options)
+    try:
+        return _live(app, source, args, "meetwatch demo", frames=args.frames)
+    except MeetwatchError as exc:
+        if "websocket feed" not in str(exc):
+            raise
+        print(f"warning: {exc}; running the demo without the live feed")
+        return _live(
+            App(config, AppOptions(server=False)),
+            source,
+            args,
+            "meetwatch demo",
+            frames=args.frames,
+        )
+    finally:
+        if window is not None:
+            window.terminate()
+            window.wait(5)
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+
+    from meetwatch.offline import analyse
+    from meetwatch.runtime.events import EventBus
+
+    if not args.path.exists():
+        raise CaptureError(f"{args.path} does not exist")
+    config = _config(args)
+    bus = EventBus()
+    store = recorder = None
+    if not args.no_store:
+        from meetwatch.app import store_path
+        from meetwatch.session.recorder import SessionRecorder
+        from meetwatch.session.store import SessionStore
+
+        store = SessionStore.open(store_path(config))
+        recorder = SessionRecorder(store, bus, config_json=config.model_dump_json())
+        recorder.start()
+    try:
+        with Progress(transient=True, disable=args.json or not sys.stderr.isatty()) as bar:
+            task = bar.add_task(f"analysing {args.path.name}", total=None)
+            result = analyse(
+                args.path,
+                config,
+                bus,
+                rate=args.rate,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    finally:
+        if recorder is not None:
+            recorder.stop()
+    if args.no_store:
+        result = result.model_copy(update={"session_id": None})
+    if args.report:
+        from meetwatch.outputs.reports import build_report
+
+        assert store is not None, "--report needs the session store"
+        paths = build_report(store, result.session_id, out_dir=args.report)
+        if not args.json:
+            print("report: " + ", ".join(str(p) for p in paths))
+    if store is not None:
+        store.close()
+    if args.json:
+        print(result.model_dump_json(indent=2))
+        return 0
+    _print_result(result)
+    return 0
+
+
+def _print_result(result: Any) -> None:
+    from meetwatch.terminal_view import percent
+
+    room = result.room
+    print(
+        f"{result.source}: {result.frames_analysed} frame(s), {result.tiles} tile(s) ({result.layout}), "
+        f"{result.faces} face(s) in the last frame"
+    )
+    if room is not None:
+        print(
+            f"room engagement {percent(room.engagement)}, attentive {percent(room.attention_share)}"
+        )
+    for p in result.participants:
+        states = ", ".join(f"{k} {v:.0%}" for k, v in p.attention.items())
+        eng = "–" if p.mean_engagement is None else f"{p.mean_engagement:.0%}"
+        print(
+            f"  {p.label} (tile {p.slot}): engagement {eng}, {states}, mood {p.dominant_emotion or '–'}"
+        )
+    if not result.participants and room is not None:
+        for p in room.participants:
+            print(f"  {p.label} (tile {p.slot}): {p.attention}, mood {p.top_emotion or '–'}")
+    if result.session_id:
+        print(f"recorded as session {result.session_id} (meetwatch report {result.session_id})")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from meetwatch.app import store_path
+    from meetwatch.outputs.reports import build_report, combine_reports
+    from meetwatch.session.store import SessionStore
+
+    config = _config(args)
+    path = args.store or store_path(config)
+    if not path.exists():
+        raise MeetwatchError(f"no sessions recorded yet ({path} does not exist)")
+    formats = {f.strip() for f in args.format.split(",") if f.strip()}
+    store = SessionStore.open(path)
+    try:
+        if args.combine:
+            paths = combine_reports(store, args.combine, args.out)
+        else:
+            paths = build_report(store, args.session, formats=formats, out_dir=args.out)
+    finally:
+        store.close()
+    for p in paths:
+        print(p)
+    return 0
+
+
+def cmd_overlay(args: argparse.Namespace) -> int:
+    from meetwatch.config import config_dir
+    from meetwatch.outputs.token import load_or_create_token
+    from meetwatch.qt.overlay import run_overlay
+
+    config = _config(args)
+    url = args.url or f"ws://127.0.0.1:{config.server.port}"
+    return run_overlay(url, args.token or load_or_create_token(config_dir()))
+
+
+def cmd_tray(args: argparse.Namespace) -> int:
+    from meetwatch.qt.tray import run_tray
+
+    return run_tray(_config(args), getattr(args, "config", None))
+
+
+def dump_json(obj: Any) -> str:
+    return json.dumps(obj, indent=2, default=str)
+
+
+__all__ = ["Path", "cmd_analyze", "cmd_demo", "cmd_overlay", "cmd_report", "cmd_run", "cmd_tray"]

@@ -1,0 +1,147 @@
+"""Frame -> Tiles: split a meeting window into participant tiles.
+
+The window's background colour is read from its border, the tiles are the content rectangles
+between background-coloured separators (`regions`), and their sizes tell the layout apart:
+equal rectangles are a gallery grid; one big rectangle beside small equal ones is the
+speaker view, or a screen share when the big one holds flat rendered content. Anything else
+is one whole-window tile ("single") so the faces stage falls back to whole-window detection.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from meetwatch.capture.frame import Frame
+from meetwatch.geometry import Rect
+from meetwatch.layout.identity import assign_slots
+from meetwatch.layout.regions import background_colour, background_mask, content_regions
+from meetwatch.layout.tile_look import (
+    camera_off_flags,
+    find_name_strip,
+    is_slide,
+    signature,
+    speaker_flags,
+)
+from meetwatch.layout.tiles import LayoutKind, Tile, Tiles
+
+_MAX_WORK_SIDE = 3840  # bigger frames (8K) are shrunk first; gaps scale with them
+_MIN_TILE_SIDE = 0.035  # of the frame's shorter side
+_ASPECT_RANGE = (0.4, 3.2)  # w/h of anything that can be a participant tile
+_BIG_VS_LARGEST = 0.5  # a region this close to the largest one belongs to the same grid
+_MIN_COVERAGE = 0.15  # tiles must cover this share of the window to be a gallery
+_SIGNATURE_WIDTH = 240
+
+
+def _split_merged(regions: list[Rect]) -> list[Rect]:
+    """Split regions that are a row or column of k typical tiles run together.
+
+    A speaker border or an overlay painted over a one-pixel gap joins neighbouring tiles;
+    the grid's other tiles tell how wide a tile is, so the joined run is cut evenly.
+    """
+    if len(regions) < 2:
+        return regions
+    tw = float(np.median([r.w for r in regions]))
+    th = float(np.median([r.h for r in regions]))
+    out = []
+    for r in regions:
+        kx, ky = round(r.w / tw), round(r.h / th)
+        if kx > 1 and abs(r.h - th) <= 0.05 * th and abs(r.w - kx * tw) <= 0.05 * r.w:
+            gap = (r.w - kx * tw) / (kx - 1)
+            out += [Rect(round(r.x + i * (tw + gap)), r.y, round(tw), r.h) for i in range(kx)]
+        elif ky > 1 and abs(r.w - tw) <= 0.05 * tw and abs(r.h - ky * th) <= 0.05 * r.h:
+            gap = (r.h - ky * th) / (ky - 1)
+            out += [Rect(r.x, round(r.y + i * (th + gap)), r.w, round(th)) for i in range(ky)]
+        else:
+            out.append(r)
+    return out
+
+
+def _plausible(regions: list[Rect], min_side: int) -> list[Rect]:
+    lo, hi = _ASPECT_RANGE
+    return [r for r in regions if min(r.w, r.h) >= min_side and lo <= r.w / r.h <= hi]
+
+
+def _reading_order(rects: list[Rect]) -> tuple[list[Rect], tuple[int, int]]:
+    """Rects sorted row by row, and (rows, cols) of the grid they form."""
+    rows: list[list[Rect]] = []
+    for r in sorted(rects, key=lambda r: r.center[1]):
+        if rows and abs(rows[-1][0].center[1] - r.center[1]) < rows[-1][0].h / 2:
+            rows[-1].append(r)
+        else:
+            rows.append([r])
+    ordered = [r for row in rows for r in sorted(row, key=lambda r: r.x)]
+    return ordered, (len(rows), max(len(row) for row in rows))
+
+
+def _classify(
+    image: np.ndarray, regions: list[Rect]
+) -> tuple[LayoutKind, list[Rect], tuple[int, int]]:
+    """Layout kind, participant tiles in reading order and grid shape from content regions."""
+    h, w = image.shape[:2]
+    largest = max(r.area for r in regions)
+    big = [r for r in regions if r.area >= _BIG_VS_LARGEST * largest]
+    small = [r for r in regions if r.area < _BIG_VS_LARGEST * largest]
+    if len(big) == 1 and small:
+        thumbs, _ = _reading_order(small)
+        if is_slide(image, big[0]) and not camera_off_flags(image, big)[0]:
+            return "screen_share", thumbs, (0, 0)
+        return "speaker", [big[0], *thumbs], (0, 0)
+    if sum(r.area for r in big) < _MIN_COVERAGE * w * h:
+        return "single", [Rect(0, 0, w, h)], (0, 0)
+    ordered, shape = _reading_order(big)
+    return "grid", ordered, shape
+
+
+def _find_layout(image: np.ndarray) -> tuple[LayoutKind, list[Rect], tuple[int, int]]:
+    h, w = image.shape[:2]
+    whole: tuple[LayoutKind, list[Rect], tuple[int, int]] = ("single", [Rect(0, 0, w, h)], (0, 0))
+    colour = background_colour(image)
+    if colour is None:
+        return whole
+    min_side = max(8, round(_MIN_TILE_SIDE * min(w, h)))
+    regions = content_regions(background_mask(image, colour), min_side)
+    regions = _plausible(_split_merged(regions), min_side) if regions else []
+    return _classify(image, regions) if regions else whole
+
+
+def _scaled(r: Rect, f: float, w: int, h: int) -> Rect:
+    x0, y0 = min(w - 1, round(r.x * f)), min(h - 1, round(r.y * f))
+    x1, y1 = min(w, round((r.x + r.w) * f)), min(h, round((r.y + r.h) * f))
+    return Rect(x0, y0, max(1, x1 - x0), max(1, y1 - y0))
+
+
+def split_tiles(frame: Frame, previous: Tiles | None = None) -> Tiles:
+    """The participant tiles of one frame; pass the previous result to keep slot identity."""
+    w, h = frame.size
+    if frame.missing:
+        return Tiles(frame.index, frame.timestamp, (w, h), (), "single")
+    image = frame.image
+    shrink = max(1, math.ceil(max(w, h) / _MAX_WORK_SIDE))
+    if shrink > 1:
+        image = cv2.resize(image, (w // shrink, h // shrink), interpolation=cv2.INTER_AREA)
+    layout, rects, grid = _find_layout(image)
+    sig_scale = min(1.0, _SIGNATURE_WIDTH / image.shape[1])
+    small = cv2.resize(image, None, fx=sig_scale, fy=sig_scale, interpolation=cv2.INTER_AREA)
+    signatures = [signature(small, r, sig_scale) for r in rects]
+    in_frame = [_scaled(r, shrink, w, h) for r in rects]
+    slots = assign_slots(in_frame, signatures, previous)
+    participant = layout != "single"
+    camera_off = camera_off_flags(image, rects) if participant else [False] * len(rects)
+    speaking = speaker_flags(image, rects) if participant else [False] * len(rects)
+    tiles = []
+    for i, r in enumerate(rects):
+        strip = find_name_strip(image, r) if participant else None
+        tiles.append(
+            Tile(
+                slot=slots[i],
+                rect=in_frame[i],
+                kind="camera_off" if camera_off[i] else "video",
+                active_speaker=bool(speaking[i]),
+                name_strip=_scaled(strip, shrink, w, h) if strip else None,
+                signature=signatures[i],
+            )
+        )
+    return Tiles(frame.index, frame.timestamp, (w, h), tuple(tiles), layout, grid)

@@ -1,0 +1,373 @@
+"""Everything a report shows, loaded once from the session store into numpy arrays.
+
+Every renderer (HTML, PDF, CSV, JSON, the comparison) reads one ReportData, so they cannot
+disagree about what happened. The data are laid on a regular grid of whole seconds from the
+first to the last sample: a second without a row stays NaN (a gap is missing data, not a
+dip), and per-participant values become (participants x seconds) matrices that the
+statistics and the heatmap index directly instead of looping over 350k rows.
+
+In aggregate-only mode the per-participant tables are never read, so no renderer can leak
+them by mistake.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from meetwatch.aggregation.models import ATTENTION_STATES
+from meetwatch.analysis.signals import EMOTIONS
+from meetwatch.errors import DataError, StoreError
+from meetwatch.session.rows import EventRow, ParticipantRow, RoomSampleRow, SampleArrays
+from meetwatch.session.store import SessionStore
+
+StoreLike = SessionStore | Path | str
+SIGNALS = ("valence", "arousal", "yaw", "pitch", "gaze_x", "gaze_y", "eye_openness")
+CHUNK_ROWS = 32_768
+
+ABSENT = -1  # state code of a second without a row for that participant
+STATE_CODE = {s: i for i, s in enumerate(ATTENTION_STATES)}
+FACE_STATES = ("on_screen", "away", "eyes_closed")  # a face was seen; attention is judged
+MAX_SPAN_S = 48 * 3600
+
+
+@dataclass(frozen=True)
+class SessionFacts:
+    session_id: str
+    started_at: float
+    ended_at: float | None  # None: still running, or it stopped without ending cleanly
+    source: str
+    analysis_rate: float
+    privacy_mode: str
+    app_version: str
+    first_t: float  # first second with data
+    last_t: float  # last second with data
+    participants_seen: int
+
+    @property
+    def partial(self) -> bool:
+        return self.ended_at is None
+
+    @property
+    def end(self) -> float:
+        """When the report's timeline ends: the recorded end, or just after the last data."""
+        return self.ended_at if self.ended_at is not None else self.last_t + 1
+
+    @property
+    def duration_s(self) -> float:
+        return max(0.0, self.end - self.started_at)
+
+    @property
+    def aggregate_only(self) -> bool:
+        return self.privacy_mode == "aggregate_only"
+
+
+@dataclass(frozen=True)
+class RoomSeries:
+    """The room at each second of the grid t[0], t[0] + 1, ... (NaN where no row)."""
+
+    t: np.ndarray  # (S,) float64 unix seconds
+    engagement: np.ndarray  # (S,)
+    attention_share: np.ndarray  # (S,)
+    participants_total: np.ndarray  # (S,)
+    participants_with_face: np.ndarray  # (S,)
+    emotion: np.ndarray  # (S, 7) FER-2013 order
+    attention_counts: np.ndarray  # (S, 5) ATTENTION_STATES order; NaN in schema-1 rows
+    has_row: np.ndarray  # (S,) bool
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+
+@dataclass(frozen=True)
+class ParticipantSeries:
+    """Per participant on the room grid; row i is ids[i]."""
+
+    ids: np.ndarray  # (P,) int64, ascending
+    labels: list[str]
+    state: np.ndarray  # (P, S) int8 index into ATTENTION_STATES, ABSENT where no row
+    engagement: np.ndarray  # (P, S) float32
+    emotion_mean: np.ndarray  # (P, 7) mean probabilities over rows with emotion (NaN if none)
+    first_seen: np.ndarray  # (P,) unix seconds
+    last_seen: np.ndarray  # (P,)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class AlertRecord:
+    t: float
+    kind: str
+    message: str
+    state: str  # 'raised' | 'cleared'
+    since: float | None
+    value: float | None
+    participant: str | None  # label; None for room alerts
+
+
+@dataclass(frozen=True)
+class ReportData:
+    facts: SessionFacts
+    room: RoomSeries
+    people: ParticipantSeries | None  # None in aggregate-only mode
+    samples: SampleArrays | None  # raw rows for the CSV; None in aggregate-only mode
+    sections: list[Section]
+    alerts: list[AlertRecord]
+    events: list[EventRow]
+
+
+@contextmanager
+def opened_store(store_or_path: StoreLike) -> Iterator[SessionStore]:
+    """Use an open store as-is, or open (and upgrade) the file and close it afterwards.
+
+    A missing file is an error here: opening it would quietly create an empty store."""
+    if isinstance(store_or_path, SessionStore):
+        yield store_or_path
+        return
+    path = Path(store_or_path)
+    if not path.is_file():
+        raise StoreError(f"no session store at {path}; record a session first or pass --store")
+    store = SessionStore.open(path)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def load_report_data(store_or_path: StoreLike, session: str = "latest") -> ReportData:
+    """Read one session (an id or "latest") for reporting; a running one is read so far."""
+    with opened_store(store_or_path) as store:
+        record = store.get_session(session)
+        sid = record.session_id
+        aggregate = record.info.privacy_mode == "aggregate_only"
+        room_rows = store.room_samples(sid)
+        samples = None if aggregate else read_sample_arrays(store.path, sid)
+        participants = [] if aggregate else store.participants(sid)
+        events = store.events(sid)
+    if not room_rows and (samples is None or len(samples) == 0):
+        raise StoreError(
+            f"session {sid} has no samples yet, so there is nothing to report; "
+            "let it run for a few seconds or choose another session"
+        )
+    t0, span = _grid(room_rows, samples)
+    room = _room_series(room_rows, t0, span)
+    people = None if samples is None else _participant_series(samples, participants, t0, span)
+    info = record.info
+    seen = len(people) if people is not None else int(np.nanmax(room.participants_total, initial=0))
+    facts = SessionFacts(
+        session_id=sid,
+        started_at=info.started_at,
+        ended_at=info.ended_at,
+        source=info.source,
+        analysis_rate=info.analysis_rate,
+        privacy_mode=info.privacy_mode,
+        app_version=record.app_version,
+        first_t=float(t0),
+        last_t=float(t0 + span - 1),
+        participants_seen=seen,
+    )
+    labels = {} if people is None else dict(zip(people.ids.tolist(), people.labels, strict=True))
+    return ReportData(
+        facts=facts,
+        room=room,
+        people=people,
+        samples=samples,
+        sections=_sections(events, facts),
+        alerts=_alerts(events, labels, aggregate),
+        events=events,
+    )
+
+
+def read_sample_arrays(path: Path, session_id: str) -> SampleArrays:
+    """All samples of a session as columns, read in chunks straight into numpy.
+
+    SessionStore.sample_arrays builds the same SampleArrays through Python lists, which for a
+    2-hour 7x7 meeting (350k rows) peaks near 500 MB; fetching in chunks into float arrays
+    (attention coded in SQL) keeps the peak near the final arrays' 50 MB, and sorting in
+    numpy is faster than SQLite's ORDER BY over the whole table. Read-only: a report never
+    writes the store.
+    """
+    code = " ".join(f"WHEN '{s}' THEN {i}" for s, i in STATE_CODE.items())
+    columns = [
+        "participant_id",
+        "t",
+        f"CASE attention {code} ELSE {STATE_CODE['no_face']} END",
+        "engagement",
+        *EMOTIONS,
+        *SIGNALS,
+    ]
+    where = "FROM samples WHERE session_id = ?"
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+            conn.execute("BEGIN")  # one snapshot for the count and the rows: a recorder may write
+            count = conn.execute(f"SELECT count(*) {where}", (session_id,)).fetchone()[0]
+            table = np.full((count, len(columns)), np.nan)
+            cursor = conn.execute(f"SELECT {', '.join(columns)} {where}", (session_id,))
+            filled = 0
+            while rows := cursor.fetchmany(CHUNK_ROWS):
+                table[filled : filled + len(rows)] = np.array(rows, np.float64)
+                filled += len(rows)
+    except sqlite3.Error as e:
+        raise StoreError(f"cannot read the samples of session {session_id} from {path}: {e}") from e
+    order = np.lexsort((table[:, 0], table[:, 1]))
+    if np.any(order != np.arange(count)):
+        table = table[order]
+    n = len(EMOTIONS)
+    states = np.array(ATTENTION_STATES, dtype=object)
+    return SampleArrays(  # columns are views of one table: no copies
+        participant_id=table[:, 0].astype(np.int64),
+        t=table[:, 1],
+        attention=states[table[:, 2].astype(np.int64)],
+        engagement=table[:, 3],
+        emotion=table[:, 4 : 4 + n],
+        **{name: table[:, 4 + n + i] for i, name in enumerate(SIGNALS)},
+    )
+
+
+def _grid(rows: list[RoomSampleRow], samples: SampleArrays | None) -> tuple[int, int]:
+    times = [np.floor(np.array([r.t for r in rows], np.float64))]
+    if samples is not None and len(samples):
+        times.append(np.floor(samples.t))
+    all_t = np.concatenate(times)
+    t0, t1 = int(all_t.min()), int(all_t.max())
+    if t1 - t0 > MAX_SPAN_S:
+        raise DataError(
+            f"the samples span {(t1 - t0) / 3600:.0f} hours, more than a meeting can; "
+            "the session store looks damaged"
+        )
+    return t0, t1 - t0 + 1
+
+
+def _column(rows: list[Any], get: Any) -> np.ndarray:
+    """float64 column with None as NaN (np.array converts None to NaN for a float dtype)."""
+    return np.array([get(r) for r in rows], np.float64)
+
+
+def _room_series(rows: list[RoomSampleRow], t0: int, span: int) -> RoomSeries:
+    idx = np.floor(_column(rows, lambda r: r.t)).astype(np.int64) - t0
+
+    def spread(values: np.ndarray) -> np.ndarray:
+        out = np.full((span, *values.shape[1:]), np.nan)
+        out[idx] = values
+        return out
+
+    emotion = np.array(
+        [[r.emotion_mix.get(e, np.nan) for e in EMOTIONS] for r in rows], np.float64
+    ).reshape(len(rows), len(EMOTIONS))
+    nan_counts = [np.nan] * len(ATTENTION_STATES)
+    counts = np.array(
+        [
+            nan_counts
+            if r.attention_counts is None
+            else [r.attention_counts[s] for s in ATTENTION_STATES]
+            for r in rows
+        ],
+        np.float64,
+    ).reshape(len(rows), len(ATTENTION_STATES))
+    has_row = np.zeros(span, bool)
+    has_row[idx] = True
+    return RoomSeries(
+        t=np.arange(t0, t0 + span, dtype=np.float64),
+        engagement=spread(_column(rows, lambda r: r.engagement)),
+        attention_share=spread(_column(rows, lambda r: r.attention_share)),
+        participants_total=spread(_column(rows, lambda r: r.participants_total)),
+        participants_with_face=spread(_column(rows, lambda r: r.participants_with_face)),
+        emotion=spread(emotion),
+        attention_counts=spread(counts),
+        has_row=has_row,
+    )
+
+
+def _participant_series(
+    s: SampleArrays, rows: list[ParticipantRow], t0: int, span: int
+) -> ParticipantSeries:
+    known = {r.participant_id: r for r in rows}
+    ids = np.union1d(np.array(list(known), np.int64), np.unique(s.participant_id))
+    row = np.searchsorted(ids, s.participant_id)
+    col = np.floor(s.t).astype(np.int64) - t0
+    codes = np.full(len(s), STATE_CODE["no_face"], np.int8)  # an unknown state is no verdict
+    for state, code in STATE_CODE.items():
+        codes[s.attention == state] = code
+    state = np.full((len(ids), span), ABSENT, np.int8)
+    state[row, col] = codes
+    engagement = np.full((len(ids), span), np.nan, np.float32)
+    engagement[row, col] = s.engagement
+    valid = ~np.isnan(s.emotion).any(axis=1)
+    sums = np.zeros((len(ids), len(EMOTIONS)))
+    np.add.at(sums, row[valid], s.emotion[valid])
+    n = np.bincount(row[valid], minlength=len(ids)).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        emotion_mean = sums / n[:, None]
+    first = np.full(len(ids), np.inf)
+    last = np.full(len(ids), -np.inf)
+    np.minimum.at(first, row, s.t)
+    np.maximum.at(last, row, s.t)
+    for i, pid in enumerate(ids.tolist()):
+        if pid in known:
+            first[i] = min(first[i], known[pid].first_seen)
+            last[i] = max(last[i], known[pid].last_seen)
+    return ParticipantSeries(
+        ids=ids,
+        labels=[known[p].label if p in known else f"Participant {p}" for p in ids.tolist()],
+        state=state,
+        engagement=engagement,
+        emotion_mean=emotion_mean,
+        first_seen=first,
+        last_seen=last,
+    )
+
+
+def _sections(events: list[EventRow], facts: SessionFacts) -> list[Section]:
+    """Section markers split the timeline; time before the first marker is its own part."""
+    marks = [e for e in events if e.kind == "section"]
+    if not marks:
+        return []
+    start, end = facts.first_t, max(facts.end, facts.last_t + 1)
+    starts = [min(max(e.t, start), end) for e in marks]
+    titles = [str(e.payload.get("title") or f"Section {i + 1}") for i, e in enumerate(marks)]
+    if starts[0] - start >= 1:
+        starts.insert(0, start)
+        titles.insert(0, "Before first section")
+    ends = [*starts[1:], end]
+    return [Section(title, a, b) for title, a, b in zip(titles, starts, ends, strict=True)]
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _alerts(events: list[EventRow], labels: dict[int, str], aggregate: bool) -> list[AlertRecord]:
+    out = []
+    for e in events:
+        if e.kind != "alert":
+            continue
+        p = e.payload
+        pid = p.get("participant_id")
+        if pid is not None and aggregate:
+            continue  # a per-participant alert names a person; aggregate-only shows none
+        out.append(
+            AlertRecord(
+                t=e.t,
+                kind=str(p.get("kind", "alert")),
+                message=str(p.get("message") or p.get("kind") or "alert"),
+                state=str(p.get("state", "raised")),
+                since=_number(p.get("since")),
+                value=_number(p.get("value")),
+                participant=None if pid is None else labels.get(pid, f"Participant {pid}"),
+            )
+        )
+    return out

@@ -1,0 +1,119 @@
+"""The core both drivers share: the live app (threads) and offline analysis (a loop).
+
+`Perception` is the analysis worker's work (layout -> faces -> signals) and owns the
+mediapipe graphs; `RoomState` is the state thread's work (tracking -> aggregation -> events)
+and owns all per-participant state, so neither needs locks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from meetwatch.aggregation.aggregator import Aggregator
+from meetwatch.aggregation.models import (
+    ParticipantEngagement,
+    RoomEngagement,
+    SessionInfo,
+    StageStatus,
+)
+from meetwatch.analysis.analyzer import Analyzer
+from meetwatch.analysis.emotion import EmotionModel
+from meetwatch.analysis.signals import FaceSignals
+from meetwatch.capture.frame import Frame
+from meetwatch.config.models import Config
+from meetwatch.faces.faces import Faces
+from meetwatch.faces.finder import FaceFinder
+from meetwatch.layout import split_tiles
+from meetwatch.layout.tiles import Tiles
+from meetwatch.runtime.events import Event, EventBus, EventKind
+from meetwatch.tracking.tracker import Tracker
+
+
+@dataclass(frozen=True)
+class Observation:
+    """Everything seen in one frame; `tiles` is None for a missing frame."""
+
+    frame: Frame
+    tiles: Tiles | None
+    faces: Faces
+    signals: FaceSignals | None
+
+
+class Perception:
+    def __init__(self, config: Config) -> None:
+        emotion = EmotionModel(threads=config.analysis.threads) if config.analysis.emotion else None
+        self._finder = FaceFinder()
+        self._analyzer = Analyzer(emotion)
+        self._previous: Tiles | None = None
+
+    def __call__(self, frame: Frame) -> Observation:
+        if frame.missing:
+            return Observation(frame, None, Faces.empty(frame.index, frame.timestamp), None)
+        tiles = split_tiles(frame, self._previous)
+        self._previous = tiles
+        faces = self._finder.find(frame, tiles)
+        return Observation(frame, tiles, faces, self._analyzer.analyse(frame, faces))
+
+    def close(self) -> None:
+        self._finder.close()
+
+
+class RoomState:
+    """Turns observations into participants, engagement and events on the bus."""
+
+    def __init__(self, session: SessionInfo, config: Config, bus: EventBus) -> None:
+        self.session = session
+        self._bus = bus
+        self._tracker = Tracker(config.tracking)
+        self._aggregator = Aggregator(session.session_id, config.aggregation, session.privacy_mode)
+        self._aggregate_only = session.privacy_mode == "aggregate_only"
+        self._known: tuple[tuple[int, int], ...] = ()
+        self._missing_since: float | None = None
+        self.latest: RoomEngagement | None = None
+        self.frames = 0
+
+    @property
+    def aggregator(self) -> Aggregator:
+        return self._aggregator
+
+    def __call__(self, obs: Observation) -> None:
+        t = obs.frame.timestamp
+        if obs.tiles is None or obs.signals is None:
+            if self._missing_since is None:
+                self._missing_since = t
+                self._publish("StageStatusChanged", _missing_status(True), t)
+            return
+        if self._missing_since is not None:
+            self._publish("StageStatusChanged", _missing_status(False), t)
+            self._publish("FramesMissing", {"start": self._missing_since, "end": t}, t)
+            self._missing_since = None
+        self.frames += 1
+        if not self._aggregate_only:
+            self._publish("FaceSignals", obs.signals, t)
+        participants = self._tracker.update(obs.signals, obs.tiles)
+        room = self._aggregator.update(participants)
+        self.latest = room
+        known = tuple((p.participant_id, p.slot) for p in participants)
+        if known != self._known:
+            self._known = known
+            self._publish("ParticipantsChanged", list(room.participants), t)
+        for alert in self._aggregator.take_alerts():
+            self._publish("AlertRaised", alert, alert.timestamp)
+        for second in self._aggregator.take_seconds():
+            self._publish("EngagementUpdated", second, second.timestamp)
+
+    def participants(self) -> list[ParticipantEngagement]:
+        return [] if self.latest is None else list(self.latest.participants)
+
+    def _publish(self, kind: EventKind, payload: object, t: float) -> None:
+        self._bus.publish(Event(kind, payload, t))
+
+
+def _missing_status(missing: bool) -> StageStatus:
+    if missing:
+        return StageStatus(
+            stage="capture",
+            state="degraded",
+            message="meeting window not visible (minimised or off-screen): frames marked missing",
+        )
+    return StageStatus(stage="capture", state="running", message="")

@@ -1,0 +1,160 @@
+"""SessionRecorder: the event-bus sink that writes a session to the store.
+
+The state thread publishes on the bus and must never wait for the disk, so the callback only
+puts the event on this recorder's queue (dropping and counting when it is full) and a thread
+of its own writes. Engagement arrives at any rate and is recorded once per whole second
+(SecondSampler); every write is committed at once, so a killed process loses at most the
+second in flight. Store failures (full disk) are reported as a StageStatus of stage
+"recorder" and retried with the next event; they never reach the publisher.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+
+from meetwatch.aggregation.models import Alert, RoomEngagement, SessionInfo, StageStatus
+from meetwatch.aggregation.seconds import SecondSampler
+from meetwatch.errors import StoreError
+from meetwatch.runtime.clock import Clock, SystemClock
+from meetwatch.runtime.events import Event, EventBus
+from meetwatch.session.store import SessionStore
+
+STAGE = "recorder"
+# bus events stored as rows of the events table of the running session, by store kind
+_SESSION_EVENTS = {"SectionMarked": "section", "FramesMissing": "frames_missing"}
+_RECORDED = frozenset(
+    {
+        "SessionStarted",
+        "SessionEnded",
+        "EngagementUpdated",
+        "AlertRaised",
+        "StageStatusChanged",
+        *_SESSION_EVENTS,
+    }
+)
+
+log = logging.getLogger(__name__)
+
+
+class SessionRecorder:
+    def __init__(
+        self,
+        store: SessionStore,
+        bus: EventBus,
+        *,
+        config_json: str = "{}",
+        max_queue: int = 10_000,
+        clock: Clock | None = None,
+    ) -> None:
+        self._store = store
+        self._clock = clock or SystemClock()
+        self._bus = bus
+        self._config_json = config_json
+        self._queue: queue.Queue[Event | None] = queue.Queue(max_queue)
+        self._thread = threading.Thread(target=self._main, name="meetwatch-recorder", daemon=True)
+        self._unsubscribe: Callable[[], None] | None = None
+        self._session_id: str | None = None
+        self._sampler = SecondSampler()
+        self._stage_states: dict[str, str] = {}
+        self._error = ""
+        self._dropped = 0
+        self._drop_lock = threading.Lock()
+
+    @property
+    def dropped(self) -> int:
+        """Events lost because the writer fell more than max_queue events behind."""
+        with self._drop_lock:
+            return self._dropped
+
+    def start(self) -> None:
+        self._unsubscribe = self._bus.subscribe(self._on_event)
+        self._thread.start()
+
+    def stop(self, timeout: float | None = 10.0) -> bool:
+        """Unsubscribe, write what is queued, and end the thread; True when it has ended."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if self._thread.is_alive():
+            self._queue.put(None)  # after every queued event
+            self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def __enter__(self) -> SessionRecorder:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _on_event(self, event: Event) -> None:
+        if event.kind not in _RECORDED:
+            return
+        if event.kind == "StageStatusChanged" and event.payload.stage == STAGE:
+            return  # our own status: writing it could fail the same way again
+        try:
+            self._queue.put_nowait(event)
+        except queue.Full:
+            with self._drop_lock:
+                self._dropped += 1
+
+    def _main(self) -> None:
+        while (event := self._queue.get()) is not None:
+            try:
+                self._write(event)
+            except StoreError as e:
+                self._report(str(e))
+            except Exception as e:  # a bug must not silently stop recording
+                log.exception("recorder failed on %s", event.kind)
+                self._report(f"{type(e).__name__}: {e}")
+            else:
+                self._report("")
+
+    def _write(self, event: Event) -> None:
+        payload = event.payload
+        if event.kind == "SessionStarted":
+            info: SessionInfo = payload
+            self._store.start_session(info, self._config_json)
+            self._session_id = info.session_id
+            self._sampler = SecondSampler()
+            self._stage_states.clear()
+        elif event.kind == "SessionEnded":
+            ended: SessionInfo = payload
+            self._store.end_session(ended.session_id, ended.ended_at or event.timestamp)
+            if ended.session_id == self._session_id:
+                self._session_id = None
+        elif event.kind == "EngagementUpdated":
+            room: RoomEngagement = payload
+            for sample in self._sampler.feed(room):
+                self._store.add_samples(room.session_id, sample)
+        elif event.kind == "AlertRaised":
+            alert: Alert = payload
+            self._store.add_event(alert.session_id, alert.timestamp, "alert", alert)
+        elif self._session_id is not None:
+            self._write_session_event(self._session_id, event)
+
+    def _write_session_event(self, session_id: str, event: Event) -> None:
+        if event.kind in _SESSION_EVENTS:
+            self._store.add_event(
+                session_id, event.timestamp, _SESSION_EVENTS[event.kind], event.payload
+            )
+            return
+        status: StageStatus = event.payload
+        if self._stage_states.get(status.stage) != status.state:  # changes, not the 1 Hz figures
+            self._stage_states[status.stage] = status.state
+            self._store.add_event(session_id, event.timestamp, "stage_status", status)
+
+    def _report(self, error: str) -> None:
+        """Publish a status when the recorder starts or stops failing (empty: it works)."""
+        if error == self._error:
+            return
+        self._error = error
+        if error:
+            log.error("session recorder: %s", error)
+        status = StageStatus(
+            stage=STAGE, state="error" if error else "running", message=error, dropped=self.dropped
+        )
+        self._bus.publish(Event("StageStatusChanged", status, self._clock.now()))

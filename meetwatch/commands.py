@@ -164,7 +164,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
     else:
         print("demo: no display available, replaying the demo gallery as a video source instead")
-        source = ScenarioSource(DemoScenario(), config.capture.rate_hz, time.time(), args.frames)
+        source = ScenarioSource(DemoScenario(), args.frames)
     app = App(config, options)
     try:
         return _live(app, source, args, "meetwatch demo", frames=args.frames)

@@ -30,24 +30,28 @@ _MODEL_POINTS: dict[int, tuple[float, float, float]] = {
     61: (-2.456206, -4.342621, 4.283884),  # mouth corner, image left
     291: (2.456206, -4.342621, 4.283884),  # mouth corner, image right
 }
-_INDICES = np.array(list(_MODEL_POINTS), np.intp)
-# OpenCV camera axes (x right, y down, z away from the camera) for a face looking at the camera:
-# the model's y and z flip, so a frontal face has the identity rotation. Centred on its own
-# mean, so that the face's origin projects to the landmarks' mean, where the principal point goes.
-_MODEL = np.array(list(_MODEL_POINTS.values()), np.float64) * np.array([1.0, -1.0, -1.0])
-_MODEL -= _MODEL.mean(axis=0)
 # FaceMesh places these landmarks on a real upright face as if the canonical model were pitched
 # down by this much: the median pitch of the 118 CK+ subjects (lab recordings, camera at eye
 # level, subjects facing it) came out at -11.0 degrees with the untilted model, FER-2013 faces
 # at -12.8. Tilting the model by it makes a face that looks into its camera read pitch ~0.
-_MODEL_TILT = np.radians(11.0)
-_MODEL = _MODEL @ np.array(
-    [
-        [1.0, 0.0, 0.0],
-        [0.0, np.cos(_MODEL_TILT), np.sin(_MODEL_TILT)],
-        [0.0, -np.sin(_MODEL_TILT), np.cos(_MODEL_TILT)],
-    ]
-)
+_MODEL_TILT_DEGREES = 11.0
+
+
+def _camera_axes_model() -> np.ndarray:
+    """The model points in OpenCV camera axes (x right, y down, z away from the camera) for a
+    face looking at the camera, so that a frontal face has the identity rotation; centred on
+    their mean, so that the face's origin projects to the landmarks' mean, where the principal
+    point goes."""
+    model = np.array(list(_MODEL_POINTS.values()), np.float64) * np.array([1.0, -1.0, -1.0])
+    t = np.radians(_MODEL_TILT_DEGREES)
+    tilt = np.array([[1.0, 0.0, 0.0], [0.0, np.cos(t), -np.sin(t)], [0.0, np.sin(t), np.cos(t)]])
+    model = model @ tilt.T
+    return model - model.mean(axis=0)
+
+
+_INDICES = np.array(list(_MODEL_POINTS), np.intp)
+_MODEL = _camera_axes_model()
+_NO_DISTORTION = np.zeros(4)
 
 
 def head_pose(landmarks: np.ndarray, frame_size: tuple[int, int]) -> np.ndarray:
@@ -85,16 +89,17 @@ def _solve_rotation(points: np.ndarray, focal: float) -> np.ndarray | None:
     rvec = np.zeros((3, 1))
     tvec = np.array([[0.0], [0.0], [distance]])
     try:
-        ok, rvec, _ = cv2.solvePnP(
-            _MODEL, points, camera, None, rvec, tvec, useExtrinsicGuess=True,
+        ok, found, _ = cv2.solvePnP(
+            _MODEL, points, camera, _NO_DISTORTION, rvec, tvec, useExtrinsicGuess=True,
             flags=cv2.SOLVEPNP_ITERATIVE,
         )
     except cv2.error:  # points OpenCV cannot fit at all (e.g. all on one line)
         return None
-    if not ok or not np.isfinite(rvec).all():
+    found = np.asarray(found, np.float64)
+    if not ok or not np.isfinite(found).all():
         return None
-    rotation, _ = cv2.Rodrigues(rvec)
-    return rotation
+    rotation, _ = cv2.Rodrigues(found)
+    return np.asarray(rotation)
 
 
 def _euler_degrees(r: np.ndarray) -> np.ndarray:

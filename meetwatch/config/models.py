@@ -102,6 +102,28 @@ class VirtualCameraConfig(_Section):
     )
 
 
+class OverlayConfig(_Section):
+    compact: bool = Field(
+        False, title="Compact overlay", description="Show only the room gauge, no tiles."
+    )
+    opacity: float = Field(
+        0.92,
+        ge=0.2,
+        le=1.0,
+        title="Overlay opacity",
+        description="1 is opaque; lower lets the slides show through.",
+    )
+    click_through: bool = Field(
+        False,
+        title="Click-through",
+        description="Clicks pass through the overlay to the window below; hide it from the "
+        "tray menu.",
+    )
+    corner: Literal["top-left", "top-right", "bottom-left", "bottom-right"] = Field(
+        "top-right", title="Corner", description="Screen corner the overlay sits in."
+    )
+
+
 class Config(_Section):
     capture: CaptureConfig = Field(
         default_factory=CaptureConfig, title="Capture", description="What is watched and how often."
@@ -129,6 +151,11 @@ class Config(_Section):
     )
     store: StoreConfig = Field(
         default_factory=StoreConfig, title="Sessions", description="Session storage."
+    )
+    overlay: OverlayConfig = Field(
+        default_factory=OverlayConfig,
+        title="Overlay",
+        description="The presenter overlay window shown by the tray app.",
     )
     vcam: VirtualCameraConfig = Field(
         default_factory=VirtualCameraConfig,

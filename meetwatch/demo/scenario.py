@@ -8,6 +8,7 @@ their camera for a while, one has the camera off throughout, and the others' fac
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,22 +61,23 @@ class DemoScenario:
 
 
 class ScenarioSource(SourceBase):
-    """The demo gallery replayed as a video source, for machines without a display."""
+    """The demo gallery rendered straight into the pipeline, for machines without a display.
 
-    def __init__(
-        self, scenario: DemoScenario, rate: float, clock_start: float, frames: int = 0
-    ) -> None:
+    Frames carry the wall-clock time they were read at, like a screen grab, so the demo's
+    session reads like a live one.
+    """
+
+    def __init__(self, scenario: DemoScenario, frames: int = 0) -> None:
         super().__init__()
         self._scenario = scenario
-        self._step = 1.0 / rate
-        self._start = clock_start
         self._frames = frames
+        self._start = 0.0
 
     def describe(self) -> str:
         return "demo:replayed gallery"
 
     def _open(self) -> None:
-        pass
+        self._start = time.time()
 
     def _close(self) -> None:
         pass
@@ -83,7 +85,8 @@ class ScenarioSource(SourceBase):
     def read(self) -> Frame | None:
         if self._frames and self._index >= self._frames:
             return None
-        t = self._index * self._step
-        frame = Frame(self._scenario.frame_at(t), self._start + t, self._index, self.describe())
+        now = time.time()
+        image = self._scenario.frame_at(now - self._start)
+        frame = Frame(image, now, self._index, self.describe())
         self._index += 1
         return frame

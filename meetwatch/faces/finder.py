@@ -2,9 +2,9 @@
 
 Whole-frame detection finds nothing on a 1080p gallery (a 7x7 face is ~60 px in a 1920 px
 image that the detector shrinks to 192 px), so each tile is searched on its own with the
-full-range detector. FaceMesh alone misses faces under ~60 px, so every detected face is cut out
-as a square around its box, scaled to MESH_SIZE pixels and meshed there; the landmarks are mapped back
-to frame pixels by `Faces.from_mediapipe`.
+full-range detector. FaceMesh alone misses faces under ~60 px, so every detected face is cut
+out as a square around its box, scaled to MESH_SIZE pixels and meshed there; the landmarks are
+mapped back to frame pixels by `Faces.from_mediapipe`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Session reports: HTML, PDF, CSV and JSON of one session, and a side-by-side comparison.
 
 build_report(store_or_path, session="latest", formats=FORMATS, out_dir=".") -> list[Path]
-combine_reports(sessions, out_dir, store=...) -> list[Path]
+combine_reports(store_or_path, sessions, out_dir=".") -> list[Path]
 load_report_data(store_or_path, session) -> ReportData; summarize(data, options)
 """
 

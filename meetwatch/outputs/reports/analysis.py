@@ -55,23 +55,26 @@ def rolling_means(values: np.ndarray, window: int) -> np.ndarray:
 
 
 def extreme_windows(values: np.ndarray, window: int, count: int, highest: bool) -> list[Span]:
-    """The `count` lowest (or highest) non-overlapping windows of `window` seconds, best first.
+    """The `count` lowest (or highest) windows of `window` seconds, most extreme first, at
+    least one window apart.
 
-    Greedy: take the most extreme window, rule out every window that overlaps it, repeat.
-    A session shorter than the window is one window.
+    Greedy: take the most extreme window, rule out every window closer than `window` to it,
+    repeat. The gap keeps the moments distinct episodes: without it, one long dip would
+    fill all the slots with its neighbouring minutes. A session shorter than the window is
+    one window.
     """
     window = max(1, min(window, len(values)))
     means = rolling_means(values, window)
     order = np.argsort(-means if highest else means, kind="stable")
     order = order[~np.isnan(means[order])]
-    taken = np.zeros(len(values), bool)
+    blocked = np.zeros(len(means), bool)  # window starts ruled out
     out: list[Span] = []
     for i in order.tolist():
         if len(out) == count:
             break
-        if taken[i : i + window].any():
+        if blocked[i]:
             continue
-        taken[i : i + window] = True
+        blocked[max(0, i - 2 * window + 1) : i + 2 * window] = True
         out.append(Span(i, i + window, float(means[i])))
     return out
 

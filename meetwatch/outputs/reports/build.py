@@ -9,7 +9,13 @@ from pathlib import Path
 from meetwatch.outputs.reports import clock
 from meetwatch.outputs.reports.csv_export import write_csv
 from meetwatch.outputs.reports.data import ReportData, StoreLike, load_report_data
-from meetwatch.outputs.reports.files import FORMATS, check_formats, output_dir, write_atomic
+from meetwatch.outputs.reports.files import (
+    FORMATS,
+    check_formats,
+    output_dir,
+    write_atomic,
+    write_text,
+)
 from meetwatch.outputs.reports.html import render_html
 from meetwatch.outputs.reports.pdf import write_pdf
 from meetwatch.outputs.reports.summary import ReportOptions, ReportSummary, summarize
@@ -54,16 +60,12 @@ def write_report(
     summary = summarize(data, options)
     stem = folder / report_stem(data, options)
     writers: dict[str, Callable[[Path], None]] = {
-        "html": lambda p: _text(p, render_html(data, summary, options)),
+        "html": lambda p: write_text(p, render_html(data, summary, options)),
         "pdf": lambda p: write_pdf(data, summary, options, p),
         "csv": lambda p: _csv(p, data, options.zone),
-        "json": lambda p: _text(p, summary_json(summary)),
+        "json": lambda p: write_text(p, summary_json(summary)),
     }
     return [write_atomic(stem.with_suffix(f".{fmt}"), writers[fmt]) for fmt in formats]
-
-
-def _text(path: Path, text: str) -> None:
-    path.write_text(text, encoding="utf-8")
 
 
 def _csv(path: Path, data: ReportData, tz: tzinfo) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import partial
 from html import escape
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from meetwatch.errors import ConfigError
 from meetwatch.outputs.reports import clock, figures, tables
 from meetwatch.outputs.reports.data import ReportData, StoreLike, load_report_data, opened_store
-from meetwatch.outputs.reports.files import check_formats, output_dir, write_atomic
+from meetwatch.outputs.reports.files import check_formats, output_dir, write_atomic, write_text
 from meetwatch.outputs.reports.html import page, section_html, table_html
 from meetwatch.outputs.reports.sentences import pct
 from meetwatch.outputs.reports.summary import (
@@ -73,15 +74,16 @@ class ComparisonSummary(_Model):
 
 
 def combine_reports(
+    store: StoreLike | None,
     sessions: Sequence[str | ReportData],
     out_dir: Path | str = ".",
     *,
-    store: StoreLike | None = None,
     formats: Iterable[str] = COMBINE_FORMATS,
     options: ReportOptions | None = None,
 ) -> list[Path]:
-    """Compare sessions: ids (or "latest") read from `store`, or ReportData already loaded
-    (from any stores). Returns the files written."""
+    """Compare sessions, in the order given: ids (or "latest") read from `store`, or
+    ReportData already loaded (from any store; `store` may then be None). Returns the files.
+    """
     if not sessions:
         raise ConfigError("give at least one session to compare")
     wanted = check_formats(formats, COMBINE_FORMATS)
@@ -91,16 +93,14 @@ def combine_reports(
     summaries = [summarize(d, options) for d in loaded]
     comparison = compare(loaded, summaries, options)
     stem = folder / f"meetwatch-comparison-{datetime.now(options.zone):%Y%m%d-%H%M%S}"
-    paths = []
-    for fmt in wanted:
-        path = stem.with_suffix(f".{fmt}")
-        text = (
-            comparison.model_dump_json(indent=2) + "\n"
-            if fmt == "json"
-            else _html(loaded, comparison, options)
-        )
-        paths.append(write_atomic(path, lambda p, text=text: p.write_text(text, encoding="utf-8")))
-    return paths
+    render = {
+        "json": lambda: comparison.model_dump_json(indent=2) + "\n",
+        "html": lambda: _html(loaded, comparison, options),
+    }
+    return [
+        write_atomic(stem.with_suffix(f".{fmt}"), partial(write_text, text=render[fmt]()))
+        for fmt in wanted
+    ]
 
 
 def _load(sessions: Sequence[str | ReportData], store: StoreLike | None) -> list[ReportData]:

@@ -300,8 +300,8 @@ def _participant_series(
     row = np.searchsorted(ids, s.participant_id)
     col = np.floor(s.t).astype(np.int64) - t0
     codes = np.full(len(s), STATE_CODE["no_face"], np.int8)  # an unknown state is no verdict
-    for state, code in STATE_CODE.items():
-        codes[s.attention == state] = code
+    for name, code in STATE_CODE.items():
+        codes[s.attention == name] = code
     state = np.full((len(ids), span), ABSENT, np.int8)
     state[row, col] = codes
     engagement = np.full((len(ids), span), np.nan, np.float32)

@@ -88,7 +88,7 @@ class PlotView:
     offset_s: float  # local UTC offset used for x
     span_s: float
 
-    def x_of(self, t: float | np.ndarray) -> float | np.ndarray:
+    def x_of(self, t: float) -> float:
         return (t + self.offset_s) / 86400.0
 
     @property

@@ -54,3 +54,7 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
     finally:
         tmp.unlink(missing_ok=True)  # gone after the rename; left over only on failure
     return path
+
+
+def write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")

@@ -44,7 +44,7 @@ section { background: #fff; border-radius: 8px; padding: 12px 16px; margin: 14px
   box-shadow: 0 1px 3px rgba(0, 0, 0, .08); }
 h2 { font-size: 1.15em; margin: 0 0 8px; }
 h3 { font-size: 1em; margin: 12px 0 4px; }
-dl.facts { display: grid; grid-template-columns: repeat(auto-fit, minmax(190px, 1fr));
+dl.facts { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr));
   gap: 6px 16px; margin: 0; }
 dl.facts div { min-width: 0; }
 dl.facts dt { font-size: .8em; color: #5b616b; }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
 
 from matplotlib import rc_context
 from matplotlib.backends.backend_pdf import PdfPages
@@ -51,7 +52,7 @@ class PageFlow:
             self._pdf.savefig(self._fig)
             self._fig = None
 
-    def _text(self, x: float, text: str, size: float, **kw: object) -> None:
+    def _text(self, x: float, text: str, size: float, **kw: Any) -> None:
         self._page().text(x / PAGE_W, 1 - self._y / PAGE_H, text, fontsize=size, va="top", **kw)
 
     def space(self, inches: float) -> None:

@@ -133,7 +133,7 @@ def test_old_schema_store_is_upgraded_then_reported(tmp_path: Path) -> None:
 
 
 def test_combine_compares_sessions_and_sections(demo_store: Path, tmp_path: Path) -> None:
-    paths = combine_reports(["demo", "agg"], tmp_path, store=demo_store, options=OPTIONS)
+    paths = combine_reports(demo_store, ["demo", "agg"], tmp_path, options=OPTIONS)
     assert [p.suffix for p in paths] == [".html", ".json"]
     data = json.loads(paths[1].read_text())
     assert [s["session_id"] for s in data["sessions"]] == ["demo", "agg"]
@@ -153,13 +153,13 @@ def test_combine_accepts_loaded_sessions_from_several_stores(
     with SessionStore.open(other) as store:
         scripted_session(store, "elsewhere", seconds=60)
     loaded = [load_report_data(demo_store, "demo"), load_report_data(other, "elsewhere")]
-    (path,) = combine_reports(loaded, tmp_path / "out", formats=["json"], options=OPTIONS)
+    (path,) = combine_reports(None, loaded, tmp_path / "out", formats=["json"], options=OPTIONS)
     names = [s["name"] for s in json.loads(path.read_text())["sessions"]]
     assert len(set(names)) == 2  # same start minute: told apart by id
 
 
 def test_combine_needs_sessions_and_a_store_for_ids(tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
-        combine_reports([], tmp_path)
+        combine_reports(None, [], tmp_path)
     with pytest.raises(ConfigError, match="store"):
-        combine_reports(["demo"], tmp_path)
+        combine_reports(None, ["demo"], tmp_path)

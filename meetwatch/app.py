@@ -10,6 +10,7 @@ headless CLI and the tray app both drive this class; the Qt shell only adapts it
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import threading
@@ -20,7 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from meetwatch.aggregation.models import ParticipantEngagement, SessionInfo
+from meetwatch.analysis.signals import FaceSignals
 from meetwatch.capture.frame import Frame
 from meetwatch.capture.source import FrameSource
 from meetwatch.config import Config, config_dir, data_dir
@@ -32,11 +36,9 @@ from meetwatch.runtime.latest_queue import LatestQueue
 from meetwatch.runtime.metrics import Metrics
 from meetwatch.runtime.stage import SourceExhausted, SourceThread, StageThread
 from meetwatch.session.recorder import SessionRecorder
-from meetwatch.session.store import SessionStore
+from meetwatch.session.store import STORE_FILENAME, SessionStore
 
 log = logging.getLogger(__name__)
-
-STORE_FILE = "sessions.sqlite3"
 
 
 @dataclass
@@ -86,7 +88,7 @@ class App:
     def start(self) -> None:
         """Open the store and the live outputs; sessions start with `start_session`."""
         folder = data_dir(self.config)
-        self.store = SessionStore.open(folder / STORE_FILE)
+        self.store = SessionStore.open(folder / STORE_FILENAME)
         days = self.config.store.retention_days
         if days:
             self.store.prune(time.time() - days * 86400)
@@ -129,16 +131,17 @@ class App:
         from meetwatch.outputs.virtual_camera import VirtualCameraSink
 
         v = self.config.vcam
-        sink = VirtualCameraSink(
-            mode,  # type: ignore[arg-type]
-            v.width,
-            v.height,
-            v.fps,
-            individual=self.config.privacy.mode != "aggregate_only",
-        )
         try:
+            sink = VirtualCameraSink(
+                mode,  # type: ignore[arg-type]
+                v.width,
+                v.height,
+                v.fps,
+                individual=self.config.privacy.mode != "aggregate_only",
+                expression_reader=_webcam_reader(self.config) if mode == "emoji" else None,
+            )
             sink.start()
-        except MeetwatchError as exc:  # no backend: say so, keep the rest running
+        except MeetwatchError as exc:  # no backend or no webcam: say so, keep the rest running
             log.warning("%s", exc)
             print(f"warning: virtual camera off: {exc}")
             return
@@ -276,5 +279,17 @@ class App:
         self.bus.publish(Event("SectionMarked", {"title": title}, self._clock.now()))
 
 
+def _webcam_reader(config: Config) -> Callable[[np.ndarray], FaceSignals | None]:
+    """The presenter's own expression for the 'emoji' camera, with perception of its own
+    (the sink calls it from its sender thread, never the analysis worker's)."""
+    perception = Perception(config)
+    counter = itertools.count()
+
+    def read(image: np.ndarray) -> FaceSignals | None:
+        return perception(Frame(image, time.time(), next(counter), "webcam")).signals
+
+    return read
+
+
 def store_path(config: Config) -> Path:
-    return data_dir(config) / STORE_FILE
+    return data_dir(config) / STORE_FILENAME

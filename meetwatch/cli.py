@@ -47,7 +47,8 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="meetwatch",
-        description="On-device meeting engagement: emotion, attention and engagement per participant.",
+        description="On-device meeting engagement: emotion, attention and engagement "
+        "per participant.",
     )
     parser.add_argument("--version", action="version", version=f"meetwatch {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -114,15 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("token", help="show (or rotate) the websocket token")
     p.add_argument("--rotate", action="store_true")
 
-    p = sub.add_parser(
-        "overlay", help="open the presenter overlay (connects to a running meetwatch)"
-    )
-    _add_common(p)
-    p.add_argument("--url", help="websocket URL (default: this machine)")
-    p.add_argument("--token", help="token (default: this install's token)")
-
-    p = sub.add_parser("tray", help="start the tray app")
-    _add_common(p)
+    # The Qt commands parse their own options (meetwatch.qt.*.main), so this module never
+    # imports PyQt6; `meetwatch overlay --help` shows them.
+    for name, text in (
+        ("overlay", "open the presenter overlay (connects to a running meetwatch)"),
+        ("tray", "start the tray app"),
+    ):
+        sub.add_parser(name, help=text, add_help=False)
     return parser
 
 
@@ -203,12 +202,18 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "list-windows": _cmd_list_windows,
     "validate-config": _cmd_validate_config,
     "token": _cmd_token,
-    "overlay": _lazy("meetwatch.commands", "cmd_overlay"),
-    "tray": _lazy("meetwatch.commands", "cmd_tray"),
 }
 
 
+QT_COMMANDS = {"overlay": "meetwatch.qt.overlay", "tray": "meetwatch.qt.tray"}
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in QT_COMMANDS:
+        import importlib
+
+        return int(importlib.import_module(QT_COMMANDS[argv[0]]).main(argv[1:]))
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,

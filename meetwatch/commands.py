@@ -7,13 +7,11 @@ importing mediapipe and onnxruntime.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from meetwatch.app import App, AppOptions
@@ -160,7 +158,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         _wait_for_window(DEMO_TITLE, window)
         source = WindowSource(DEMO_TITLE)
         print(
-            f"demo: showing a meeting gallery in the window {DEMO_TITLE!r} and capturing it from the screen"
+            f"demo: showing a meeting gallery in the window {DEMO_TITLE!r} "
+            "and capturing it from the screen"
         )
     else:
         print("demo: no display available, replaying the demo gallery as a video source instead")
@@ -240,7 +239,8 @@ def _print_result(result: Any) -> None:
 
     room = result.room
     print(
-        f"{result.source}: {result.frames_analysed} frame(s), {result.tiles} tile(s) ({result.layout}), "
+        f"{result.source}: {result.frames_analysed} frame(s), "
+        f"{result.tiles} tile(s) ({result.layout}), "
         f"{result.faces} face(s) in the last frame"
     )
     if room is not None:
@@ -251,7 +251,8 @@ def _print_result(result: Any) -> None:
         states = ", ".join(f"{k} {v:.0%}" for k, v in p.attention.items())
         eng = "–" if p.mean_engagement is None else f"{p.mean_engagement:.0%}"
         print(
-            f"  {p.label} (tile {p.slot}): engagement {eng}, {states}, mood {p.dominant_emotion or '–'}"
+            f"  {p.label} (tile {p.slot}): engagement {eng}, {states}, "
+            f"mood {p.dominant_emotion or '–'}"
         )
     if not result.participants and room is not None:
         for p in room.participants:
@@ -281,26 +282,3 @@ def cmd_report(args: argparse.Namespace) -> int:
     for p in paths:
         print(p)
     return 0
-
-
-def cmd_overlay(args: argparse.Namespace) -> int:
-    from meetwatch.config import config_dir
-    from meetwatch.outputs.token import load_or_create_token
-    from meetwatch.qt.overlay import run_overlay
-
-    config = _config(args)
-    url = args.url or f"ws://127.0.0.1:{config.server.port}"
-    return run_overlay(url, args.token or load_or_create_token(config_dir()))
-
-
-def cmd_tray(args: argparse.Namespace) -> int:
-    from meetwatch.qt.tray import run_tray
-
-    return run_tray(_config(args), getattr(args, "config", None))
-
-
-def dump_json(obj: Any) -> str:
-    return json.dumps(obj, indent=2, default=str)
-
-
-__all__ = ["Path", "cmd_analyze", "cmd_demo", "cmd_overlay", "cmd_report", "cmd_run", "cmd_tray"]

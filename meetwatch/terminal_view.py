@@ -58,7 +58,8 @@ class TerminalView:
         if room is None:
             return Group(head, Text("waiting for the first analysed second ..."))
         summary = Text(
-            f"room engagement {percent(room.engagement)}   attentive {percent(room.attention_share)}   "
+            f"room engagement {percent(room.engagement)}   "
+            f"attentive {percent(room.attention_share)}   "
             f"participants {room.participants_total} ({room.participants_with_face} with a face)"
         )
         table = Table(expand=False, box=None, header_style="bold")

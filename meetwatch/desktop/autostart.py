@@ -110,7 +110,7 @@ def autostart_enabled(platform: str = sys.platform) -> bool:
 
 def _desktop_quote(arg: str) -> str:
     """Quote one Exec argument as the Desktop Entry Specification requires."""
-    if arg and not any(c in arg for c in ' \t\n"\'\\><~|&;$*?#()`'):
+    if arg and not any(c in arg for c in " \t\n\"'\\><~|&;$*?#()`"):
         return arg
     escaped = "".join("\\" + c if c in '"`$\\' else c for c in arg)
     return f'"{escaped}"'

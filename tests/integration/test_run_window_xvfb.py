@@ -30,12 +30,14 @@ LEAVER = 1
 
 def _galleries() -> tuple[np.ndarray, np.ndarray]:
     faces = demo_faces(6, np.random.default_rng(3))
-    full = render_gallery(faces, 6, "zoom", (1280, 720), camera_off={CAMERA_OFF},
-                          rng=np.random.default_rng(0))
+    full = render_gallery(
+        faces, 6, "zoom", (1280, 720), camera_off={CAMERA_OFF}, rng=np.random.default_rng(0)
+    )
     away = list(faces)
     away[LEAVER] = np.full_like(faces[0], 90)  # the participant stepped away from the camera
-    gone = render_gallery(away, 6, "zoom", (1280, 720), camera_off={CAMERA_OFF},
-                          rng=np.random.default_rng(0))
+    gone = render_gallery(
+        away, 6, "zoom", (1280, 720), camera_off={CAMERA_OFF}, rng=np.random.default_rng(0)
+    )
     return full.image, gone.image
 
 
@@ -53,10 +55,22 @@ def _db(home: Path) -> Path:
 
 
 def _run(home: Path, *args: str) -> subprocess.Popen[str]:
-    cmd = [sys.executable, "-m", "meetwatch", "run", "--window", TITLE, "--quiet", "--no-server",
-           "--rate", "2", *args]
-    return subprocess.Popen(cmd, env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "meetwatch",
+        "run",
+        "--window",
+        TITLE,
+        "--quiet",
+        "--no-server",
+        "--rate",
+        "2",
+        *args,
+    ]
+    return subprocess.Popen(
+        cmd, env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
 
 
 def _rows(db: Path, sql: str) -> list[tuple]:
@@ -76,7 +90,9 @@ def _count(db: Path) -> int:
 
 
 @pytest.mark.slow
-def test_run_captures_window_and_records_participants(galleries: GalleryLauncher, tmp_path: Path) -> None:
+def test_run_captures_window_and_records_participants(
+    galleries: GalleryLauncher, tmp_path: Path
+) -> None:
     full, gone = _galleries()
     # 4 s with everyone, 4 s with participant 2 away, round and round.
     galleries.show(TITLE, full, then=[gone], interval_ms=4000)
@@ -84,14 +100,15 @@ def test_run_captures_window_and_records_participants(galleries: GalleryLauncher
     out, _ = proc.communicate(timeout=120)
     assert proc.returncode == 0, out
     db = _db(tmp_path)
-    (session_id, source, ended), = _rows(db, "SELECT id, source, ended_at FROM sessions")
+    ((session_id, source, ended),) = _rows(db, "SELECT id, source, ended_at FROM sessions")
     assert TITLE in source and ended is not None
     participants = _rows(db, "SELECT participant_id, slot FROM participants ORDER BY slot")
     assert [slot for _, slot in participants] == list(range(6))
     states: dict[int, Counter[str]] = {}
     for slot, attention in _rows(
-        db, "SELECT p.slot, s.attention FROM samples s JOIN participants p "
-            "USING (session_id, participant_id)"
+        db,
+        "SELECT p.slot, s.attention FROM samples s JOIN participants p "
+        "USING (session_id, participant_id)",
     ):
         states.setdefault(slot, Counter())[attention] += 1
     seconds = len({t for (t,) in _rows(db, "SELECT DISTINCT t FROM samples")})
@@ -101,13 +118,18 @@ def test_run_captures_window_and_records_participants(galleries: GalleryLauncher
     assert states[LEAVER]["no_face"] >= 2 and states[LEAVER]["on_screen"] >= 2
     for slot in (0, 2, 3, 4):
         assert states[slot]["on_screen"] >= seconds - 2, states[slot]
-    emotions = _rows(db, f"SELECT happy + sad + neutral + angry + fear + surprise + disgust FROM samples "
-                         f"WHERE attention = 'on_screen' AND session_id = '{session_id}'")
+    emotions = _rows(
+        db,
+        f"SELECT happy + sad + neutral + angry + fear + surprise + disgust FROM samples "
+        f"WHERE attention = 'on_screen' AND session_id = '{session_id}'",
+    )
     assert emotions and all(abs(total - 1) < 1e-3 for (total,) in emotions)
 
 
 @pytest.mark.slow
-def test_kill_9_keeps_every_sample_written_before(galleries: GalleryLauncher, tmp_path: Path) -> None:
+def test_kill_9_keeps_every_sample_written_before(
+    galleries: GalleryLauncher, tmp_path: Path
+) -> None:
     full, _ = _galleries()
     galleries.show(TITLE, full)
     proc = _run(tmp_path)
@@ -129,5 +151,5 @@ def test_kill_9_keeps_every_sample_written_before(galleries: GalleryLauncher, tm
     # (0.5 s between frames at 2 Hz, up to a second of analysis on a loaded 2-core machine).
     covered_until = max(t for _, t, _ in after) + 1.0
     assert covered_until >= killed_at - 2.0, f"lost {killed_at - covered_until:.1f} s"
-    (ended,), = _rows(db, "SELECT ended_at FROM sessions")
+    ((ended,),) = _rows(db, "SELECT ended_at FROM sessions")
     assert ended is None  # the session was cut off, not ended cleanly

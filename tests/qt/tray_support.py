@@ -1,0 +1,74 @@
+"""Helpers for the tray tests: a private home folder, a real core on the demo gallery."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from meetwatch.app import App, AppOptions
+from meetwatch.config import Config, config_dir, default_config_path
+from meetwatch.demo.scenario import DemoScenario, ScenarioSource
+from meetwatch.desktop.controller import CoreController, WatchTarget
+from meetwatch.qt.tray import TrayApp
+
+
+@dataclass(frozen=True)
+class Home:
+    """A user's folders, all inside the test's tmp_path (config, data, logs, autostart)."""
+
+    root: Path
+
+    @property
+    def config_dir(self) -> Path:
+        return config_dir()
+
+    @property
+    def config_path(self) -> Path:
+        return default_config_path()
+
+    @property
+    def log_path(self) -> Path:
+        return self.root / "state" / "meetwatch.log"
+
+
+def use_home(root: Path, mp: pytest.MonkeyPatch) -> Home:
+    for name, sub in [
+        ("HOME", ""),
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_STATE_HOME", "state"),
+        ("XDG_CACHE_HOME", "cache"),
+    ]:
+        (root / sub).mkdir(parents=True, exist_ok=True)
+        mp.setenv(name, str(root / sub))
+    return Home(root)
+
+
+def demo_target() -> WatchTarget:
+    """The demo gallery rendered straight into the pipeline (no screen needed)."""
+    return WatchTarget("the demo gallery", lambda: ScenarioSource(DemoScenario()))
+
+
+def local_app(config: Config, server: bool) -> App:
+    """The real App; its feed on a free port so tests never collide."""
+    return App(config, AppOptions(server=server, port=0))
+
+
+@contextmanager
+def running_tray(
+    home: Home, config: Config | None = None, *, use_tray: bool = True
+) -> Iterator[TrayApp]:
+    controller = CoreController(config or Config(), home.config_path, app_factory=local_app)
+    controller.start()
+    controller.target = demo_target()
+    tray = TrayApp(controller, home.log_path, use_tray=use_tray, list_windows=lambda: [])
+    tray.show()
+    try:
+        yield tray
+    finally:
+        tray.close()
+        controller.shutdown()

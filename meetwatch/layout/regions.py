@@ -15,7 +15,14 @@ import numpy as np
 
 from meetwatch.geometry import Rect
 
-BG_TOLERANCE = 5  # per channel; JPEG noise stays inside, Zoom's letterbox grey (+8) does not
+# A video codec (mp4, H.264, MJPEG) stores colour at half resolution, so a gap of a few pixels
+# beside a colourful tile takes on some of its colour while its brightness stays close: the
+# mask allows more per channel than in brightness. A flat camera-off tile (+10 brightness)
+# stays outside, and so does a dark backdrop in a tile on a black window (12 is the compromise:
+# 10 leaves more mp4 galleries unsplit, 14 eats such backdrops).
+BG_TOLERANCE = 5  # per channel: how close the window border must be to its dominant colour
+BG_CHANNEL_TOLERANCE = 12
+BG_BRIGHTNESS_TOLERANCE = 4  # JPEG noise stays inside, Zoom's letterbox grey (+8) does not
 _BORDER_MODE_SHARE = 0.3  # the background must own this share of the window border
 _GAP_SHARE = 0.9  # a separator line is at least this much background
 _MAX_REGIONS = 400  # beyond this the picture is not a gallery (text page, noise)
@@ -49,10 +56,18 @@ def background_colour(image: np.ndarray) -> tuple[int, int, int] | None:
 
 
 def background_mask(image: np.ndarray, colour: tuple[int, int, int]) -> np.ndarray:
-    """1 where the pixel is background colour, else 0 (uint8)."""
-    lo = np.array([max(0, c - BG_TOLERANCE) for c in colour], np.uint8)
-    hi = np.array([min(255, c + BG_TOLERANCE) for c in colour], np.uint8)
-    return cv2.threshold(cv2.inRange(image, lo, hi), 0, 1, cv2.THRESH_BINARY)[1]
+    """1 where the pixel is background colour, else 0 (uint8): every channel within
+    BG_CHANNEL_TOLERANCE and the brightness within BG_BRIGHTNESS_TOLERANCE."""
+    pixel = np.array([[colour]], np.uint8)
+    level = int(cv2.cvtColor(pixel, cv2.COLOR_BGR2GRAY)[0, 0])
+    bright = cv2.inRange(
+        cv2.cvtColor(image, cv2.COLOR_BGR2GRAY),
+        np.array([max(0, level - BG_BRIGHTNESS_TOLERANCE)], np.uint8),
+        np.array([min(255, level + BG_BRIGHTNESS_TOLERANCE)], np.uint8),
+    )
+    lo = np.array([max(0, c - BG_CHANNEL_TOLERANCE) for c in colour], np.uint8)
+    hi = np.array([min(255, c + BG_CHANNEL_TOLERANCE) for c in colour], np.uint8)
+    return cv2.threshold(cv2.inRange(image, lo, hi) & bright, 0, 1, cv2.THRESH_BINARY)[1]
 
 
 class _Cutter:

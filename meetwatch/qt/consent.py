@@ -5,6 +5,7 @@ switch right there, where the decision is made."""
 from __future__ import annotations
 
 from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QShowEvent
 from PyQt6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -60,6 +61,7 @@ class ConsentDialog(QDialog):
 
         buttons = QDialogButtonBox()
         self.copy_button = QPushButton("Copy participant notice")
+        self.copy_button.setAutoDefault(False)  # Enter means the decision, not "copy"
         self.copy_button.clicked.connect(self._copy)
         buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
         accept_text = "I understand" if first_run else "Start watching"
@@ -71,6 +73,12 @@ class ConsentDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def showEvent(self, event: QShowEvent | None) -> None:
+        """Enter means the main answer: the focused button would otherwise take it."""
+        super().showEvent(event)
+        assert self.accept_button is not None
+        self.accept_button.setFocus()
 
     @property
     def aggregate_only(self) -> bool:

@@ -190,10 +190,12 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("meetwatch settings")
         self.resize(640, 560)
         self.editors: dict[str, FieldEditor] = {}
+        self._sections: dict[str, str] = {}  # key path of a nested model -> its title
         self.result_config: Config | None = config
         layout = QVBoxLayout(self)
         self.tabs = QTabWidget()
         for name, info in Config.model_fields.items():
+            self._sections[name] = info.title or name
             page = QWidget()
             page_layout = QVBoxLayout(page)
             page_layout.addWidget(
@@ -234,6 +236,7 @@ class SettingsDialog(QDialog):
             key = f"{prefix}.{name}"
             current = getattr(value, name)
             if isinstance(current, BaseModel):
+                self._sections[key] = info.title or name
                 group = self._form(key, type(current), current)
                 assert isinstance(group, QGroupBox)
                 group.setTitle(info.title or name)
@@ -290,7 +293,7 @@ class SettingsDialog(QDialog):
         for k, e in self.editors.items():  # a rule across fields: mark all of its section
             if k.startswith(key + ".") and k.rsplit(".", 1)[-1] in message:
                 e.mark(True)
-        return f"{key}: {message}"
+        return f"{self._sections.get(key, key)}: {message}"
 
     def _set_savable(self, ok: bool) -> None:
         button = self.buttons.button(QDialogButtonBox.StandardButton.Save)

@@ -51,6 +51,15 @@ def send_command(name: str, line: str, timeout_ms: int = 5000) -> dict[str, Any]
     return reply if isinstance(reply, dict) else None
 
 
+def _listening(name: str) -> bool:
+    """Whether a live instance holds `name` (a crashed one's socket refuses connections)."""
+    socket = QLocalSocket()
+    socket.connectToServer(name)
+    alive = socket.waitForConnected(1000)
+    socket.abort()
+    return alive
+
+
 class SingleInstance(QObject):
     """`claim()` makes this process the instance; `handler(command, arg)` answers requests."""
 
@@ -64,7 +73,7 @@ class SingleInstance(QObject):
 
     def claim(self) -> bool:
         """Listen, unless another live instance answers; False means it already runs."""
-        if send_command(self.name, "ping", 1000) is not None:
+        if _listening(self.name):
             return False
         QLocalServer.removeServer(self.name)  # a socket file left by a crashed instance
         return self._server.listen(self.name)
@@ -90,13 +99,10 @@ class SingleInstance(QObject):
 
     def _answer(self, socket: QLocalSocket, line: str) -> None:
         command, _, arg = line.strip().partition(" ")
-        if command == "ping":
-            reply: dict[str, Any] = {"ok": True}
-        else:
-            try:
-                reply = self._handler(command, arg.strip())
-            except MeetwatchError as exc:  # the request failed; the app goes on
-                reply = {"ok": False, "error": str(exc)}
+        try:
+            reply = self._handler(command, arg.strip())
+        except MeetwatchError as exc:  # the request failed; the app goes on
+            reply = {"ok": False, "error": str(exc)}
         socket.write((json.dumps(reply) + "\n").encode())
         socket.flush()
         socket.disconnectFromServer()

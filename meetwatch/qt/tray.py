@@ -99,13 +99,15 @@ class TrayApp(QObject):
         *,
         use_tray: bool | None = None,
         list_windows: Callable[[], list[WindowInfo]] = _list_windows,
+        grab: Callable[[Rect], np.ndarray | None] | None = None,
     ) -> None:
         super().__init__()
         self.controller = controller
         self.log_path = log_path
         self.notifications: list[tuple[str, str]] = []
         self._list_windows = list_windows
-        self._thumbnails = _Thumbnails()
+        self._screen = _Thumbnails()
+        self._grab = grab or self._screen
         self._last_state: TrayState = controller.state
         self.consent_dialog: ConsentDialog | None = None
         self.picker: WindowPicker | None = None
@@ -152,7 +154,7 @@ class TrayApp(QObject):
             self.notify("Live feed off", self.controller.startup_problem)
 
     def close(self) -> None:
-        self._thumbnails.close()
+        self._screen.close()
         self.overlay.close()
         if self.tray is not None:
             self.tray.hide()
@@ -306,7 +308,7 @@ class TrayApp(QObject):
         if self.picker is not None:
             self.picker.raise_()
             return
-        picker = WindowPicker(self._list_windows_safely, self._thumbnails)
+        picker = WindowPicker(self._list_windows_safely, self._grab)
         self.picker = picker
 
         def done(result: int) -> None:

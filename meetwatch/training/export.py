@@ -164,6 +164,7 @@ def write_manifest(out_dir: Path, info: dict, metrics: dict[str, dict]) -> Path:
 
 
 _METRIC_KEYS = ("fer2013_private", "ferplus_private", "ckplus")
+QUICK_SUBSET = 500
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -185,6 +186,10 @@ def main(argv: list[str] | None = None) -> int:
         metrics = {k: m.as_dict() for k, m in zip(_METRIC_KEYS, plain, strict=True)}
         for k, m in zip(_METRIC_KEYS, flipped, strict=True):
             metrics[k]["accuracy_with_flip_tta"] = round(m.accuracy, 4)
+        # The fixed subset the test suite re-evaluates to catch a broken export or
+        # preprocessing change without running the full evaluation.
+        quick = evaluate_sets(root, model.predict, limit=QUICK_SUBSET)[0]
+        metrics["fer2013_private"][f"accuracy_first_{QUICK_SUBSET}"] = round(quick.accuracy, 4)
         write_manifest(out, info, metrics)
         report = "\n\n".join(format_metrics(m) for m in plain)
         report += "\n\nWith flip test-time augmentation: " + ", ".join(

@@ -171,7 +171,9 @@ def test_aggregate_only_keeps_individuals_out_of_overlay_and_feed(
             data = getattr(m.d, "eventData", None)
             assert getattr(data, "participants", []) == []
             assert getattr(data, "participant_id", None) is None
-        room = [m.d.eventData for m in messages if getattr(m.d, "eventType", "") == "EngagementUpdated"]
+        room = [
+            m.d.eventData for m in messages if getattr(m.d, "eventType", "") == "EngagementUpdated"
+        ]
         assert all(r.participants_total >= 4 for r in room)  # the room is still measured
         assert tray.overlay.state.tiles == []
         session = tray.controller.app.session

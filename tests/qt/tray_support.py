@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import socket
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from meetwatch.app import App, AppOptions
+from meetwatch.capture.windows import WindowInfo
 from meetwatch.config import Config, config_dir, default_config_path
+from meetwatch.config.models import ServerConfig
 from meetwatch.demo.scenario import DemoScenario, ScenarioSource
 from meetwatch.desktop.controller import CoreController, WatchTarget
+from meetwatch.geometry import Rect
 from meetwatch.qt.tray import TrayApp
 
 
@@ -53,19 +58,38 @@ def demo_target() -> WatchTarget:
     return WatchTarget("the demo gallery", lambda: ScenarioSource(DemoScenario()))
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def local_config() -> Config:
+    """Defaults, but the feed on a free port, so tests never collide with each other or with
+    a meetwatch the developer runs. Fixed for the test: the feed keeps its port when the
+    core is rebuilt (settings, privacy mode), as it does for a person."""
+    return Config(server=ServerConfig(port=free_port()))
+
+
 def local_app(config: Config, server: bool) -> App:
-    """The real App; its feed on a free port so tests never collide."""
-    return App(config, AppOptions(server=server, port=0))
+    return App(config, AppOptions(server=server))
 
 
 @contextmanager
 def running_tray(
-    home: Home, config: Config | None = None, *, use_tray: bool = True
+    home: Home,
+    config: Config | None = None,
+    *,
+    use_tray: bool = True,
+    list_windows: Callable[[], list[WindowInfo]] = lambda: [],
+    grab: Callable[[Rect], np.ndarray | None] | None = None,
 ) -> Iterator[TrayApp]:
-    controller = CoreController(config or Config(), home.config_path, app_factory=local_app)
+    controller = CoreController(config or local_config(), home.config_path, app_factory=local_app)
     controller.start()
     controller.target = demo_target()
-    tray = TrayApp(controller, home.log_path, use_tray=use_tray, list_windows=lambda: [])
+    tray = TrayApp(
+        controller, home.log_path, use_tray=use_tray, list_windows=list_windows, grab=grab
+    )
     tray.show()
     try:
         yield tray

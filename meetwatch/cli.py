@@ -221,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     os.environ.setdefault("GLOG_minloglevel", "2")  # mediapipe's C++ logging
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # ffmpeg's own lines ("moov atom not found") would precede our one error line on bad videos
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     try:
         return COMMANDS[args.command](args)
     except MeetwatchError as exc:

@@ -17,12 +17,9 @@ from typing import Any
 from meetwatch.app import App, AppOptions
 from meetwatch.capture.source import FrameSource
 from meetwatch.config import Config, load_config
+from meetwatch.desktop.notice import presenter_notice
 from meetwatch.errors import CaptureError, ConfigError, MeetwatchError
 
-PRIVACY_NOTICE = (
-    "meetwatch measures attention and facial expression of the people in the meeting window. "
-    "Everything stays on this computer; no face images are stored."
-)
 
 
 def _config(args: argparse.Namespace, **overrides: Any) -> Config:
@@ -83,7 +80,7 @@ def _live(
         app.start()
         if app.feed is not None:
             print(f"live feed: {app.feed.url()}  overlay: {app.feed.overlay_url()}")
-        print(PRIVACY_NOTICE)
+        print(presenter_notice(app.config))
         info = app.start_session(source)
         print(f"session {info.session_id} recording to {app.store.path if app.store else '-'}")
         if args.quiet:

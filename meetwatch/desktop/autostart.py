@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from meetwatch.errors import ConfigError
 
@@ -119,29 +120,34 @@ def _desktop_quote(arg: str) -> str:
 # -- Windows registry (only importable on Windows) ---------------------------------------------
 
 
-def _set_run_value(value: str) -> None:
-    import winreg  # type: ignore[import-not-found,unused-ignore]
+def _winreg() -> Any:
+    """The registry module; typed loosely because type checkers on other systems see an
+    empty one."""
+    import winreg
 
-    with winreg.CreateKey(winreg.HKEY_CURRENT_USER, RUN_KEY) as key:
-        winreg.SetValueEx(key, RUN_VALUE, 0, winreg.REG_SZ, value)
+    return winreg
+
+
+def _set_run_value(value: str) -> None:
+    reg = _winreg()
+    with reg.CreateKey(reg.HKEY_CURRENT_USER, RUN_KEY) as key:
+        reg.SetValueEx(key, RUN_VALUE, 0, reg.REG_SZ, value)
 
 
 def _get_run_value() -> str | None:
-    import winreg  # type: ignore[import-not-found,unused-ignore]
-
+    reg = _winreg()
     try:
-        with winreg.OpenKey(winreg.HKEY_CURRENT_USER, RUN_KEY) as key:
-            return str(winreg.QueryValueEx(key, RUN_VALUE)[0])
+        with reg.OpenKey(reg.HKEY_CURRENT_USER, RUN_KEY) as key:
+            return str(reg.QueryValueEx(key, RUN_VALUE)[0])
     except FileNotFoundError:
         return None
 
 
 def _delete_run_value() -> bool:
-    import winreg  # type: ignore[import-not-found,unused-ignore]
-
+    reg = _winreg()
     try:
-        with winreg.OpenKey(winreg.HKEY_CURRENT_USER, RUN_KEY, 0, winreg.KEY_SET_VALUE) as key:
-            winreg.DeleteValue(key, RUN_VALUE)
+        with reg.OpenKey(reg.HKEY_CURRENT_USER, RUN_KEY, 0, reg.KEY_SET_VALUE) as key:
+            reg.DeleteValue(key, RUN_VALUE)
     except FileNotFoundError:
         return False
     return True

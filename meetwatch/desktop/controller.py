@@ -170,10 +170,21 @@ class CoreController:
         self.apply_config(self.config.model_copy(update={"privacy": privacy}))
 
     def apply_config(self, config: Config) -> None:
-        """Save `config` and rebuild the core with it (see the module docstring)."""
+        """Rebuild the core with `config`, then save it (see the module docstring). A config
+        the core cannot start with (e.g. an unusable data folder) is refused: the previous
+        one is restored and the error raised."""
         config = Config.model_validate(config.model_dump())  # model_copy skips validation
+        was_running, previous = self.running, self.config
+        try:
+            self._rebuild(config)
+        except MeetwatchError:
+            self._rebuild(previous)
+            raise
         save_config(config, self.config_path)
-        was_running = self.running
+        if was_running:
+            self.start_session()
+
+    def _rebuild(self, config: Config) -> None:
         self.app.stop()
         self.config = config
         if self.target.window_title is None and config.capture.window:
@@ -181,8 +192,6 @@ class CoreController:
         self.app = self._app_factory(config, True)
         self._attach()
         self.start()
-        if was_running:
-            self.start_session()
 
     # -- state -------------------------------------------------------------------------------
 

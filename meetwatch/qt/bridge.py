@@ -13,9 +13,9 @@ from meetwatch.runtime.events import Event
 
 
 class EventBridge(QObject):
-    """Subscribe an instance to an EventBus; connect to `event` for GUI-thread delivery."""
+    """Subscribe an instance to an EventBus; connect to `received` for GUI-thread delivery."""
 
-    event = pyqtSignal(object)
+    received = pyqtSignal(object)  # not "event": that is QObject's event handler
 
     def __call__(self, event: Event) -> None:
-        self.event.emit(event)
+        self.received.emit(event)

@@ -226,7 +226,7 @@ class SettingsDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         for editor in self.editors.values():
-            editor.on_change(self.validate)
+            editor.on_change(self._revalidate)
         self.validate()
 
     def _form(self, prefix: str, model: type[BaseModel], value: BaseModel) -> QWidget:
@@ -282,6 +282,9 @@ class SettingsDialog(QDialog):
         self._set_savable(True)
         self.result_config = config
         return config
+
+    def _revalidate(self) -> None:
+        self.validate()
 
     def _explain(self, err: Any) -> str:
         key = ".".join(str(p) for p in err["loc"])

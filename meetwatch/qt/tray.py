@@ -116,7 +116,7 @@ class TrayApp(QObject):
         self.log_viewer: LogViewer | None = None
 
         self.bridge = EventBridge()
-        self.bridge.event.connect(self._on_event)
+        self.bridge.received.connect(self._on_event)
         controller.subscribe(self.bridge)
         look = controller.config.overlay
         self.overlay = OverlayWidget(
@@ -317,10 +317,8 @@ class TrayApp(QObject):
                 return
             if picker.region_requested:
                 self._select_region()
-            elif picker.chosen is not None:
-                self._guard(
-                    lambda: self.controller.set_target(window_target(picker.chosen.title))
-                )()  # type: ignore[union-attr]
+            elif (chosen := picker.chosen) is not None:
+                self._guard(lambda: self.controller.set_target(window_target(chosen.title)))()
 
         picker.finished.connect(done)
         picker.open()

@@ -50,10 +50,17 @@ def order_windows(windows: list[WindowInfo]) -> list[WindowInfo]:
 def bgr_to_pixmap(image: np.ndarray, size: QSize = THUMB) -> QPixmap:
     rgb = np.ascontiguousarray(image[:, :, ::-1])
     h, w = rgb.shape[:2]
-    qimage = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+    data = rgb.tobytes()
+    qimage = QImage(data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()  # owns its pixels
     return QPixmap.fromImage(qimage).scaled(
         size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
     )
+
+
+def _info(item: QListWidgetItem) -> WindowInfo:
+    info = item.data(Qt.ItemDataRole.UserRole)
+    assert isinstance(info, WindowInfo)
+    return info
 
 
 def _label(window: WindowInfo) -> str:
@@ -110,12 +117,21 @@ class WindowPicker(QDialog):
 
     def windows(self) -> list[WindowInfo]:
         """What the list shows now, in order."""
-        return [self.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.list.count())]
+        return [_info(self._item(i)) for i in range(self.list.count())]
+
+    def _item(self, row: int) -> QListWidgetItem:
+        item = self.list.item(row)
+        assert item is not None
+        return item
 
     def refresh(self) -> None:
-        """Re-list the windows and re-grab every thumbnail, keeping the selection."""
+        """Re-list the windows and re-grab the thumbnails, keeping the selection.
+
+        A thumbnail is a screen grab, so a window under the picker would show the picker:
+        such a window keeps the thumbnail it had before the picker covered it.
+        """
         current = self.list.currentItem()
-        selected = None if current is None else current.data(Qt.ItemDataRole.UserRole).id
+        selected = None if current is None else _info(current).id
         windows = order_windows(self._list_windows())
         if [w.id for w in windows] != [w.id for w in self.windows()]:
             self.list.clear()
@@ -125,9 +141,12 @@ class WindowPicker(QDialog):
                 item.setToolTip(w.describe())
                 self.list.addItem(item)
         for i, w in enumerate(windows):
-            item = self.list.item(i)
+            item = self._item(i)
             item.setData(Qt.ItemDataRole.UserRole, w)  # position and size may have changed
-            image = self._grab(w.rect)
+            if self._covers(w.rect) and not item.icon().isNull():
+                image = None
+            else:
+                image = self._grab(w.rect)
             if image is not None:
                 item.setIcon(QIcon(bgr_to_pixmap(image)))
             if w.id == selected or (selected is None and i == 0 and w.meeting_app):
@@ -135,9 +154,15 @@ class WindowPicker(QDialog):
         self.empty.setVisible(not windows)
         self._update_buttons()
 
+    def _covers(self, rect: Rect) -> bool:
+        if not self.isVisible():
+            return False
+        mine = self.frameGeometry()
+        return Rect(mine.x(), mine.y(), mine.width(), mine.height()).intersection(rect) > 0
+
     def select(self, title: str) -> None:
         for i in range(self.list.count()):
-            if self.list.item(i).data(Qt.ItemDataRole.UserRole).title == title:
+            if _info(self._item(i)).title == title:
                 self.list.setCurrentRow(i)
                 return
         raise KeyError(title)
@@ -155,7 +180,7 @@ class WindowPicker(QDialog):
         item = self.list.currentItem()
         if item is None:
             return
-        self.chosen = item.data(Qt.ItemDataRole.UserRole)
+        self.chosen = _info(item)
         self.region_requested = False
         super().accept()
 
@@ -183,7 +208,7 @@ class RegionSelector(QWidget):
         geometry = screen.virtualGeometry()
         self._origin = geometry.topLeft()
         self._still = screen.grabWindow(
-            0, geometry.x(), geometry.y(), geometry.width(), geometry.height()
+            x=geometry.x(), y=geometry.y(), width=geometry.width(), height=geometry.height()
         )
         self.setGeometry(geometry)
         self._start: QPoint | None = None

@@ -61,9 +61,7 @@ def analysed(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Analys
     assert "Traceback" not in done.stderr
     files = {p.suffix[1:]: p for p in out.iterdir()}
     assert sorted(files) == ["csv", "html", "json", "pdf"]
-    return Analysed(
-        recorded, json.loads(done.stdout), files, json.loads(files["json"].read_text())
-    )
+    return Analysed(recorded, json.loads(done.stdout), files, json.loads(files["json"].read_text()))
 
 
 def _decoded_frames(path: Path) -> list[np.ndarray]:

@@ -99,9 +99,9 @@ def test_bundle_holds_models_ui_and_mediapipe_files(bundle: Path) -> None:
     assert (internal / "share" / "applications" / "meetwatch.desktop").is_file()
     assert (internal / "meetwatch" / "session" / "schema.sql").is_file()
     modules = internal / "mediapipe" / "modules"
-    assert (modules / "face_detection" / "face_detection_full_range.tflite").is_file()
+    assert (modules / "face_detection" / "face_detection_full_range_sparse.tflite").is_file()
     assert (modules / "face_landmark" / "face_landmark.tflite").is_file()
-    assert list(modules.rglob("*.binarypb"))
+    assert (modules / "face_detection" / "face_detection_full_range_cpu.binarypb").is_file()
     assert not (internal / "torch").exists() and not (internal / "jaxlib").exists()
 
 

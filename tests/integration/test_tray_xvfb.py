@@ -10,6 +10,8 @@ Screenshots of the menu and the picker are saved as test artefacts.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -32,7 +34,7 @@ from meetwatch.session.store import SessionStore
 from tests.integration.tray_channel import Home, ask, free_port
 from tests.integration.x11 import SCREEN, grab, running_xvfb, using_display, wait_for
 
-pytestmark = [pytest.mark.xvfb, pytest.mark.slow]
+pytestmark = pytest.mark.xvfb
 
 PICKER_TITLE = "meetwatch - pick the meeting window"
 CONSENT_TITLE = "Start watching?"
@@ -92,6 +94,16 @@ def _save(artifacts: Path, name: str, image: np.ndarray | None) -> np.ndarray:
     assert image is not None, f"nothing on screen for {name}"
     assert cv2.imwrite(str(artifacts / name), image)
     return image
+
+
+def _tray_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "meetwatch.qt.tray", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def _red_pixels(image: np.ndarray | None) -> int:
@@ -222,7 +234,20 @@ def test_tray_drives_a_session_on_the_demo_gallery(
     status = ask(home, "status")
     assert status is not None and status["state"] == "idle"
     assert status["last_session_id"] == session_id
-    assert ask(home, "quit") == {"ok": True}
+    # a second launch hands over to the running one instead of starting another
+    env = home.env(DISPLAY=os.environ["DISPLAY"], QT_QPA_PLATFORM="xcb")
+    second = _tray_cli(env)
+    assert (second.returncode, second.stdout.strip()) == (
+        0,
+        "meetwatch is already running (see its tray icon)",
+    )
+    status = ask(home, "status")
+    assert (
+        status is not None
+        and ["Already running", "meetwatch is in the tray"] in status["notifications"]
+    )
+    quit_reply = _tray_cli(env, "--send", "quit")
+    assert (quit_reply.returncode, json.loads(quit_reply.stdout)) == (0, {"ok": True})
     assert tray.wait(30) == 0
 
     with SessionStore.open(home.store) as store:

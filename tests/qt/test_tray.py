@@ -259,3 +259,26 @@ def test_settings_from_the_menu_rebuild_the_core(qapp: QApplication, home: Home)
         assert tray.overlay.compact
         assert load_config(home.config_path) == tray.controller.config
         assert dialog.result() == QDialog.DialogCode.Accepted
+
+
+def test_settings_the_core_cannot_use_are_rolled_back(qapp: QApplication, home: Home) -> None:
+    blocker = home.root / "not-a-folder"
+    blocker.write_text("")
+    with running_tray(home) as tray:
+        before = tray.controller.config
+        store = tray.controller.app.store
+        assert store is not None
+        tray.open_settings()
+        dialog = tray.settings_dialog
+        assert dialog is not None
+        dialog.editors["store.data_dir"].set_value(str(blocker / "sessions"))
+        dialog.accept()
+        qapp.processEvents()
+        title, message = tray.notifications[-1]
+        assert title == "Error" and str(blocker) in message
+        assert tray.controller.config == before and not home.config_path.exists()
+        assert tray.controller.app.store is not None
+        assert tray.controller.app.store.path == store.path  # still recording where it was
+        trigger(tray, "start")
+        accept_consent(qapp, tray)
+        assert tray.controller.running

@@ -43,11 +43,12 @@ class Screen:
     def __init__(self) -> None:
         self.shift = 0
         self.windows = list(WINDOWS)
+        self.colors = dict(COLORS)
 
     def grab(self, rect: Rect) -> np.ndarray:
         [w] = [w for w in self.windows if w.rect == rect]
         image = np.zeros((rect.h, rect.w, 3), np.uint8)
-        image[:] = np.roll(COLORS[w.id], self.shift)
+        image[:] = np.roll(self.colors[w.id], self.shift)
         return image
 
 
@@ -74,7 +75,7 @@ def test_meeting_windows_come_first_with_live_thumbnails(qapp: QApplication) -> 
     picker.refresh()  # the timer's tick
     assert thumbnail_bgr(picker, 0) == tuple(np.roll(COLORS[2], 1))
     screen.windows.append(window(7, "Microsoft Teams"))
-    COLORS[7] = (1, 2, 3)
+    screen.colors[7] = (1, 2, 3)
     picker.select("Zoom Meeting")
     picker.refresh()
     assert [w.title for w in picker.windows()][:3] == [
@@ -85,6 +86,18 @@ def test_meeting_windows_come_first_with_live_thumbnails(qapp: QApplication) -> 
     assert picker.list.currentItem().data(Qt.ItemDataRole.UserRole).title == "Zoom Meeting"
     picker.accept()
     assert picker.chosen is not None and picker.chosen.id == 5
+
+
+def test_windows_under_the_picker_keep_their_earlier_thumbnail(qapp: QApplication) -> None:
+    screen = Screen()
+    picker = WindowPicker(lambda: screen.windows, screen.grab)  # grabbed before it is shown
+    picker.show()
+    picker.move(330 * 2 + 100, 0)  # over the Meet window only (windows are 330 px apart)
+    screen.shift = 1
+    picker.refresh()
+    rows = {w.id: i for i, w in enumerate(picker.windows())}
+    assert thumbnail_bgr(picker, rows[2]) == COLORS[2]  # covered: the clean earlier picture
+    assert thumbnail_bgr(picker, rows[1]) == tuple(np.roll(COLORS[1], 1))  # live
 
 
 def test_no_windows_says_so_and_offers_a_region(qapp: QApplication) -> None:

@@ -21,7 +21,6 @@ from meetwatch.desktop.notice import presenter_notice
 from meetwatch.errors import CaptureError, ConfigError, MeetwatchError
 
 
-
 def _config(args: argparse.Namespace, **overrides: Any) -> Config:
     config = load_config(getattr(args, "config", None))
     capture = dict(config.capture)
@@ -80,8 +79,8 @@ def _live(
         app.start()
         if app.feed is not None:
             print(f"live feed: {app.feed.url()}  overlay: {app.feed.overlay_url()}")
-        print(presenter_notice(app.config))
         info = app.start_session(source)
+        print(presenter_notice(app.config))
         print(f"session {info.session_id} recording to {app.store.path if app.store else '-'}")
         if args.quiet:
             app.wait(duration, frames)

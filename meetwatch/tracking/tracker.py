@@ -59,6 +59,8 @@ class Tracker:
         states: list[ParticipantState] = []
         for slot in sorted(kinds.keys() | faces_by_slot.keys()):
             rows = faces_by_slot.get(slot, [])
+            if not rows and slot not in self._slots and tiles.layout == "single":
+                continue  # a whole-window fallback tile is a participant only once a face shows
             tracks = self._slots.setdefault(slot, [])
             while len(tracks) < max(1, len(rows)):
                 tracks.append(self._new_track(slot, t))

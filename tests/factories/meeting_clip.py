@@ -67,7 +67,7 @@ def write_video(path: Path, frames: Iterable[np.ndarray], fps: float = FPS) -> P
     for frame in frames:
         if writer is None:
             h, w = frame.shape[:2]
-            writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+            writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), fps, (w, h))
             assert writer.isOpened(), "OpenCV cannot write mp4v here"
         writer.write(frame)
     assert writer is not None, "no frames"

@@ -60,10 +60,11 @@ def extreme_windows(values: np.ndarray, window: int, count: int, highest: bool) 
 
     Greedy: take the most extreme window, rule out every window closer than `window` to it,
     repeat. The gap keeps the moments distinct episodes: without it, one long dip would
-    fill all the slots with its neighbouring minutes. A session shorter than the window is
-    one window.
+    fill all the slots with its neighbouring minutes. A session shorter than two windows has
+    no moments: its lowest and its highest window would be one and the same.
     """
-    window = max(1, min(window, len(values)))
+    if window < 1 or len(values) < 2 * window:
+        return []
     means = rolling_means(values, window)
     order = np.argsort(-means if highest else means, kind="stable")
     order = order[~np.isnan(means[order])]

@@ -77,7 +77,7 @@ def moments(marks: list[Moment], prefix: str, tz: tzinfo) -> Table:
             for i, m in enumerate(marks, start=1)
         ],
         frozenset({3}),
-        "No engagement was measured.",
+        "None: the session is shorter than two moment windows, or no engagement was measured.",
     )
 
 

@@ -68,8 +68,11 @@ def test_one_long_dip_gives_one_low_moment() -> None:
     assert [w.mean for w in low[1:]] == pytest.approx([0.8, 0.8])  # not the same dip again
 
 
-def test_a_session_shorter_than_the_window_is_one_window() -> None:
-    values = np.linspace(0, 1, 20)
-    (only,) = extreme_windows(values, 60, 3, highest=True)
-    assert (only.start, only.end) == (0, 20)
-    assert extreme_windows(np.full(20, np.nan), 60, 3, highest=True) == []
+def test_a_session_shorter_than_two_windows_has_no_moments() -> None:
+    """Its lowest and highest minute would be the same window, read as both."""
+    values = np.linspace(0, 1, 119)
+    assert extreme_windows(values, 60, 3, highest=True) == []
+    assert extreme_windows(values, 60, 3, highest=False) == []
+    (low,) = extreme_windows(np.linspace(0, 1, 120), 60, 3, highest=False)
+    assert (low.start, low.end) == (0, 60)
+    assert extreme_windows(np.full(200, np.nan), 60, 3, highest=True) == []

@@ -11,6 +11,7 @@ import numpy as np
 from meetwatch.geometry import Rect
 
 NUM_LANDMARKS = 478  # FaceMesh with refined iris landmarks
+LANDMARK_BOX_TRIM = 0.05
 
 
 @dataclass(frozen=True)
@@ -71,14 +72,18 @@ class Faces:
         boxes = np.empty((len(found), 4), np.float32)
         landmarks = np.empty((len(found), NUM_LANDMARKS, 3), np.float32)
         for i, face in enumerate(found):
-            boxes[i] = _detection_box(face.detection, face.region)
             landmarks[i] = _frame_landmarks(face.landmarks, face.mesh_square)
+            boxes[i] = (
+                _landmark_box(landmarks[i], face.region)
+                if face.detection is None
+                else _detection_box(face.detection, face.region)
+            )
         return cls(
             frame_index,
             timestamp,
             boxes,
             landmarks,
-            np.array([float(f.detection.score[0]) for f in found], np.float32),
+            np.array([f.score for f in found], np.float32),
             np.array([f.slot for f in found], np.int32),
         )
 
@@ -87,7 +92,10 @@ class Faces:
 class MediapipeFace:
     """One face as mediapipe reported it, with the image regions its coordinates refer to.
 
-    detection: a `Detection` from `mp.solutions.face_detection`, relative to `region`
+    detection: a `Detection` from `mp.solutions.face_detection`, relative to `region`; None
+        for a face meshed again where it was in the previous frame (its box then comes from
+        its landmarks)
+    score: the detector's confidence (for a followed face, that of its last detection)
     region: the part of the frame (the tile) the detector saw
     landmarks: a `NormalizedLandmarkList` from `mp.solutions.face_mesh`, relative to the square
         crop FaceMesh saw
@@ -95,10 +103,11 @@ class MediapipeFace:
     """
 
     slot: int
-    detection: Any
+    detection: Any | None
     region: Rect
     landmarks: Any
     mesh_square: tuple[float, float, float]
+    score: float
 
 
 def _detection_box(detection: Any, region: Rect) -> tuple[float, float, float, float]:
@@ -109,6 +118,20 @@ def _detection_box(detection: Any, region: Rect) -> tuple[float, float, float, f
     x1 = min(max(region.x + (rel.xmin + rel.width) * region.w, x0), region.x + region.w)
     y1 = min(max(region.y + (rel.ymin + rel.height) * region.h, y0), region.y + region.h)
     return (x0, y0, x1 - x0, y1 - y0)
+
+
+def _landmark_box(points: np.ndarray, region: Rect) -> tuple[float, float, float, float]:
+    """The box of a face's landmarks (frame pixels), clipped to its tile.
+
+    FaceMesh's outline reaches from the hairline to the chin, a little beyond the detector's
+    box; trimming LANDMARK_BOX_TRIM of it on every side keeps followed and detected boxes alike.
+    """
+    x0, y0 = points[:, 0].min(), points[:, 1].min()
+    x1, y1 = points[:, 0].max(), points[:, 1].max()
+    dx, dy = (x1 - x0) * LANDMARK_BOX_TRIM, (y1 - y0) * LANDMARK_BOX_TRIM
+    x0, x1 = max(x0 + dx, region.x), min(x1 - dx, region.x + region.w)
+    y0, y1 = max(y0 + dy, region.y), min(y1 - dy, region.y + region.h)
+    return (float(x0), float(y0), float(max(0.0, x1 - x0)), float(max(0.0, y1 - y0)))
 
 
 def _frame_landmarks(landmarks: Any, square: tuple[float, float, float]) -> np.ndarray:

@@ -10,6 +10,7 @@ mapped back to frame pixels by `Faces.from_mediapipe`.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -33,6 +34,11 @@ MIN_TILE_SIDE = 24  # px; smaller tiles cannot hold a face the detector can see
 # A meshed face whose centre is further than this (fraction of the crop side) from the crop
 # centre belongs to a neighbour that reaches into the crop, not to the detected face.
 MAX_CENTRE_OFFSET = 0.25
+# Faces found in a tile are meshed again at the same place in the next frame without running
+# the tile detector (the crop is 2.4 times the face: room for a second's movement). The
+# detector still searches each tile every REDETECT_EVERY frames, and at once when a followed
+# face is lost, so a newcomer in a tile is found within a few frames.
+REDETECT_EVERY = 5
 
 
 @dataclass(frozen=True)
@@ -42,35 +48,76 @@ class FindStats:
     tiles: int = 0  # tiles searched (camera-off and tiny tiles are skipped)
     detections: int = 0  # faces the detector reported
     faces: int = 0  # faces FaceMesh confirmed; the others are dropped
+    detect_seconds: float = 0.0  # summed over the worker threads
+    mesh_seconds: float = 0.0
+    followed: int = 0  # tiles whose faces were meshed where they were, without detection
+
+
+@dataclass(frozen=True)
+class _Known:
+    """Where a tile's faces were last seen, to mesh them there again without detection."""
+
+    size: tuple[int, int]  # tile size they were found at
+    squares: tuple[tuple[float, float, float], ...]  # mesh crops (cx, cy, side) in tile pixels
+    scores: tuple[float, ...]
+    age: int  # frames since the tile was last searched by the detector
+
+
+@dataclass
+class _TileResult:
+    slot: int
+    faces: list[MediapipeFace]
+    known: _Known | None
+    detections: int = 0
     detect_seconds: float = 0.0
     mesh_seconds: float = 0.0
+    followed: bool = False
+
+
+class _Graphs:
+    """One set of mediapipe graphs; each worker thread owns one (they are not thread-safe)."""
+
+    def __init__(self, min_detection_confidence: float) -> None:
+        detection = mp.solutions.face_detection.FaceDetection
+        self.detector = detection(
+            model_selection=1, min_detection_confidence=min_detection_confidence
+        )
+        self.close_detector = detection(
+            model_selection=0, min_detection_confidence=min_detection_confidence
+        )
+        # Two faces, so that a neighbour reaching into the crop cannot hide the centred one.
+        self.mesh = mp.solutions.face_mesh.FaceMesh(
+            static_image_mode=True, max_num_faces=2, refine_landmarks=True
+        )
+
+    def close(self) -> None:
+        self.detector.close()
+        self.close_detector.close()
+        self.mesh.close()
 
 
 class FaceFinder:
     """Finds every face in the tiles of a frame.
 
-    Create once and reuse: the mediapipe graphs are built in the constructor and are not
-    thread-safe, so one FaceFinder belongs to one worker thread. `close()` releases them.
-    FaceMesh runs in static-image mode because the crops of different faces alternate through
-    one graph; tracking mode would carry one face's landmarks over to the next face's crop.
+    Create once and reuse from one thread: the mediapipe graphs are built in the constructor
+    and `close()` releases them. The tiles of a frame are shared between `workers` threads,
+    each with graphs of its own (mediapipe releases the GIL while a graph runs, so two
+    workers use both cores of a laptop: 1.6x on 2 cores). FaceMesh runs in static-image mode
+    because the crops of different faces alternate through one graph; tracking mode would
+    carry one face's landmarks over to the next face's crop. Instead a tile's faces are
+    followed: meshed again where they were (see REDETECT_EVERY).
     """
 
-    def __init__(self, min_detection_confidence: float = 0.5) -> None:
+    def __init__(self, min_detection_confidence: float = 0.5, workers: int = 2) -> None:
         if not 0.0 < min_detection_confidence < 1.0:
             raise ValueError(
                 f"min_detection_confidence must lie in (0, 1), got {min_detection_confidence}"
             )
-        detection = mp.solutions.face_detection.FaceDetection
-        self._detector = detection(
-            model_selection=1, min_detection_confidence=min_detection_confidence
-        )
-        self._close_detector = detection(
-            model_selection=0, min_detection_confidence=min_detection_confidence
-        )
-        # Two faces, so that a neighbour reaching into the crop cannot hide the centred one.
-        self._mesh = mp.solutions.face_mesh.FaceMesh(
-            static_image_mode=True, max_num_faces=2, refine_landmarks=True
-        )
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        self._graphs = [_Graphs(min_detection_confidence) for _ in range(workers)]
+        self._pool = ThreadPoolExecutor(workers - 1, "meetwatch-faces") if workers > 1 else None
+        self._known: dict[int, _Known] = {}
         self._closed = False
         self.last_stats = FindStats()
 
@@ -84,57 +131,126 @@ class FaceFinder:
         if frame.missing:
             self.last_stats = FindStats()
             return Faces.empty(frame.index, frame.timestamp)
-        found: list[MediapipeFace] = []
-        searched = detections = 0
-        detect_s = mesh_s = 0.0
-        for tile in tiles.tiles:
-            r = tile.rect
-            if tile.kind == "camera_off" or min(r.w, r.h) < MIN_TILE_SIDE:
-                continue  # a camera-off tile may show a profile photo: not a live face
-            searched += 1
-            rgb = cv2.cvtColor(frame.image[r.y : r.y + r.h, r.x : r.x + r.w], cv2.COLOR_BGR2RGB)
-            t0 = time.perf_counter()
-            tile_detections = self._detect(rgb)
-            t1 = time.perf_counter()
-            detections += len(tile_detections)
-            for det in tile_detections:
-                face = self._mesh_one(rgb, tile, det)
-                if face is not None:
-                    found.append(face)
-            detect_s += t1 - t0
-            mesh_s += time.perf_counter() - t1
-        self.last_stats = FindStats(searched, detections, len(found), detect_s, mesh_s)
+        # A camera-off tile may show a profile photo: not a live face.
+        todo = [
+            t
+            for t in tiles.tiles
+            if t.kind != "camera_off" and min(t.rect.w, t.rect.h) >= MIN_TILE_SIDE
+        ]
+        groups = [todo[i :: len(self._graphs)] for i in range(len(self._graphs))]
+        futures = [
+            self._pool.submit(self._search, graphs, frame, group)
+            for graphs, group in zip(self._graphs[1:], groups[1:], strict=True)
+            if self._pool is not None and group
+        ]
+        results = self._search(self._graphs[0], frame, groups[0])
+        for future in futures:
+            results += future.result()
+        order = {t.slot: i for i, t in enumerate(todo)}
+        results.sort(key=lambda r: order[r.slot])
+        self._known = {r.slot: r.known for r in results if r.known is not None}
+        found = [f for r in results for f in r.faces]
+        self.last_stats = FindStats(
+            tiles=len(todo),
+            detections=sum(r.detections for r in results),
+            faces=len(found),
+            detect_seconds=sum(r.detect_seconds for r in results),
+            mesh_seconds=sum(r.mesh_seconds for r in results),
+            followed=sum(r.followed for r in results),
+        )
         return Faces.from_mediapipe(frame.index, frame.timestamp, found)
 
-    def _detect(self, rgb: np.ndarray) -> list[Any]:
+    def _search(self, graphs: _Graphs, frame: Frame, tiles: list[Tile]) -> list[_TileResult]:
+        out = []
+        for tile in tiles:
+            r = tile.rect
+            rgb = cv2.cvtColor(frame.image[r.y : r.y + r.h, r.x : r.x + r.w], cv2.COLOR_BGR2RGB)
+            result = self._follow(graphs, rgb, tile)
+            out.append(result if result is not None else self._detect_tile(graphs, rgb, tile))
+        return out
+
+    def _follow(self, graphs: _Graphs, rgb: np.ndarray, tile: Tile) -> _TileResult | None:
+        """Mesh the tile's faces where they were last frame; None when a search is due."""
+        known = self._known.get(tile.slot)
+        size = (tile.rect.w, tile.rect.h)
+        if known is None or known.size != size or known.age + 1 >= REDETECT_EVERY:
+            return None
+        t0 = time.perf_counter()
+        faces = [
+            self._mesh(graphs, rgb, tile, square, None, score)
+            for square, score in zip(known.squares, known.scores, strict=True)
+        ]
+        if any(f is None for f in faces):
+            return None  # someone moved or left: search the whole tile
+        kept = [f for f in faces if f is not None]
+        return _TileResult(
+            tile.slot,
+            kept,
+            _known_from(kept, tile, size, known.age + 1),
+            mesh_seconds=time.perf_counter() - t0,
+            followed=True,
+        )
+
+    def _detect_tile(self, graphs: _Graphs, rgb: np.ndarray, tile: Tile) -> _TileResult:
+        t0 = time.perf_counter()
+        detections = self._detect(graphs, rgb)
+        t1 = time.perf_counter()
+        h, w = rgb.shape[:2]
+        faces = []
+        for det in detections:
+            box = det.location_data.relative_bounding_box
+            cx, cy = (box.xmin + box.width / 2) * w, (box.ymin + box.height / 2) * h
+            side = CROP_SCALE * max(box.width * w, box.height * h)
+            face = self._mesh(graphs, rgb, tile, (cx, cy, side), det, float(det.score[0]))
+            if face is not None:
+                faces.append(face)
+        size = (tile.rect.w, tile.rect.h)
+        return _TileResult(
+            tile.slot,
+            faces,
+            _known_from(faces, tile, size, 0) if faces else None,
+            detections=len(detections),
+            detect_seconds=t1 - t0,
+            mesh_seconds=time.perf_counter() - t1,
+        )
+
+    @staticmethod
+    def _detect(graphs: _Graphs, rgb: np.ndarray) -> list[Any]:
         """Full-range detection, then short-range where it found nothing.
 
         The full-range model is the one that sees small gallery faces, but it misses faces that
         fill much of their tile (a close webcam, a single window): on FER-2013 faces filling two
         thirds of the image it found half, the short-range model nearly all.
         """
-        found = self._detector.process(rgb).detections
+        found = graphs.detector.process(rgb).detections
         if not found:
-            found = self._close_detector.process(rgb).detections
+            found = graphs.close_detector.process(rgb).detections
         return list(found or [])
 
-    def _mesh_one(self, rgb: np.ndarray, tile: Tile, detection: Any) -> MediapipeFace | None:
-        """Mesh the face of one detection on its upscaled square crop, or None if none is there."""
-        h, w = rgb.shape[:2]
-        box = detection.location_data.relative_bounding_box
-        cx, cy = (box.xmin + box.width / 2) * w, (box.ymin + box.height / 2) * h
-        side = CROP_SCALE * max(box.width * w, box.height * h)
+    @staticmethod
+    def _mesh(
+        graphs: _Graphs,
+        rgb: np.ndarray,
+        tile: Tile,
+        square: tuple[float, float, float],
+        detection: Any | None,
+        score: float,
+    ) -> MediapipeFace | None:
+        """Mesh the face at the centre of an upscaled square crop, or None if none is there."""
+        cx, cy, side = square
         if side < 1.0:
             return None
         x0, y0 = cx - side / 2, cy - side / 2
         scale = MESH_SIZE / side
         warp = np.array([[scale, 0.0, -x0 * scale], [0.0, scale, -y0 * scale]], np.float32)
         crop = cv2.warpAffine(
-            rgb, warp, (MESH_SIZE, MESH_SIZE), flags=cv2.INTER_LINEAR,
+            rgb,
+            warp,
+            (MESH_SIZE, MESH_SIZE),
+            flags=cv2.INTER_LINEAR,
             borderMode=cv2.BORDER_CONSTANT,
         )
-        meshes = self._mesh.process(crop).multi_face_landmarks or []
-        centred = _most_centred(meshes)
+        centred = _most_centred(graphs.mesh.process(crop).multi_face_landmarks or [])
         if centred is None:
             return None
         r: Rect = tile.rect
@@ -144,13 +260,15 @@ class FaceFinder:
             region=r,
             landmarks=centred,
             mesh_square=(r.x + x0, r.y + y0, side),
+            score=score,
         )
 
     def close(self) -> None:
         if not self._closed:
-            self._detector.close()
-            self._close_detector.close()
-            self._mesh.close()
+            if self._pool is not None:
+                self._pool.shutdown()
+            for graphs in self._graphs:
+                graphs.close()
             self._closed = True
 
     def __enter__(self) -> FaceFinder:
@@ -163,6 +281,21 @@ class FaceFinder:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _known_from(faces: list[MediapipeFace], tile: Tile, size: tuple[int, int], age: int) -> _Known:
+    """Next frame's crops: centred on each face's landmarks, CROP_SCALE times their extent."""
+    squares = []
+    for face in faces:
+        pts = face.landmarks.landmark
+        xs = [p.x for p in pts]
+        ys = [p.y for p in pts]
+        x, y, side = face.mesh_square
+        cx = x + side * (min(xs) + max(xs)) / 2 - tile.rect.x
+        cy = y + side * (min(ys) + max(ys)) / 2 - tile.rect.y
+        extent = side * max(max(xs) - min(xs), max(ys) - min(ys))
+        squares.append((cx, cy, CROP_SCALE * extent))
+    return _Known(size, tuple(squares), tuple(f.score for f in faces), age)
 
 
 def _most_centred(meshes: list[Any]) -> Any | None:

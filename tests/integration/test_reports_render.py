@@ -16,34 +16,18 @@ import pytest
 from PIL import Image
 
 from meetwatch.outputs.palette import ATTENTION_COLORS, EMOTION_COLORS, RGB
+from tests.factories.browser import CHROMIUM, chromium_command
 from tests.unit.reports import fixtures
 
 Reports = dict[str, dict[str, Path]]
 demo_store, reports = fixtures.demo_store, fixtures.reports  # the unit tests' demo reports
-CHROMIUM = next(
-    (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None
-)
 POPPLER = shutil.which("pdftoppm") and shutil.which("pdftotext")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt)")
 needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils not installed (apt)")
 
 
 def chromium(tmp_path: Path, url: str, *args: str) -> None:
-    assert CHROMIUM is not None
-    cmd = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--hide-scrollbars",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
-        *args,
-        url,
-    ]
+    cmd = chromium_command(tmp_path / "chromium-profile", *args, url)
     subprocess.run(cmd, check=True, capture_output=True, timeout=120)
 
 

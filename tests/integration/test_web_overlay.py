@@ -10,7 +10,6 @@ import base64
 import itertools
 import json
 import math
-import shutil
 import subprocess
 import time
 import urllib.request
@@ -24,9 +23,9 @@ from websockets.sync.client import ClientConnection, connect
 from meetwatch.aggregation.models import Alert
 from meetwatch.outputs.palette import ATTENTION_COLORS
 from meetwatch.runtime.events import Event
+from tests.factories.browser import CHROMIUM, chromium_command
 from tests.integration.ws_support import BusController, engagement_event, live_feed
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
 
 STATE_JS = """JSON.stringify((() => {
@@ -82,21 +81,10 @@ class DevTools:
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[DevTools]:
-    assert CHROMIUM is not None
     profile = tmp_path / "profile"
     proc = subprocess.Popen(
         [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--hide-scrollbars",
-            f"--user-data-dir={profile}",
-            "--remote-debugging-port=0",
+            *chromium_command(profile, "--remote-debugging-port=0"),
             "--window-size=400,640",
             "about:blank",
         ],

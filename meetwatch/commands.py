@@ -146,10 +146,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not args.no_display and _display_available():
         from meetwatch.capture.window_source import WindowSource
 
+        env = dict(os.environ)
+        if sys.platform.startswith("linux"):
+            env["QT_QPA_PLATFORM"] = "xcb"  # on the X display we capture, never offscreen
         window = subprocess.Popen(
             [sys.executable, "-m", "meetwatch.qt.demo_window", "--title", DEMO_TITLE],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            env=env,
         )
         _wait_for_window(DEMO_TITLE, window)
         source = WindowSource(DEMO_TITLE)

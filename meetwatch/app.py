@@ -208,7 +208,9 @@ class App:
         analysis = StageThread(
             "analysis", perceive, frames, observed, self.bus, metrics=self.metrics
         )
-        state = StageThread("state", run.room, observed, None, self.bus, metrics=self.metrics)
+        state: StageThread[Observation, None] = StageThread(
+            "state", run.room, observed, None, self.bus, metrics=self.metrics
+        )
         run.queues = [frames, observed]
         run.threads = [state, analysis, capture]
         for t in run.threads:  # consumers first, so nothing is produced into the void
@@ -279,14 +281,17 @@ class App:
         self.bus.publish(Event("SectionMarked", {"title": title}, self._clock.now()))
 
 
-def _webcam_reader(config: Config) -> Callable[[np.ndarray], FaceSignals | None]:
+def _webcam_reader(config: Config) -> Callable[[np.ndarray], FaceSignals]:
     """The presenter's own expression for the 'emoji' camera, with perception of its own
     (the sink calls it from its sender thread, never the analysis worker's)."""
     perception = Perception(config)
     counter = itertools.count()
 
-    def read(image: np.ndarray) -> FaceSignals | None:
-        return perception(Frame(image, time.time(), next(counter), "webcam")).signals
+    def read(image: np.ndarray) -> FaceSignals:
+        signals = perception(Frame(image, time.time(), next(counter), "webcam")).signals
+        if signals is None:  # only missing frames have none, and a webcam frame is never one
+            raise CaptureError("the webcam gave no picture")
+        return signals
 
     return read
 

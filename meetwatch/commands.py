@@ -192,6 +192,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     if not args.path.exists():
         raise CaptureError(f"{args.path} does not exist")
+    if args.report and args.no_store:
+        raise ConfigError("--report builds the report from the recorded session: drop --no-store")
     config = _config(args)
     bus = EventBus()
     store = recorder = None
@@ -221,7 +223,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if args.report:
         from meetwatch.outputs.reports import build_report
 
-        assert store is not None, "--report needs the session store"
+        assert store is not None and result.session_id is not None  # checked up front
         paths = build_report(store, result.session_id, out_dir=args.report)
         if not args.json:
             print("report: " + ", ".join(str(p) for p in paths))

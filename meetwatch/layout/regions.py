@@ -67,7 +67,8 @@ def background_mask(image: np.ndarray, colour: tuple[int, int, int]) -> np.ndarr
     )
     lo = np.array([max(0, c - BG_CHANNEL_TOLERANCE) for c in colour], np.uint8)
     hi = np.array([min(255, c + BG_CHANNEL_TOLERANCE) for c in colour], np.uint8)
-    return cv2.threshold(cv2.inRange(image, lo, hi) & bright, 0, 1, cv2.THRESH_BINARY)[1]
+    channels = cv2.inRange(image, lo, hi)
+    return cv2.threshold(cv2.bitwise_and(channels, bright), 0, 1, cv2.THRESH_BINARY)[1]
 
 
 class _Cutter:

@@ -22,7 +22,7 @@ def augment_face(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     m = cv2.getRotationMatrix2D((size / 2, size / 2), angle, scale)
     m[0, 1] += shear
     m[0, 2] -= shear * size / 2
-    m[:, 2] += rng.uniform(-4, 4, size=2)
+    m[:, 2] = m[:, 2] + rng.uniform(-4, 4, size=2)
     out = cv2.warpAffine(
         np.ascontiguousarray(out),
         m,

@@ -120,7 +120,8 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig, resume: bool = False) -> 
     device = _device()
     use_bf16 = _bf16_ok(device)
     torch.manual_seed(cfg.seed)
-    model = EmotionNet().to(device).to(memory_format=torch.channels_last)
+    model = EmotionNet().to(device)
+    model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     weight = torch.from_numpy(class_weights(targets, cfg.class_weight_power)).to(device)
     opt = torch.optim.SGD(
         model.parameters(), lr=cfg.lr, momentum=0.9, nesterov=True, weight_decay=cfg.weight_decay

@@ -85,6 +85,7 @@ class CoreController:
         self.config_path = config_path
         self._app_factory = app_factory or (lambda c, server: App(c, AppOptions(server=server)))
         self.app = self._app_factory(config, True)
+        self.next_section = 1  # number of the section "Mark section" starts next
         self.target: WatchTarget = configured_target(config)
         self.problems: dict[str, StageStatus] = {}
         self.startup_problem: str | None = None
@@ -142,7 +143,13 @@ class CoreController:
 
     def start_session(self) -> SessionInfo:
         self.problems.clear()
+        self.next_section = 1
         return self.app.start_session(self.target.open_source())
+
+    def mark_section(self) -> None:
+        """Start the next section of the talk; reports group their figures by section."""
+        self.app.mark_section(f"Section {self.next_section}")
+        self.next_section += 1
 
     def stop_session(self) -> SessionInfo | None:
         ended = self.app.stop_session()

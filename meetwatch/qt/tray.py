@@ -171,6 +171,11 @@ class TrayApp(QObject):
             Entry("stop", "Stop session", self._guard(self.stop_session))
             if running
             else Entry("start", "Start session", self._guard(self.request_start)),
+            *(
+                [Entry("section", f"Mark section {c.next_section}", self._guard(c.mark_section))]
+                if running
+                else []
+            ),
             Entry("pick", "Pick meeting window...", self._guard(self.request_pick)),
             Entry(
                 "overlay",

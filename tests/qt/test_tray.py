@@ -106,6 +106,9 @@ def test_session_from_consent_to_store(qapp: QApplication, home: Home) -> None:
         wait_until(qapp, lambda: tray.overlay.gauge_text() != "--", timeout=60)
         wait_until(qapp, lambda: len(tray.overlay.state.tiles) >= 4)
         session_id = tray.controller.app.session.session_id  # type: ignore[union-attr]
+        assert menu_texts(tray)["section"][:2] == ("Mark section 1", True)
+        trigger(tray, "section")
+        assert menu_texts(tray)["section"][0] == "Mark section 2"
 
         trigger(tray, "stop")
         assert not tray.controller.running and tray.controller.state == "idle"
@@ -121,6 +124,7 @@ def test_session_from_consent_to_store(qapp: QApplication, home: Home) -> None:
         assert record.info.privacy_mode == "individual"
         assert len(store.participants(session_id)) >= 4
         assert store.room_samples(session_id)
+        assert [e.payload["title"] for e in store.events(session_id, "section")] == ["Section 1"]
 
 
 def test_cancelled_consent_starts_nothing(qapp: QApplication, home: Home) -> None:

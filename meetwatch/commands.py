@@ -92,14 +92,12 @@ def _live(
     finally:
         ended = app.stop_session()
         app.stop()
-    if ended is not None:
-        room = app.last_session
+    if ended is not None and ended.ended_at is not None:
+        length = ended.ended_at - ended.started_at
         print(
-            f"session {ended.session_id} ended after {ended.ended_at - ended.started_at:.0f} s"
-            if ended.ended_at
-            else "session ended"
+            f"session {ended.session_id} ended after {length:.0f} s; "
+            f"`meetwatch report {ended.session_id}` writes its report"
         )
-        del room
     return 0
 
 

@@ -62,7 +62,6 @@ class RoomState:
     """Turns observations into participants, engagement and events on the bus."""
 
     def __init__(self, session: SessionInfo, config: Config, bus: EventBus) -> None:
-        self.session = session
         self._bus = bus
         self._tracker = Tracker(config.tracking)
         self._aggregator = Aggregator(session.session_id, config.aggregation, session.privacy_mode)
@@ -71,10 +70,6 @@ class RoomState:
         self._missing_since: float | None = None
         self.latest: RoomEngagement | None = None
         self.frames = 0
-
-    @property
-    def aggregator(self) -> Aggregator:
-        return self._aggregator
 
     def __call__(self, obs: Observation) -> None:
         t = obs.frame.timestamp

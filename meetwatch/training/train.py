@@ -108,7 +108,9 @@ def load_checkpoint(path: Path) -> dict:
     return ckpt
 
 
-def train(data_dir: Path, out: Path, cfg: TrainConfig, resume: bool = False) -> dict:
+def train(
+    data_dir: Path, out: Path, cfg: TrainConfig, resume: bool = False, init: Path | None = None
+) -> dict:
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     fer = load_fer2013(data_dir)
@@ -120,7 +122,10 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig, resume: bool = False) -> 
     device = _device()
     use_bf16 = _bf16_ok(device)
     torch.manual_seed(cfg.seed)
-    model = EmotionNet().to(device)
+    model = EmotionNet()
+    if init is not None:  # a warm restart: these weights, a fresh optimiser and schedule
+        model.load_state_dict(load_checkpoint(init)["model"])
+    model = model.to(device)
     model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     weight = torch.from_numpy(class_weights(targets, cfg.class_weight_power)).to(device)
     opt = torch.optim.SGD(
@@ -223,12 +228,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", help="shared data folder (default: $MEETWATCH_DATA)")
     p.add_argument("--out", default="runs/emotion", help="checkpoint and log folder")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    p.add_argument("--init", type=Path, help="start from these weights (a warm restart)")
     for field, default in asdict(TrainConfig()).items():
         p.add_argument(f"--{field.replace('_', '-')}", type=type(default), default=default)
     args = p.parse_args(argv)
     cfg = TrainConfig(**{k: getattr(args, k) for k in asdict(TrainConfig())})
     try:
-        train(data_root(args.data), Path(args.out), cfg, resume=args.resume)
+        train(data_root(args.data), Path(args.out), cfg, resume=args.resume, init=args.init)
     except MeetwatchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

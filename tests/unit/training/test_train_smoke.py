@@ -42,6 +42,11 @@ def test_two_batch_run_checkpoints_resumes_and_exports(tmp_path: Path) -> None:
     train.train(data, out, cfg, resume=True)
     assert len((out / "log.jsonl").read_text().splitlines()) == 1
 
+    # A warm restart starts from the weights with a fresh schedule of its own.
+    warm = tmp_path / "warm"
+    train.train(data, warm, cfg, init=out / "best.pt")
+    assert len((warm / "log.jsonl").read_text().splitlines()) == 1
+
     models = tmp_path / "models"
     _, info = export.export_onnx(out / "best.pt", models)
     export.write_manifest(models, info, {})

@@ -165,6 +165,12 @@ def write_manifest(out_dir: Path, info: dict, metrics: dict[str, dict]) -> Path:
 
 _METRIC_KEYS = ("fer2013_private", "ferplus_private", "ckplus")
 QUICK_SUBSET = 500
+# Figure names say which test, not which dataset file (the data are never shipped).
+CONFUSION_PNGS = (
+    "confusion_private_test.png",
+    "confusion_private_test_majority_votes.png",
+    "confusion_cross_dataset.png",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -196,8 +202,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{m.name} {m.accuracy:.4f}" for m in flipped
         )
         (out / "metrics.txt").write_text(report + "\n")
-        for key, m in zip(_METRIC_KEYS, plain, strict=True):
-            save_confusion_png(m, out / f"confusion_{key}.png")
+        for name, m in zip(CONFUSION_PNGS, plain, strict=True):
+            save_confusion_png(m, out / name)
         print(report)
     except MeetwatchError as exc:
         print(f"error: {exc}", file=sys.stderr)

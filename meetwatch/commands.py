@@ -235,7 +235,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def _print_result(result: Any) -> None:
-    from meetwatch.terminal_view import percent
+    from meetwatch.outputs.text import percent
 
     room = result.room
     print(

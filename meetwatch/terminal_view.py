@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from meetwatch.aggregation.models import RoomEngagement, StageStatus
+from meetwatch.outputs.text import percent
 from meetwatch.runtime.events import Event, EventBus
 
 _ATTENTION_STYLE = {
@@ -25,10 +26,6 @@ _ATTENTION_STYLE = {
     "no_face": "grey50",
     "camera_off": "grey50",
 }
-
-
-def percent(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
 
 
 class TerminalView:

@@ -21,6 +21,7 @@ from meetwatch.outputs import palette
 from meetwatch.outputs.emoji import draw_emoji
 from meetwatch.outputs.overlay_state import emotion_segments, grid_cells, sparkline_segments
 from meetwatch.outputs.palette import RGB, bgr
+from meetwatch.outputs.text import percent
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 _AA = cv2.LINE_AA
@@ -134,7 +135,7 @@ def _draw_room_bar(image: np.ndarray, room: RoomEngagement, unit: float) -> None
     strip = image[top:, :]
     strip[:] = (strip * 0.35 + np.array(bgr(palette.BACKGROUND)) * 0.65).astype(np.uint8)
     pad = round(8 * unit)
-    text = f"engagement {_percent(room.engagement)}   {_attentive(room)}"
+    text = f"engagement {percent(room.engagement, '--')}   {_attentive(room)}"
     _text(image, text, (pad, top + bar_h // 2), 0.6 * unit, palette.TEXT)
     mix_left = width // 2
     _stacked_bar(
@@ -208,7 +209,7 @@ def _gauge(
         color = palette.engagement_color(value)
         cv2.ellipse(image, center, (radius, radius), 0, 135, end, bgr(color), thick, _AA)
     scale = radius / 70
-    _text(image, _percent(value), center, scale, palette.TEXT, anchor="center", weight=3)
+    _text(image, percent(value, "--"), center, scale, palette.TEXT, anchor="center", weight=3)
     label_org = (center[0], center[1] + round(radius * 0.55))
     _text(image, "engagement", label_org, 0.35 * scale, palette.MUTED_TEXT, anchor="center")
 
@@ -274,10 +275,6 @@ def _tile_grid(
 
 
 # -- text helpers -----------------------------------------------------------------------------
-
-
-def _percent(value: float | None) -> str:
-    return "--" if value is None else f"{round(100 * value)}%"
 
 
 def _attentive(room: RoomEngagement) -> str:

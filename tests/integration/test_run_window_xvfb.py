@@ -7,7 +7,6 @@ it by title, captures it with mss, and records a session that we then read from 
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
@@ -21,6 +20,7 @@ import pytest
 
 from meetwatch.demo.gallery import render_gallery
 from meetwatch.demo.sample_faces import demo_faces
+from tests.factories.cli import cli_env, store_path, store_rows
 from tests.integration.x11 import GalleryLauncher, wait_for
 
 TITLE = "Zoom Meeting"
@@ -41,19 +41,6 @@ def _galleries() -> tuple[np.ndarray, np.ndarray]:
     return full.image, gone.image
 
 
-def _env(home: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "XDG_DATA_HOME": str(home / "data"),
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
-def _db(home: Path) -> Path:
-    return home / "data" / "meetwatch" / "sessions.sqlite3"
-
-
 def _run(home: Path, *args: str) -> subprocess.Popen[str]:
     cmd = [
         sys.executable,
@@ -69,22 +56,14 @@ def _run(home: Path, *args: str) -> subprocess.Popen[str]:
         *args,
     ]
     return subprocess.Popen(
-        cmd, env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        cmd, env=cli_env(home), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
 
 
-def _rows(db: Path, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
-
-
-def _count(db: Path) -> int:
+def _count(home: Path) -> int:
     """Samples so far; 0 while the store is still being created."""
     try:
-        return len(_rows(db, "SELECT 1 FROM samples")) if db.exists() else 0
+        return len(store_rows(home, "SELECT 1 FROM samples")) if store_path(home).exists() else 0
     except sqlite3.OperationalError:
         return 0
 
@@ -99,27 +78,30 @@ def test_run_captures_window_and_records_participants(
     proc = _run(tmp_path, "--duration", "12")
     out, _ = proc.communicate(timeout=120)
     assert proc.returncode == 0, out
-    db = _db(tmp_path)
-    ((session_id, source, ended),) = _rows(db, "SELECT id, source, ended_at FROM sessions")
+    ((session_id, source, ended),) = store_rows(
+        tmp_path, "SELECT id, source, ended_at FROM sessions"
+    )
     assert TITLE in source and ended is not None
-    participants = _rows(db, "SELECT participant_id, slot FROM participants ORDER BY slot")
+    participants = store_rows(
+        tmp_path, "SELECT participant_id, slot FROM participants ORDER BY slot"
+    )
     assert [slot for _, slot in participants] == list(range(6))
     states: dict[int, Counter[str]] = {}
-    for slot, attention in _rows(
-        db,
+    for slot, attention in store_rows(
+        tmp_path,
         "SELECT p.slot, s.attention FROM samples s JOIN participants p "
         "USING (session_id, participant_id)",
     ):
         states.setdefault(slot, Counter())[attention] += 1
-    seconds = len({t for (t,) in _rows(db, "SELECT DISTINCT t FROM samples")})
+    seconds = len({t for (t,) in store_rows(tmp_path, "SELECT DISTINCT t FROM samples")})
     assert seconds >= 8, "about one sample per participant per second"
     assert all(sum(c.values()) == seconds for c in states.values())
     assert set(states[CAMERA_OFF]) == {"camera_off"}
     assert states[LEAVER]["no_face"] >= 2 and states[LEAVER]["on_screen"] >= 2
     for slot in (0, 2, 3, 4):
         assert states[slot]["on_screen"] >= seconds - 2, states[slot]
-    emotions = _rows(
-        db,
+    emotions = store_rows(
+        tmp_path,
         f"SELECT happy + sad + neutral + angry + fear + surprise + disgust FROM samples "
         f"WHERE attention = 'on_screen' AND session_id = '{session_id}'",
     )
@@ -133,10 +115,9 @@ def test_kill_9_keeps_every_sample_written_before(
     full, _ = _galleries()
     galleries.show(TITLE, full)
     proc = _run(tmp_path)
-    db = _db(tmp_path)
     try:
-        wait_for(lambda: _count(db) >= 6 * 5, "five seconds of samples", timeout=90)
-        before = set(_rows(db, "SELECT participant_id, t, attention FROM samples"))
+        wait_for(lambda: _count(tmp_path) >= 6 * 5, "five seconds of samples", timeout=90)
+        before = set(store_rows(tmp_path, "SELECT participant_id, t, attention FROM samples"))
         time.sleep(1.5)
         killed_at = time.time()
         proc.send_signal(signal.SIGKILL)
@@ -144,12 +125,12 @@ def test_kill_9_keeps_every_sample_written_before(
     finally:
         if proc.poll() is None:
             proc.kill()
-    after = set(_rows(db, "SELECT participant_id, t, attention FROM samples"))
+    after = set(store_rows(tmp_path, "SELECT participant_id, t, attention FROM samples"))
     assert before <= after
     # A sample stamped t covers [t, t + 1) and is committed as soon as a frame past t + 1 is
     # analysed: what is lost is the second in progress plus the analysis time of one frame
     # (0.5 s between frames at 2 Hz, up to a second of analysis on a loaded 2-core machine).
     covered_until = max(t for _, t, _ in after) + 1.0
     assert covered_until >= killed_at - 2.0, f"lost {killed_at - covered_until:.1f} s"
-    ((ended,),) = _rows(db, "SELECT ended_at FROM sessions")
+    ((ended,),) = store_rows(tmp_path, "SELECT ended_at FROM sessions")
     assert ended is None  # the session was cut off, not ended cleanly

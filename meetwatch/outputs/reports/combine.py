@@ -24,7 +24,6 @@ from meetwatch.outputs.reports import clock, figures, tables
 from meetwatch.outputs.reports.data import ReportData, StoreLike, load_report_data, opened_store
 from meetwatch.outputs.reports.files import check_formats, output_dir, write_atomic, write_text
 from meetwatch.outputs.reports.html import page, section_html, table_html
-from meetwatch.outputs.reports.sentences import pct
 from meetwatch.outputs.reports.summary import (
     SUMMARY_SCHEMA_VERSION,
     Parameters,
@@ -34,6 +33,7 @@ from meetwatch.outputs.reports.summary import (
     summarize,
 )
 from meetwatch.outputs.reports.svg import to_svg
+from meetwatch.outputs.text import percent as pct
 
 COMBINE_FORMATS = ("html", "json")
 

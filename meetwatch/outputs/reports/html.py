@@ -18,9 +18,9 @@ from matplotlib.figure import Figure
 from meetwatch import __version__
 from meetwatch.outputs.reports import clock, figures, tables
 from meetwatch.outputs.reports.data import ReportData
-from meetwatch.outputs.reports.sentences import pct
 from meetwatch.outputs.reports.summary import ReportOptions, ReportSummary
 from meetwatch.outputs.reports.svg import to_svg
+from meetwatch.outputs.text import percent as pct
 
 WIDTH_IN = 8.0  # at 96 px/in: about the desktop column, so 8 pt text reads as ~11 px
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"

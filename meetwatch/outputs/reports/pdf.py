@@ -19,8 +19,8 @@ from matplotlib.figure import Figure
 from meetwatch.outputs.reports import clock, figures, tables
 from meetwatch.outputs.reports.data import ReportData
 from meetwatch.outputs.reports.html import DISCLOSURE, Draw
-from meetwatch.outputs.reports.sentences import pct
 from meetwatch.outputs.reports.summary import ReportOptions, ReportSummary
+from meetwatch.outputs.text import percent as pct
 
 PAGE_W, PAGE_H = 8.27, 11.69  # A4, inches
 MARGIN = 0.6

@@ -10,15 +10,12 @@ from datetime import tzinfo
 from typing import TYPE_CHECKING
 
 from meetwatch.outputs.reports import clock
+from meetwatch.outputs.text import percent as pct
 
 if TYPE_CHECKING:
     from meetwatch.outputs.reports.summary import ReportSummary
 
 MAX_LISTED = 5
-
-
-def pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
 
 
 def describe(s: ReportSummary, tz: tzinfo) -> list[str]:

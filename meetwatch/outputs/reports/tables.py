@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 
 from meetwatch.outputs.reports import clock
-from meetwatch.outputs.reports.sentences import pct
 from meetwatch.outputs.reports.summary import Moment, ReportSummary
+from meetwatch.outputs.text import percent as pct
 
 PRIVACY_TEXT = {
     "individual": "Individual (per-participant figures)",

@@ -5,6 +5,9 @@ MeetwatchError subclass so the CLI can print one clear line and exit non-zero in
 showing a traceback.
 """
 
+import sys
+from collections.abc import Callable
+
 
 class MeetwatchError(Exception):
     """Base class: the message is shown to the user as-is."""
@@ -42,3 +45,13 @@ class OutputError(MeetwatchError):
     """A live output (virtual camera, overlay feed) cannot be opened; the core keeps running."""
 
     exit_code = 8
+
+
+def exit_code_of(command: Callable[[], object]) -> int:
+    """Run a script's body: 0, or one `error:` line and the error's own exit code."""
+    try:
+        command()
+    except MeetwatchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return 0

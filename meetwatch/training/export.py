@@ -19,7 +19,7 @@ import torch
 
 from meetwatch.analysis.emotion import MANIFEST, EmotionModel, sha256_of
 from meetwatch.analysis.face_crop import INPUT_SIZE, PREPROCESS_VERSION
-from meetwatch.errors import MeetwatchError, ModelError
+from meetwatch.errors import ModelError, exit_code_of
 from meetwatch.training.data import CLASSES, FERPLUS_WEIGHT, data_root
 from meetwatch.training.evaluate import evaluate_sets, format_metrics, save_confusion_png, with_flip
 from meetwatch.training.model import EmotionNet
@@ -78,6 +78,7 @@ def export_onnx(checkpoint: Path, out_dir: Path) -> tuple[Path, dict]:
         "public_score": float(ckpt.get("score", float("nan"))),
         "parameters": sum(p.numel() for p in net.parameters()),
         "config": ckpt.get("config", {}),
+        "history": ckpt.get("history", ""),
     }
     return path, info
 
@@ -134,6 +135,7 @@ def write_manifest(out_dir: Path, info: dict, metrics: dict[str, dict]) -> Path:
                 "epochs_run": info["epoch"],
                 "epochs_planned": cfg.get("epochs", 0),
                 "seed": cfg.get("seed", 0),
+                **({"history": info["history"]} if info.get("history") else {}),
                 "script": "python -m meetwatch.training.train",
             },
         ),
@@ -173,6 +175,31 @@ CONFUSION_PNGS = (
 )
 
 
+def _export_and_evaluate(checkpoint: Path, out: Path, data: str | None) -> None:
+    _, info = export_onnx(checkpoint, out)
+    write_manifest(out, info, {})  # provisional: lets the product loader open the file
+    model = EmotionModel(out)
+    root = data_root(data)
+    plain = evaluate_sets(root, model.predict)
+    flipped = evaluate_sets(root, with_flip(model.predict))
+    metrics = {k: m.as_dict() for k, m in zip(_METRIC_KEYS, plain, strict=True)}
+    for k, m in zip(_METRIC_KEYS, flipped, strict=True):
+        metrics[k]["accuracy_with_flip_tta"] = round(m.accuracy, 4)
+    # The fixed subset the test suite re-evaluates to catch a broken export or
+    # preprocessing change without running the full evaluation.
+    quick = evaluate_sets(root, model.predict, limit=QUICK_SUBSET)[0]
+    metrics["fer2013_private"][f"accuracy_first_{QUICK_SUBSET}"] = round(quick.accuracy, 4)
+    write_manifest(out, info, metrics)
+    report = "\n\n".join(format_metrics(m) for m in plain)
+    report += "\n\nWith flip test-time augmentation: " + ", ".join(
+        f"{m.name} {m.accuracy:.4f}" for m in flipped
+    )
+    (out / "metrics.txt").write_text(report + "\n")
+    for name, m in zip(CONFUSION_PNGS, plain, strict=True):
+        save_confusion_png(m, out / name)
+    print(report)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -181,34 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", help="shared data folder (default: $MEETWATCH_DATA)")
     p.add_argument("--out", default="models")
     args = p.parse_args(argv)
-    out = Path(args.out)
-    try:
-        _, info = export_onnx(Path(args.checkpoint), out)
-        write_manifest(out, info, {})  # provisional: lets the product loader open the file
-        model = EmotionModel(out)
-        root = data_root(args.data)
-        plain = evaluate_sets(root, model.predict)
-        flipped = evaluate_sets(root, with_flip(model.predict))
-        metrics = {k: m.as_dict() for k, m in zip(_METRIC_KEYS, plain, strict=True)}
-        for k, m in zip(_METRIC_KEYS, flipped, strict=True):
-            metrics[k]["accuracy_with_flip_tta"] = round(m.accuracy, 4)
-        # The fixed subset the test suite re-evaluates to catch a broken export or
-        # preprocessing change without running the full evaluation.
-        quick = evaluate_sets(root, model.predict, limit=QUICK_SUBSET)[0]
-        metrics["fer2013_private"][f"accuracy_first_{QUICK_SUBSET}"] = round(quick.accuracy, 4)
-        write_manifest(out, info, metrics)
-        report = "\n\n".join(format_metrics(m) for m in plain)
-        report += "\n\nWith flip test-time augmentation: " + ", ".join(
-            f"{m.name} {m.accuracy:.4f}" for m in flipped
-        )
-        (out / "metrics.txt").write_text(report + "\n")
-        for name, m in zip(CONFUSION_PNGS, plain, strict=True):
-            save_confusion_png(m, out / name)
-        print(report)
-    except MeetwatchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    return 0
+    return exit_code_of(
+        lambda: _export_and_evaluate(Path(args.checkpoint), Path(args.out), args.data)
+    )
 
 
 if __name__ == "__main__":

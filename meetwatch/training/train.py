@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from meetwatch.analysis.face_crop import normalize
-from meetwatch.errors import DataError, MeetwatchError, ModelError
+from meetwatch.errors import DataError, ModelError, exit_code_of
 from meetwatch.training.augment import augment_batch
 from meetwatch.training.data import CLASSES, PUBLIC_TEST, TRAIN, data_root, load_fer2013
 from meetwatch.training.model import EmotionNet
@@ -39,6 +39,7 @@ class TrainConfig:
     class_weight_power: float = 0.5  # weight_c = freq_c ** -power: lifts disgust and fear
     max_batches: int = 0  # >0: stop each epoch early (smoke tests)
     threads: int = 0  # 0: torch default
+    degrade: float = 1.0  # scales the meeting-tile degradation probabilities (augment.py)
 
 
 def _device() -> torch.device:
@@ -92,7 +93,7 @@ def one_cycle(step: int, total: int, warmup: float = 0.15) -> float:
     return 0.5 * (1 + math.cos(math.pi * (progress - warmup) / (1 - warmup)))
 
 
-def _save_atomic(obj: dict, path: Path) -> None:
+def save_atomic(obj: dict, path: Path) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save(obj, tmp)
     tmp.replace(path)
@@ -168,7 +169,8 @@ def train(
             task = bar.add_task("train", total=steps, loss="")
             for b in range(steps):
                 idx = order[b * cfg.batch_size : (b + 1) * cfg.batch_size]
-                x = torch.from_numpy(normalize(augment_batch(tr.x[idx], rng))).to(device)
+                faces = augment_batch(tr.x[idx], rng, cfg.degrade)
+                x = torch.from_numpy(normalize(faces)).to(device)
                 x = x.contiguous(memory_format=torch.channels_last)
                 t = torch.from_numpy(targets[idx]).to(device)
                 with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
@@ -199,7 +201,7 @@ def train(
         print(json.dumps(entry), flush=True)
         if score > best:
             best = score
-            _save_atomic(
+            save_atomic(
                 {
                     "model": model.state_dict(),
                     "epoch": epoch,
@@ -208,7 +210,7 @@ def train(
                 },
                 best_path,
             )
-        _save_atomic(
+        save_atomic(
             {
                 "model": model.state_dict(),
                 "opt": opt.state_dict(),
@@ -233,12 +235,9 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument(f"--{field.replace('_', '-')}", type=type(default), default=default)
     args = p.parse_args(argv)
     cfg = TrainConfig(**{k: getattr(args, k) for k in asdict(TrainConfig())})
-    try:
-        train(data_root(args.data), Path(args.out), cfg, resume=args.resume, init=args.init)
-    except MeetwatchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    return 0
+    return exit_code_of(
+        lambda: train(data_root(args.data), Path(args.out), cfg, resume=args.resume, init=args.init)
+    )
 
 
 if __name__ == "__main__":

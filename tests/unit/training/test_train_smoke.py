@@ -14,23 +14,8 @@ from meetwatch.errors import DataError, ModelError  # noqa: E402
 from meetwatch.training import export, train  # noqa: E402
 
 
-def _tiny_dataset(root: Path, n: int = 96) -> Path:
-    rng = np.random.default_rng(0)
-    (root / "fer2013").mkdir(parents=True)
-    votes = rng.integers(0, 4, size=(n, 10)).astype(np.int8)
-    votes[::7] = -1  # rows without FER+ entries use their original label
-    np.savez(
-        root / "fer2013" / "fer2013.npz",
-        x=rng.integers(0, 256, size=(n, 48, 48), dtype=np.uint8),
-        y=rng.integers(0, 7, size=n).astype(np.int8),
-        split=np.array([0] * (n - 32) + [1] * 16 + [2] * 16, np.int8),
-        ferplus_votes=votes,
-    )
-    return root
-
-
-def test_two_batch_run_checkpoints_resumes_and_exports(tmp_path: Path) -> None:
-    data = _tiny_dataset(tmp_path / "data")
+def test_two_batch_run_checkpoints_resumes_and_exports(tmp_path: Path, tiny_fer: Path) -> None:
+    data = tiny_fer
     out = tmp_path / "run"
     cfg = train.TrainConfig(epochs=1, batch_size=16, max_batches=2, threads=1)
     train.train(data, out, cfg)

@@ -1,0 +1,183 @@
+"""Turn the snapshots of warm-restart fine-tuning into the one network we ship.
+
+    python -m meetwatch.training.finalize --out runs/final.pt runs/cyc/c*/checkpoint.pt
+
+Every step is free at inference time, which is what the per-face budget leaves room for:
+
+- Weight averaging (SWA). Snapshots taken at the ends of warm-restart cycles lie in one basin;
+  their mean sits nearer its centre and generalises better than any one of them, where an
+  ensemble of the same snapshots would cost one network per snapshot on every face.
+- Batch-norm statistics re-estimated on the training faces: averaged weights make the stored
+  running statistics stale.
+- Per-class logit offsets fitted on PublicTest and folded into the classifier's bias. The class
+  weights and the FER+ half of the targets move the decision thresholds (fear, which FER+
+  annotators often call sad or surprised, was under-predicted); the offsets put them back
+  where accuracy and macro F1 on the original labels are best, never at the cost of FER+
+  majority accuracy: thresholds may not buy one label set's figure with the other's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from meetwatch.analysis.face_crop import normalize
+from meetwatch.errors import DataError, ModelError, exit_code_of
+from meetwatch.training.data import CLASSES, PUBLIC_TEST, TRAIN, data_root, load_fer2013
+from meetwatch.training.evaluate import compute_metrics
+from meetwatch.training.model import EmotionNet
+from meetwatch.training.train import load_checkpoint, save_atomic
+
+OFFSET_GRID = np.round(np.arange(-1.5, 1.51, 0.05), 2)
+
+
+def average_weights(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """The element-wise mean of floating tensors; counters are taken from the first state."""
+    if not states:
+        raise ModelError("no snapshots to average")
+    keys = states[0].keys()
+    for s in states[1:]:
+        if s.keys() != keys:
+            raise ModelError("snapshots come from different architectures")
+    out: dict[str, torch.Tensor] = {}
+    for k in keys:
+        first = states[0][k]
+        if first.is_floating_point():
+            out[k] = torch.stack([s[k].float() for s in states]).mean(0).to(first.dtype)
+        else:
+            out[k] = first.clone()
+    return out
+
+
+@torch.no_grad()
+def reestimate_batchnorm(model: torch.nn.Module, faces: np.ndarray, batch: int = 256) -> None:
+    """Cumulative (not exponential) batch statistics over every face, in a fixed order."""
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None
+    model.train()
+    for i in range(0, len(faces), batch):
+        model(torch.from_numpy(normalize(faces[i : i + batch])))
+    model.eval()
+
+
+@torch.no_grad()
+def logits_of(model: torch.nn.Module, faces: np.ndarray) -> np.ndarray:
+    model.eval()
+    return np.concatenate(
+        [
+            model(torch.from_numpy(normalize(faces[i : i + 512]))).float().numpy()
+            for i in range(0, len(faces), 512)
+        ]
+    )
+
+
+def selection_figures(pred: np.ndarray, y: np.ndarray, major: np.ndarray) -> dict[str, float]:
+    """Accuracy on the original labels and on FER+ majority labels, and macro F1 (original)."""
+    keep = major >= 0
+    return {
+        "accuracy": float((pred == y).mean()),
+        "ferplus_accuracy": float((pred[keep] == major[keep]).mean()),
+        "macro_f1": compute_metrics("", y, pred).macro[2],
+    }
+
+
+def fit_offsets(
+    logits: np.ndarray, y: np.ndarray, major: np.ndarray, passes: int = 3
+) -> np.ndarray:
+    """Coordinate ascent of one additive offset per class over a fixed grid.
+
+    Seven numbers fitted on 3,589 faces: too few to overfit PublicTest, enough to move a
+    threshold the training objective left in the wrong place. The FER+ majority accuracy is a
+    floor, not a currency.
+    """
+
+    def score(offsets: np.ndarray) -> tuple[float, float]:
+        f = selection_figures((logits + offsets).argmax(1), y, major)
+        return (f["accuracy"] + f["macro_f1"]) / 2, f["ferplus_accuracy"]
+
+    offsets = np.zeros(logits.shape[1], np.float32)
+    best, floor = score(offsets)
+    for _ in range(passes):
+        improved = False
+        for c in range(len(offsets)):
+            for v in OFFSET_GRID:
+                trial = offsets.copy()
+                trial[c] = v
+                value, ferplus = score(trial)
+                if value > best + 1e-9 and ferplus >= floor:
+                    best, offsets, improved = value, trial, True
+        if not improved:
+            break
+    return offsets
+
+
+def finalize(snapshots: list[Path], data_dir: Path, out: Path, offsets: bool = True) -> dict:
+    fer = load_fer2013(data_dir)
+    tr, val = fer.subset(TRAIN), fer.subset(PUBLIC_TEST)
+    if len(tr.x) == 0 or len(val.x) == 0:
+        raise DataError("FER-2013 archive has no Training or PublicTest rows")
+    ckpts = [load_checkpoint(p) for p in snapshots]
+    model = EmotionNet()
+    try:
+        model.load_state_dict(average_weights([c["model"] for c in ckpts]))
+    except RuntimeError as exc:
+        raise ModelError(f"snapshots do not fit the EmotionNet architecture: {exc}") from exc
+    reestimate_batchnorm(model, tr.x)
+    major = val.ferplus_majority()
+    logits = logits_of(model, val.x)
+    before = selection_figures(logits.argmax(1), val.y, major)
+    shift = fit_offsets(logits, val.y, major) if offsets else np.zeros(len(CLASSES), np.float32)
+    head = model.head[-1]
+    assert isinstance(head, torch.nn.Linear)
+    with torch.no_grad():
+        head.bias.add_(torch.from_numpy(shift))
+    after = selection_figures((logits + shift).argmax(1), val.y, major)
+    history = (
+        f"weights of {len(snapshots)} warm-restart snapshots averaged, batch-norm statistics "
+        "re-estimated on the Training faces, per-class logit offsets ("
+        + " ".join(f"{c} {v:+.2f}" for c, v in zip(CLASSES, shift, strict=True))
+        + ") fitted on PublicTest "
+        f"(PublicTest before offsets {_fmt(before)}, after {_fmt(after)})"
+    )
+    result = {
+        "model": model.state_dict(),
+        "epoch": int(ckpts[-1].get("epoch", -1)),
+        "score": (after["accuracy"] + after["ferplus_accuracy"]) / 2,
+        "config": ckpts[-1].get("config", {}),
+        "history": history,
+        "public_before_offsets": before,
+        "public_after_offsets": after,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    save_atomic(result, out)
+    return result
+
+
+def _fmt(figures: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:.4f}" for k, v in figures.items())
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("snapshots", nargs="+", type=Path, help="checkpoints to average")
+    p.add_argument("--data", help="shared data folder (default: $MEETWATCH_DATA)")
+    p.add_argument("--out", type=Path, default=Path("runs/final.pt"))
+    p.add_argument("--no-offsets", action="store_true", help="keep the trained class bias")
+    args = p.parse_args(argv)
+    return exit_code_of(
+        lambda: print(
+            finalize(args.snapshots, data_root(args.data), args.out, not args.no_offsets)["history"]
+        )
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -117,7 +117,9 @@ def fit_offsets(
     return offsets
 
 
-def finalize(snapshots: list[Path], data_dir: Path, out: Path, offsets: bool = True) -> dict:
+def finalize(
+    snapshots: list[Path], data_dir: Path, out: Path, offsets: bool = True, lineage: str = ""
+) -> dict:
     fer = load_fer2013(data_dir)
     tr, val = fer.subset(TRAIN), fer.subset(PUBLIC_TEST)
     if len(tr.x) == 0 or len(val.x) == 0:
@@ -139,7 +141,8 @@ def finalize(snapshots: list[Path], data_dir: Path, out: Path, offsets: bool = T
         head.bias.add_(torch.from_numpy(shift))
     after = selection_figures((logits + shift).argmax(1), val.y, major)
     history = (
-        f"weights of {len(snapshots)} warm-restart snapshots averaged, batch-norm statistics "
+        (f"{lineage}; then " if lineage else "")
+        + f"weights of {len(snapshots)} warm-restart snapshots averaged, batch-norm statistics "
         "re-estimated on the Training faces, per-class logit offsets ("
         + " ".join(f"{c} {v:+.2f}" for c, v in zip(CLASSES, shift, strict=True))
         + ") fitted on PublicTest "
@@ -171,10 +174,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", help="shared data folder (default: $MEETWATCH_DATA)")
     p.add_argument("--out", type=Path, default=Path("runs/final.pt"))
     p.add_argument("--no-offsets", action="store_true", help="keep the trained class bias")
+    p.add_argument("--lineage", default="", help="how the snapshots were trained (model card)")
     args = p.parse_args(argv)
     return exit_code_of(
         lambda: print(
-            finalize(args.snapshots, data_root(args.data), args.out, not args.no_offsets)["history"]
+            finalize(
+                args.snapshots, data_root(args.data), args.out, not args.no_offsets, args.lineage
+            )["history"]
         )
     )
 

@@ -63,11 +63,12 @@ def test_finalized_checkpoint_exports_with_its_history(tmp_path: Path, tiny_fer:
         train.train(tiny_fer, tmp_path / f"c{seed}", cfg)
         snaps.append(tmp_path / f"c{seed}" / "checkpoint.pt")
     out = tmp_path / "final.pt"
-    assert finalize.main([*map(str, snaps), "--data", str(tiny_fer), "--out", str(out)]) == 0
+    args = [*map(str, snaps), "--data", str(tiny_fer), "--out", str(out), "--lineage", "2 runs"]
+    assert finalize.main(args) == 0
     models = tmp_path / "models"
     _, info = export.export_onnx(out, models)
     manifest = export.write_manifest(models, info, {}).read_text()
-    assert "weights of 2 warm-restart snapshots averaged" in manifest
+    assert "2 runs; then weights of 2 warm-restart snapshots averaged" in manifest
 
 
 def test_missing_snapshot_is_one_clear_error(

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,6 +37,9 @@ from meetwatch.runtime.metrics import Metrics
 from meetwatch.runtime.stage import SourceExhausted, SourceThread, StageThread
 from meetwatch.session.recorder import SessionRecorder
 from meetwatch.session.store import STORE_FILENAME, SessionStore
+
+if TYPE_CHECKING:
+    from meetwatch.outputs.reports import ReportOptions
 
 log = logging.getLogger(__name__)
 
@@ -298,3 +301,10 @@ def _webcam_reader(config: Config) -> Callable[[np.ndarray], FaceSignals]:
 
 def store_path(config: Config) -> Path:
     return data_dir(config) / STORE_FILENAME
+
+
+def report_options(config: Config) -> ReportOptions:
+    """The report rules of the user's configuration (imported late: reports pull in plotting)."""
+    from meetwatch.outputs.reports import ReportOptions
+
+    return ReportOptions(**config.report.model_dump())

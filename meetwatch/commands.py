@@ -196,7 +196,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     bus = EventBus()
     store = recorder = None
     if not args.no_store:
-        from meetwatch.app import store_path
+        from meetwatch.app import report_options, store_path
         from meetwatch.session.recorder import SessionRecorder
         from meetwatch.session.store import SessionStore
 
@@ -222,7 +222,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         from meetwatch.outputs.reports import build_report
 
         assert store is not None and result.session_id is not None  # checked up front
-        paths = build_report(store, result.session_id, out_dir=args.report)
+        paths = build_report(
+            store, result.session_id, out_dir=args.report, options=report_options(config)
+        )
         if not args.json:
             print("report: " + ", ".join(str(p) for p in paths))
     if store is not None:
@@ -262,7 +264,7 @@ def _print_result(result: Any) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from meetwatch.app import store_path
+    from meetwatch.app import report_options, store_path
     from meetwatch.outputs.reports import build_report, combine_reports
     from meetwatch.session.store import SessionStore
 
@@ -274,9 +276,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     store = SessionStore.open(path)
     try:
         if args.combine:
-            paths = combine_reports(store, args.combine, args.out)
+            paths = combine_reports(store, args.combine, args.out, options=report_options(config))
         else:
-            paths = build_report(store, args.session, formats=formats, out_dir=args.out)
+            paths = build_report(
+                store,
+                args.session,
+                formats=formats,
+                out_dir=args.out,
+                options=report_options(config),
+            )
     finally:
         store.close()
     for p in paths:

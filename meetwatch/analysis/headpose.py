@@ -90,7 +90,13 @@ def _solve_rotation(points: np.ndarray, focal: float) -> np.ndarray | None:
     tvec = np.array([[0.0], [0.0], [distance]])
     try:
         ok, found, _ = cv2.solvePnP(
-            _MODEL, points, camera, _NO_DISTORTION, rvec, tvec, useExtrinsicGuess=True,
+            _MODEL,
+            points,
+            camera,
+            _NO_DISTORTION,
+            rvec,
+            tvec,
+            useExtrinsicGuess=True,
             flags=cv2.SOLVEPNP_ITERATIVE,
         )
     except cv2.error:  # points OpenCV cannot fit at all (e.g. all on one line)

@@ -124,6 +124,36 @@ class OverlayConfig(_Section):
     )
 
 
+class ReportConfig(_Section):
+    low_attention_threshold: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        title="Low-attention threshold",
+        description="Reports list the intervals where the share of faces looking at the screen "
+        "stayed below this (0-1).",
+    )
+    low_attention_min_seconds: int = Field(
+        30,
+        ge=1,
+        title="Low-attention duration",
+        description="Seconds attention must stay below the threshold for an interval to be listed.",
+    )
+    moment_window_s: int = Field(
+        60,
+        ge=1,
+        title="Moment length",
+        description="Length in seconds of the lowest and highest engagement moments.",
+    )
+    moment_count: int = Field(
+        3,
+        ge=0,
+        le=20,
+        title="Moments listed",
+        description="How many lowest and how many highest moments a report names.",
+    )
+
+
 class Config(_Section):
     capture: CaptureConfig = Field(
         default_factory=CaptureConfig, title="Capture", description="What is watched and how often."
@@ -156,6 +186,11 @@ class Config(_Section):
         default_factory=OverlayConfig,
         title="Overlay",
         description="The presenter overlay window shown by the tray app.",
+    )
+    report: ReportConfig = Field(
+        default_factory=ReportConfig,
+        title="Reports",
+        description="How session reports judge attention and pick moments.",
     )
     vcam: VirtualCameraConfig = Field(
         default_factory=VirtualCameraConfig,

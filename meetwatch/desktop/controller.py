@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from meetwatch.aggregation.models import SessionInfo, StageStatus
-from meetwatch.app import App, AppOptions
+from meetwatch.app import App, AppOptions, report_options
 from meetwatch.capture.source import FrameSource
 from meetwatch.config import Config, data_dir
 from meetwatch.desktop.settings_file import save_config
@@ -257,4 +257,10 @@ class CoreController:
         existing = sorted(folder.glob(f"meetwatch-*-{session_id[:8]}.html"))
         if existing:
             return existing[-1]
-        return build_report(self.app.store, session_id, formats=["html"], out_dir=folder)[0]
+        return build_report(
+            self.app.store,
+            session_id,
+            formats=["html"],
+            out_dir=folder,
+            options=report_options(self.config),
+        )[0]

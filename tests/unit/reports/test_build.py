@@ -163,3 +163,21 @@ def test_combine_needs_sessions_and_a_store_for_ids(tmp_path: Path) -> None:
         combine_reports(None, [], tmp_path)
     with pytest.raises(ConfigError, match="store"):
         combine_reports(None, ["demo"], tmp_path)
+
+
+def test_report_rules_come_from_the_config_file(demo_store: Path, tmp_path: Path) -> None:
+    """`[report]` in the user's config changes what `meetwatch report` lists."""
+    from meetwatch.cli import main
+
+    config = tmp_path / "config.toml"
+    config.write_text("[report]\nlow_attention_min_seconds = 31\nmoment_count = 0\n")
+    out = tmp_path / "out"
+    args = ["report", "demo", "--store", str(demo_store), "--format", "json", "--out", str(out)]
+    assert main([*args, "--config", str(config)]) == 0
+    (path,) = out.glob("*.json")
+    summary = json.loads(path.read_text())
+    assert summary["parameters"]["low_attention_min_seconds"] == 31
+    assert summary["low_attention"] == []
+    assert summary["low_moments"] == summary["high_moments"] == []  # 1 each by default
+    config.write_text("[report]\nlow_attention_threshold = 0\n")
+    assert main([*args, "--config", str(config)]) != 0

@@ -131,13 +131,15 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from meetwatch.training.evaluate import (
         evaluate_sets,
         format_metrics,
+        label_agreement,
         save_confusion_png,
         with_flip,
     )
 
     model = EmotionModel()
     predict = with_flip(model.predict) if args.tta else model.predict
-    results = evaluate_sets(data_root(args.data), predict, limit=args.limit)
+    root = data_root(args.data)
+    results = evaluate_sets(root, predict, limit=args.limit)
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -146,6 +148,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     for i, m in enumerate(results):
         text.append(format_metrics(m))
         save_confusion_png(m, args.out / f"confusion_{i + 1}.png")
+    if not args.limit:
+        text.append(label_agreement(root, predict).describe())
     report = "\n\n".join(text)
     (args.out / "confusion.txt").write_text(report + "\n")
     print(report)

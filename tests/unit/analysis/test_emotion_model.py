@@ -96,3 +96,20 @@ def test_quick_eval_matches_model_card(model: EmotionModel, data_dir: Path) -> N
     quick = evaluate_sets(data_dir, model.predict, limit=500)[0]
     assert quick.n == 500
     assert abs(quick.accuracy - card["accuracy_first_500"]) <= 0.03
+
+
+@pytest.mark.slow
+def test_eval_command_prints_the_model_cards_figures(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from meetwatch.cli import main
+
+    assert main(["eval", "emotion", "--data", str(data_dir), "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    card = _manifest()["metrics"]
+    assert f"accuracy {card['fer2013_private']['accuracy']:.4f}" in out
+    assert f"accuracy {card['ckplus']['accuracy']:.4f}" in out
+    agreement = card["label_agreement"]
+    assert f"agree on {agreement['agree']:.1%}" in out
+    assert f"add up to {agreement['sum_of_accuracies_ceiling']:.3f} at most" in out
+    assert len(list(tmp_path.glob("confusion_*.png"))) == 3

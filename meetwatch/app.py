@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -85,6 +86,7 @@ class App:
         self.vcam: Any = None
         self.last_session: SessionInfo | None = None
         self.ended = threading.Event()  # set when a session's source runs out (end of a video)
+        self._spare: Future[Perception] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -106,6 +108,10 @@ class App:
 
     def stop(self) -> None:
         self.stop_session()
+        with self._lock:
+            spare, self._spare = self._spare, None
+        if spare is not None and spare.exception() is None:
+            spare.result().close()
         if self.vcam is not None:
             self.vcam.stop()
         if self.feed is not None:
@@ -163,7 +169,7 @@ class App:
                 source = self._source_factory(source)
             source.open()
             try:
-                perception = Perception(self.config)
+                perception = self._take_perception()
             except BaseException:
                 source.close()
                 raise
@@ -218,6 +224,39 @@ class App:
         run.threads = [state, analysis, capture]
         for t in run.threads:  # consumers first, so nothing is produced into the void
             t.start()
+
+    def prepare_perception(self) -> None:
+        """Load the next session's models in the background.
+
+        Loading the face and emotion models takes a second or two; the tray calls this while
+        idle so that pressing Start does not freeze its menu. A load that fails is simply
+        retried by `start_session`, which then reports the error where the user acted.
+        """
+        with self._lock:
+            if self._spare is not None:
+                return
+            spare: Future[Perception] = Future()
+            self._spare = spare
+
+        def build() -> None:
+            try:
+                spare.set_result(Perception(self.config))
+            except BaseException as exc:  # kept for start_session, which retries and reports
+                spare.set_exception(exc)
+
+        threading.Thread(target=build, name="prepare-models", daemon=True).start()
+
+    @property
+    def perception_ready(self) -> bool:
+        """Whether models loaded by `prepare_perception` are waiting for the next session."""
+        spare = self._spare
+        return spare is not None and spare.done() and spare.exception() is None
+
+    def _take_perception(self) -> Perception:
+        spare, self._spare = self._spare, None
+        if spare is not None and spare.exception() is None:
+            return spare.result()
+        return Perception(self.config)
 
     def stop_session(self) -> SessionInfo | None:
         with self._lock:

@@ -110,6 +110,7 @@ class CoreController:
         except MeetwatchError:
             self.app.stop()
             raise
+        self.app.prepare_perception()
 
     def shutdown(self) -> None:
         for detach in self._detach:
@@ -155,6 +156,7 @@ class CoreController:
         ended = self.app.stop_session()
         self.problems.clear()
         self._prune()
+        self.app.prepare_perception()
         return ended
 
     def _prune(self) -> None:

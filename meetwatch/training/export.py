@@ -85,6 +85,7 @@ def export_onnx(checkpoint: Path, out_dir: Path) -> tuple[Path, dict]:
         "parameters": sum(p.numel() for p in net.parameters()),
         "config": ckpt.get("config", {}),
         "history": ckpt.get("history", ""),
+        **{k: ckpt[k] for k in ("seeds", "selection") if k in ckpt},
     }
     return path, info
 
@@ -137,10 +138,12 @@ def write_manifest(out_dir: Path, info: dict, metrics: dict[str, dict]) -> Path:
                 "targets": f"{1 - FERPLUS_WEIGHT:g} x original one-hot label + "
                 f"{FERPLUS_WEIGHT:g} x FER+ vote distribution (contempt/unknown/NF votes "
                 "dropped); original label alone where FER+ has no votes",
-                "selection": "best (accuracy + FER+ accuracy) / 2 on FER-2013 PublicTest",
+                "selection": info.get(
+                    "selection", "best (accuracy + FER+ accuracy) / 2 on FER-2013 PublicTest"
+                ),
                 "epochs_run": info["epoch"],
                 "epochs_planned": cfg.get("epochs", 0),
-                "seed": cfg.get("seed", 0),
+                "seed": info.get("seeds", cfg.get("seed", 0)),
                 **({"history": info["history"]} if info.get("history") else {}),
                 "script": "python -m meetwatch.training.train",
             },

@@ -153,6 +153,9 @@ def finalize(
         "epoch": int(ckpts[-1].get("epoch", -1)),
         "score": (after["accuracy"] + after["ferplus_accuracy"]) / 2,
         "config": ckpts[-1].get("config", {}),
+        "seeds": sorted({int(c.get("config", {}).get("seed", 0)) for c in ckpts}),
+        "selection": "snapshots and their number chosen on FER-2013 PublicTest only (mean of "
+        "accuracy, FER+ accuracy and macro F1 after finalizing); logit offsets fitted there",
         "history": history,
         "public_before_offsets": before,
         "public_after_offsets": after,

@@ -69,6 +69,8 @@ def test_finalized_checkpoint_exports_with_its_history(tmp_path: Path, tiny_fer:
     _, info = export.export_onnx(out, models)
     manifest = export.write_manifest(models, info, {}).read_text()
     assert "2 runs; then weights of 2 warm-restart snapshots averaged" in manifest
+    assert "seed = [1, 2]" in manifest
+    assert "chosen on FER-2013 PublicTest only" in manifest
 
 
 def test_missing_snapshot_is_one_clear_error(

@@ -22,7 +22,6 @@ TRAIN, PUBLIC_TEST, PRIVATE_TEST = 0, 1, 2
 # FER+ vote columns (neutral, happiness, surprise, sadness, anger, disgust, fear, contempt,
 # unknown, NF) -> our FER-2013 class index; contempt/unknown/NF have no class of ours.
 _FERPLUS_TO_FER = {0: 6, 1: 3, 2: 5, 3: 4, 4: 0, 5: 1, 6: 2}
-FERPLUS_WEIGHT = 0.5  # share of the soft target taken from the FER+ vote distribution
 
 
 def data_root(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -48,36 +47,58 @@ class Fer2013:
         return Fer2013(self.x[keep], self.y[keep], self.split[keep], self.votes[keep])
 
     def ferplus_distribution(self) -> tuple[np.ndarray, np.ndarray]:
-        """(N, 7) FER+ vote shares over our classes and a mask of rows that have any."""
+        """(N, 7) FER+ vote shares over our classes and a mask of rows that have any.
+
+        Single votes are dropped first where a class has two or more (Microsoft's outlier
+        removal): one annotator in ten is more often a slip than a perception.
+        """
         v = np.clip(self.votes, 0, None).astype(np.float32)
         mapped = np.zeros((len(v), len(CLASSES)), np.float32)
         for col, cls in _FERPLUS_TO_FER.items():
             mapped[:, cls] = v[:, col]
+        pruned = np.where(mapped > 1, mapped, 0.0)
+        mapped = np.where(pruned.sum(axis=1, keepdims=True) > 0, pruned, mapped)
         total = mapped.sum(axis=1, keepdims=True)
         valid = (self.votes[:, 0] >= 0) & (total[:, 0] > 0)
         dist = np.where(total > 0, mapped / np.maximum(total, 1), 0.0)
         return dist.astype(np.float32), valid
 
     def soft_targets(self) -> np.ndarray:
-        """Targets mixing the original label and the FER+ vote distribution half and half.
+        """The FER+ vote distribution: what ten people saw, not what one labeller wrote.
 
-        FER+ votes are cleaner but the benchmark people quote uses the original labels; the
-        mix teaches both and acts as label smoothing where annotators disagreed. Rows without
-        usable FER+ votes keep their original one-hot label.
+        Where annotators disagreed the target stays split between their answers, which is the
+        label smoothing the data itself asks for. Rows without usable FER+ votes (none, or only
+        contempt/unknown/not-a-face) keep their original one-hot label.
         """
         onehot = np.eye(len(CLASSES), dtype=np.float32)[self.y]
         dist, valid = self.ferplus_distribution()
-        mixed = (1 - FERPLUS_WEIGHT) * onehot + FERPLUS_WEIGHT * dist
-        return np.where(valid[:, None], mixed, onehot).astype(np.float32)
+        return np.where(valid[:, None], dist, onehot).astype(np.float32)
 
     def ferplus_majority(self) -> np.ndarray:
-        """FER+ majority label per row, -1 where the majority is contempt/unknown/NF or absent."""
+        """FER+ plurality label per row, -1 where it is contempt/unknown/NF or absent."""
         v = self.votes.astype(np.int32)
         top = v.argmax(axis=1)
         out = np.full(len(v), -1, np.int64)
         for col, cls in _FERPLUS_TO_FER.items():
             out[top == col] = cls
         out[v[:, 0] < 0] = -1
+        return out
+
+    def ferplus_microsoft(self) -> np.ndarray:
+        """FER+ labels under Microsoft's majority protocol (the one published results use).
+
+        Votes of 1 become 0; a row is kept only if its top class holds more than half of the
+        remaining votes (all ten columns counted) and that class is one of our seven (not
+        contempt, unknown or not-a-face). -1 marks a removed row.
+        """
+        v = np.clip(self.votes.astype(np.int32), 0, None)
+        v = np.where(v > 1, v, 0)
+        top = v.argmax(axis=1)
+        peak = v.max(axis=1)
+        clear = (peak * 2 > v.sum(axis=1)) & (self.votes[:, 0] >= 0)
+        out = np.full(len(v), -1, np.int64)
+        for col, cls in _FERPLUS_TO_FER.items():
+            out[clear & (top == col)] = cls
         return out
 
 

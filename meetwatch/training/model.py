@@ -43,15 +43,24 @@ DEFAULT_BLOCKS: tuple[tuple[int, int], ...] = (
 )
 
 
+# Training sees random 44x44 crops of the 48x48 face; larger inputs are centre-cropped to it.
+CROP = 44
+
+
 class EmotionNet(nn.Module):
+    """Inputs larger than `crop` are centre-cropped, so the shipped file keeps its 48x48 input
+    while the network sees faces framed as in training (random crops of that size)."""
+
     def __init__(
         self,
         stem: int = 32,
         blocks: tuple[tuple[int, int], ...] = DEFAULT_BLOCKS,
         num_classes: int = 7,
         dropout: float = 0.3,
+        crop: int = CROP,
     ) -> None:
         super().__init__()
+        self.crop = crop
         self.stem = nn.Sequential(
             nn.Conv2d(1, stem, 3, 1, 1, bias=False),
             nn.BatchNorm2d(stem),
@@ -71,4 +80,8 @@ class EmotionNet(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        size = x.shape[-1]
+        if self.crop and size > self.crop:
+            a = (size - self.crop) // 2
+            x = x[:, :, a : a + self.crop, a : a + self.crop]
         return self.head(self.stages(self.stem(x)))

@@ -107,9 +107,9 @@ def _find_layout(image: np.ndarray) -> tuple[LayoutKind, list[Rect], tuple[int, 
     return _classify(image, regions) if regions else whole
 
 
-def _scaled(r: Rect, f: float, w: int, h: int) -> Rect:
-    x0, y0 = min(w - 1, round(r.x * f)), min(h - 1, round(r.y * f))
-    x1, y1 = min(w, round((r.x + r.w) * f)), min(h, round((r.y + r.h) * f))
+def _scaled(r: Rect, fx: float, fy: float, w: int, h: int) -> Rect:
+    x0, y0 = min(w - 1, round(r.x * fx)), min(h - 1, round(r.y * fy))
+    x1, y1 = min(w, round((r.x + r.w) * fx)), min(h, round((r.y + r.h) * fy))
     return Rect(x0, y0, max(1, x1 - x0), max(1, y1 - y0))
 
 
@@ -120,13 +120,20 @@ def split_tiles(frame: Frame, previous: Tiles | None = None) -> Tiles:
         return Tiles(frame.index, frame.timestamp, (w, h), (), "single")
     image = frame.image
     shrink = max(1, math.ceil(max(w, h) / _MAX_WORK_SIDE))
-    if shrink > 1:
-        image = cv2.resize(image, (w // shrink, h // shrink), interpolation=cv2.INTER_AREA)
+    if shrink > 1:  # never to zero pixels: a 4000x3 strip stays at least one pixel high
+        work = (max(1, w // shrink), max(1, h // shrink))
+        image = cv2.resize(image, work, interpolation=cv2.INTER_AREA)
+    fx, fy = w / image.shape[1], h / image.shape[0]
     layout, rects, grid = _find_layout(image)
     sig_scale = min(1.0, _SIGNATURE_WIDTH / image.shape[1])
-    small = cv2.resize(image, None, fx=sig_scale, fy=sig_scale, interpolation=cv2.INTER_AREA)
+    ih, iw = image.shape[:2]
+    small = cv2.resize(
+        image,
+        (max(1, round(iw * sig_scale)), max(1, round(ih * sig_scale))),
+        interpolation=cv2.INTER_AREA,
+    )
     signatures = [signature(small, r, sig_scale) for r in rects]
-    in_frame = [_scaled(r, shrink, w, h) for r in rects]
+    in_frame = [_scaled(r, fx, fy, w, h) for r in rects]
     slots = assign_slots(in_frame, signatures, previous)
     participant = layout != "single"
     camera_off = camera_off_flags(image, rects) if participant else [False] * len(rects)
@@ -140,7 +147,7 @@ def split_tiles(frame: Frame, previous: Tiles | None = None) -> Tiles:
                 rect=in_frame[i],
                 kind="camera_off" if camera_off[i] else "video",
                 active_speaker=bool(speaking[i]),
-                name_strip=_scaled(strip, shrink, w, h) if strip else None,
+                name_strip=_scaled(strip, fx, fy, w, h) if strip else None,
                 signature=signatures[i],
             )
         )

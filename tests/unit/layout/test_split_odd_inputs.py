@@ -24,8 +24,12 @@ def _frame(image: np.ndarray) -> Frame:
         np.full((720, 1280, 3), 255, np.uint8),
         np.random.default_rng(0).integers(0, 256, (1080, 1920, 3), dtype=np.uint8),
         np.zeros((4320, 7680, 3), np.uint8),
+        np.zeros((3, 4000, 3), np.uint8),
+        np.zeros((4000, 3, 3), np.uint8),
+        np.random.default_rng(1).integers(0, 256, (1, 9000, 3), dtype=np.uint8),
+        np.random.default_rng(2).integers(0, 256, (9000, 2, 3), dtype=np.uint8),
     ],
-    ids=["1x1", "black", "white", "noise", "black-8k"],
+    ids=["1x1", "black", "white", "noise", "black-8k", "4000x3", "3x4000", "9000x1", "2x9000"],
 )
 def test_no_gallery_gives_one_whole_frame_tile(image: np.ndarray) -> None:
     tiles = split_tiles(_frame(image))

@@ -34,7 +34,7 @@ __all__ = [
     "render_speaker_view",
 ]
 
-MAX_TILES = 49
+MAX_TILES = 81  # Meet shows up to 9 x 9
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 _WHITE: BGR = (255, 255, 255)
 _AVATAR_COLOURS: tuple[BGR, ...] = ((180, 105, 52), (60, 130, 230), (90, 160, 60), (160, 80, 170))
@@ -93,17 +93,17 @@ class _Painter:
     def __init__(
         self,
         faces: Sequence[np.ndarray],
-        style: StyleName,
+        style: StyleName | ClientStyle,
         size: tuple[int, int],
         names: Sequence[str] | None,
         rng: np.random.Generator | None,
     ) -> None:
-        if style not in STYLES:
+        if isinstance(style, str) and style not in STYLES:
             raise ConfigError(f"unknown gallery style {style!r}; choose zoom, teams or meet")
         w, h = size
         if w < 160 or h < 90:
             raise ConfigError(f"gallery size {w}x{h} is too small; need at least 160x90")
-        self.style: ClientStyle = STYLES[style]
+        self.style: ClientStyle = STYLES[style] if isinstance(style, str) else style
         self.scale = h / 1080
         rng = rng if rng is not None else np.random.default_rng(0)
         self.seed = int(rng.integers(2**31))
@@ -327,7 +327,7 @@ def _grid_rects(area: Rect, n: int, gap: int) -> list[Rect]:
 def render_gallery(
     faces: Sequence[np.ndarray],
     n_tiles: int,
-    style: StyleName = "zoom",
+    style: StyleName | ClientStyle = "zoom",
     size: tuple[int, int] = (1920, 1080),
     camera_off: set[int] | frozenset[int] = frozenset(),
     speaker: int | None = None,

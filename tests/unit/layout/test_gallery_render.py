@@ -100,7 +100,7 @@ def test_all_cameras_off_needs_no_faces() -> None:
     ("kwargs", "error"),
     [
         ({"n_tiles": 0}, ConfigError),
-        ({"n_tiles": 50}, ConfigError),
+        ({"n_tiles": 82}, ConfigError),
         ({"style": "webex"}, ConfigError),
         ({"size": (100, 50)}, ConfigError),
         ({"faces": []}, ConfigError),

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from meetwatch import __version__
 from meetwatch.errors import ConfigError, MeetwatchError
+from meetwatch.native_logs import quiet_native_logs
 
 
 def _region(text: str) -> tuple[int, int, int, int]:
@@ -219,14 +219,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return int(importlib.import_module(QT_COMMANDS[argv[0]]).main(argv[1:]))
     args = build_parser().parse_args(argv)
+    quiet_native_logs()  # before logging picks its stream and before mediapipe loads
     logging.basicConfig(
         level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    os.environ.setdefault("GLOG_minloglevel", "2")  # mediapipe's C++ logging
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    # ffmpeg's own lines ("moov atom not found") would precede our one error line on bad videos
-    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     try:
         return COMMANDS[args.command](args)
     except MeetwatchError as exc:

@@ -77,15 +77,17 @@ def _live(
     _sigterm_as_interrupt()
     try:
         app.start()
+        overlay = ""
         if app.feed is not None:
-            print(f"live feed: {app.feed.url()}  overlay: {app.feed.overlay_url()}")
+            overlay = app.feed.overlay_url()
+            print(f"live feed: {app.feed.url()}  overlay: {overlay}")
         info = app.start_session(source)
         print(presenter_notice(app.config))
         print(f"session {info.session_id} recording to {app.store.path if app.store else '-'}")
         if args.quiet:
             app.wait(duration, frames)
         else:
-            with TerminalView(app.bus, title):
+            with TerminalView(app.bus, title, overlay):
                 app.wait(duration, frames)
     except KeyboardInterrupt:
         pass

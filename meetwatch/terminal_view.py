@@ -1,7 +1,9 @@
 """The live terminal view of `meetwatch run` / `demo`: room figures, participants, stage fps.
 
 It listens on the event bus and redraws a few times a second from the newest figures; it
-never holds up the pipeline (the bus callback only stores references).
+never holds up the pipeline (the bus callback only stores references). The overlay address
+is part of every redraw, so a presenter setting up OBS finds it however long the session has
+run (lines printed before the view scroll away).
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ _ATTENTION_STYLE = {
 
 
 class TerminalView:
-    def __init__(self, bus: EventBus, title: str) -> None:
+    def __init__(self, bus: EventBus, title: str, overlay_url: str = "") -> None:
         self._title = title
+        self._overlay_url = overlay_url
         self._room: RoomEngagement | None = None
         self._stages: dict[str, StageStatus] = {}
         self._alerts: list[str] = []
@@ -51,12 +54,14 @@ class TerminalView:
     def render(self) -> Any:
         with self._lock:
             room, stages, alerts = self._room, dict(self._stages), list(self._alerts)
-        head = Text(f"● REC  {self._title}", style="bold red")
+        head: list[Any] = [Text(f"● REC  {self._title}", style="bold red")]
+        if self._overlay_url:  # alone on its line, so a narrow terminal does not break it
+            head += [Text("overlay:"), Text(self._overlay_url, style="cyan", overflow="fold")]
         if room is None:
-            return Group(head, Text("waiting for the first analysed second ..."))
+            return Group(*head, Text("waiting for the first analysed second ..."))
         summary = Text(
             f"room engagement {percent(room.engagement)}   "
-            f"attentive {percent(room.attention_share)}   "
+            f"attentive {percent(room.attention_share)} of cameras on   "
             f"participants {room.participants_total} ({room.participants_with_face} with a face)"
         )
         table = Table(expand=False, box=None, header_style="bold")
@@ -76,7 +81,7 @@ class TerminalView:
             if s.fps is not None
         )
         problems = [f"{s.stage}: {s.message}" for s in stages.values() if s.message]
-        parts: list[Any] = [head, summary, table, Text(fps, style="dim")]
+        parts: list[Any] = [*head, summary, table, Text(fps, style="dim")]
         parts += [Text(p, style="yellow") for p in problems]
         parts += [Text("alert " + a, style="bold yellow") for a in alerts]
         return Group(*parts)

@@ -45,21 +45,27 @@ class Aggregator:
 
     def update(self, participants: Participants) -> RoomEngagement:
         t = participants.timestamp
-        engagement = {p.participant_id: self._smoothed(p, t) for p in participants}
-        faces = [p for p in participants if p.face_present]
+        # A covered tile (another window over it) shows nothing: its person keeps their place
+        # in the session but has no figures, so those seconds stay missing rather than "away".
+        seen = [p for p in participants if not p.covered]
+        engagement = {p.participant_id: self._smoothed(p, t) for p in seen}
+        faces = [p for p in seen if p.face_present]
+        # Camera on, face or not: someone who walked away is in the room and not attending.
+        cameras_on = [p for p in seen if p.attention != "camera_off"]
         room_engagement = None
         attention_share = None
         emotion_mix: dict[str, float] = {}
+        if cameras_on:
+            room_engagement = _clip(
+                float(np.mean([engagement[p.participant_id] for p in cameras_on]))
+            )
+            attention_share = sum(p.attention == "on_screen" for p in cameras_on) / len(cameras_on)
         if faces:
-            room_engagement = _clip(float(np.mean([engagement[p.participant_id] for p in faces])))
-            attention_share = sum(p.attention == "on_screen" for p in faces) / len(faces)
             emotions = [p.emotion for p in faces if p.emotion is not None]
             if emotions:
                 mix = np.mean(emotions, axis=0)
                 emotion_mix = {name: float(v) for name, v in zip(EMOTIONS, mix, strict=True)}
-        counts: dict[str, int] = {
-            s: sum(p.attention == s for p in participants) for s in ATTENTION_STATES
-        }
+        counts: dict[str, int] = {s: sum(p.attention == s for p in seen) for s in ATTENTION_STATES}
         room = RoomEngagement(
             session_id=self._session_id,
             timestamp=t,
@@ -70,7 +76,7 @@ class Aggregator:
             participants_with_face=len(faces),
             participants=[]
             if self._privacy_mode == "aggregate_only"
-            else [_engagement(p, engagement[p.participant_id]) for p in participants],
+            else [_engagement(p, engagement[p.participant_id]) for p in seen],
             attention_counts=counts,
         )
         self._alerts += self._alert_engine.update(participants, attention_share)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from meetwatch.aggregation.config import AlertRules
-from meetwatch.aggregation.models import Alert, PrivacyMode
+from meetwatch.aggregation.models import NOT_ATTENDING, Alert, PrivacyMode
 from meetwatch.tracking.participants import Participants
 
 
@@ -93,7 +93,9 @@ class AlertEngine:
         for p in participants:
             pid = p.participant_id
             seen.add(pid)
-            away = p.attention == "away"
+            if p.covered:  # nothing to judge while another window hides the tile
+                continue
+            away = p.attention in NOT_ATTENDING
             if away and pid not in self._away_raised and t - p.attention_since >= rule.seconds:
                 self._away_raised[pid] = p.attention_since
                 message = f"{p.label} away for {_duration(t - p.attention_since)}"

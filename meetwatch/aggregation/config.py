@@ -20,7 +20,8 @@ class LowAttentionRule(_Section):
         ge=0,
         le=1,
         title="Attention threshold",
-        description="Share of visible faces looking at the screen (0-1) below which the room "
+        description="Share of the participants with their camera on who look at the screen "
+        "(0-1; a participant whose face has gone counts as not looking) below which the room "
         "counts as inattentive.",
     )
     seconds: float = Field(
@@ -42,8 +43,8 @@ class ParticipantAwayRule(_Section):
     enabled: bool = Field(
         default=False,
         title="Enabled",
-        description="Raise an alert when one participant looks away for long. Never raised "
-        "in aggregate-only privacy mode.",
+        description="Raise an alert when one participant looks away, or leaves the picture "
+        "with the camera on, for long. Never raised in aggregate-only privacy mode.",
     )
     seconds: float = Field(
         default=60.0,

@@ -24,8 +24,11 @@ closed longer than a blink get 0.3 rather than 0: the person still faces the mee
 often listens (people close their eyes to concentrate), but they may be dozing, so the credit
 stays well under half of looking at the screen.
 
-Room engagement is the mean over participants with a visible face; the attention share is
-the share of those faces that are on screen.
+Room engagement is the mean over the participants whose camera is on, and the attention share
+is the share of them that look at the screen: someone who walked away from a camera that is
+still on is in the meeting and not following it, so their absence lowers both figures (their
+score falls to 0 over the window). Camera-off participants are outside both figures: whether
+they listen cannot be seen.
 """
 
 from __future__ import annotations

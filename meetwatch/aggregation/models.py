@@ -20,6 +20,8 @@ ATTENTION_STATES: tuple[AttentionState, ...] = (
     "no_face",
     "camera_off",
 )
+# Camera on but not looking: turned away, or gone from the picture altogether.
+NOT_ATTENDING: frozenset[AttentionState] = frozenset({"away", "no_face"})
 PrivacyMode = Literal["individual", "aggregate_only"]
 
 
@@ -53,15 +55,25 @@ class RoomEngagement(_Model):
     session_id: str
     timestamp: float = Field(description="Unix time, seconds")
     engagement: float | None = Field(
-        default=None, ge=0, le=1, description="Mean over participants with a face"
+        default=None,
+        ge=0,
+        le=1,
+        description="Mean engagement of the participants whose camera is on (a face that left "
+        "counts with its falling score)",
     )
     attention_share: float | None = Field(
-        default=None, ge=0, le=1, description="Share of faces on screen"
+        default=None,
+        ge=0,
+        le=1,
+        description="Share of the participants whose camera is on who look at the screen "
+        "(no face counts as not looking)",
     )
     emotion_mix: dict[str, float] = Field(
         default_factory=dict, description="Mean emotion probabilities"
     )
-    participants_total: int = 0
+    participants_total: int = Field(
+        default=0, description="Participants known, including any hidden under another window"
+    )
     participants_with_face: int = 0
     participants: list[ParticipantEngagement] = Field(
         default_factory=list, description="Empty in aggregate-only mode"

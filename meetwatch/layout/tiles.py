@@ -32,6 +32,10 @@ class Tiles:
     tiles: tuple[Tile, ...]
     layout: LayoutKind
     grid: tuple[int, int] = (0, 0)  # (rows, cols) when layout == "grid"
+    # Tiles another window covers (a dialog, a notification): their people keep their slots
+    # while nothing of them can be seen, and the faces stage does not search them.
+    covered: tuple[Tile, ...] = ()
+    covered_since: float | None = None  # when the covering began
 
     def __post_init__(self) -> None:
         fw, fh = self.frame_size
@@ -39,6 +43,6 @@ class Tiles:
             r = t.rect
             if r.x < 0 or r.y < 0 or r.x + r.w > fw or r.y + r.h > fh:
                 raise ValueError(f"tile {t.slot} {r} lies outside the {fw}x{fh} frame")
-        slots = [t.slot for t in self.tiles]
+        slots = [t.slot for t in (*self.tiles, *self.covered)]
         if len(set(slots)) != len(slots):
             raise ValueError(f"duplicate tile slots {slots}")

@@ -18,6 +18,8 @@ class ParticipantState:
 
     face_present stays True through a short detection gap (TrackingConfig.face_lost_seconds)
     so one missed frame does not flip the room's figures.
+    covered: another window hides the participant's tile; nothing is known about them, so
+    they keep their id and state but get no figures until it is uncovered.
     attention_since is when the current attention state began (backdated to the first frame
     of the episode, not to the moment the debounce confirmed it).
     """
@@ -28,6 +30,7 @@ class ParticipantState:
     attention_since: float
     face_present: bool
     calibrated: bool
+    covered: bool = False
     emotion: np.ndarray | None = None  # (7,) FER-2013 order
     valence: float | None = None
     arousal: float | None = None

@@ -57,6 +57,9 @@ class Tracker:
             rows.sort(key=lambda r: centres[r])
 
         states: list[ParticipantState] = []
+        for tile in tiles.covered:
+            for track in self._slots.get(tile.slot, []):
+                states.append(self._covered(track, t))
         for slot in sorted(kinds.keys() | faces_by_slot.keys()):
             rows = faces_by_slot.get(slot, [])
             if not rows and slot not in self._slots and tiles.layout == "single":
@@ -120,6 +123,13 @@ class Tracker:
         )
         track.last_face_t = t
         track.face_present = True
+
+    def _covered(self, track: _Track, t: float) -> ParticipantState:
+        """Another window hides the tile: keep everything as it was, and let the face-lost
+        grace start afresh when the tile shows again (the face was there under the cover)."""
+        if track.face_present:
+            track.last_face_t = t
+        return replace(self._state(track), covered=True)
 
     def _missing(self, track: _Track, t: float) -> None:
         """No face this frame in a video tile: keep the state through a short gap."""

@@ -99,7 +99,7 @@ def test_engagement_is_smoothed_over_the_window_and_presence_counts() -> None:
     assert room.engagement == room.participants[0].engagement
 
 
-def test_room_figures_are_over_participants_with_a_face() -> None:
+def test_room_figures_count_who_left_and_leave_out_cameras_off() -> None:
     agg = Aggregator("s")
     room = agg.update(
         room_at(
@@ -112,13 +112,14 @@ def test_room_figures_are_over_participants_with_a_face() -> None:
         )
     )
     assert (room.participants_total, room.participants_with_face) == (5, 3)
-    assert room.attention_share == pytest.approx(2 / 3)
+    # camera on: 1-4; the one whose face has gone is not looking, the camera-off one is unknown
+    assert room.attention_share == pytest.approx(2 / 4)
     assert room.emotion_mix["happy"] == pytest.approx(1 / 3)
     assert room.emotion_mix["angry"] == 0.0
     assert sum(room.emotion_mix.values()) == pytest.approx(1.0)
     engaged = [p.engagement for p in room.participants]
     assert engaged[3:] == [None, None]
-    assert room.engagement == pytest.approx(np.mean([e for e in engaged if e is not None]))
+    assert room.engagement == pytest.approx(np.mean([e for e in engaged if e is not None] + [0]))
     assert room.attention_counts == {
         "on_screen": 2,
         "away": 1,
@@ -223,3 +224,35 @@ def test_history_keeps_the_last_window_only() -> None:
         agg.update(share_scene(float(t), False))
     seconds, _, _ = agg.history.arrays()
     assert seconds.tolist() == [7.0, 8.0, 9.0, 10.0, 11.0]
+
+
+def test_a_participant_who_walks_away_lowers_the_room_then_returns() -> None:
+    agg = Aggregator("s")
+    shares, engagement = [], []
+    for t in np.arange(0.0, 40.0, 1.0):
+        gone = 10 <= t < 30
+        people = [person(i, "on_screen") for i in range(1, 6)]
+        people.append(person(6, "no_face" if gone else "on_screen", since=10.0))
+        room = agg.update(room_at(float(t), *people))
+        shares.append(room.attention_share)
+        engagement.append(room.engagement)
+    assert shares[:10] == [1.0] * 10 and shares[30:] == [1.0] * 10
+    assert shares[10:30] == [pytest.approx(5 / 6)] * 20
+    assert engagement[29] < engagement[9] - 0.1  # the leaver's score fell to 0 in the window
+
+
+def test_covered_participants_have_no_figures_and_keep_their_place() -> None:
+    covered = replace(person(2, "on_screen"), covered=True)
+    room = Aggregator("s").update(room_at(1.0, person(1, "away"), covered))
+    assert room.participants_total == 2
+    assert [p.participant_id for p in room.participants] == [1]
+    assert room.attention_share == 0.0 and sum(room.attention_counts.values()) == 1
+
+
+def test_participant_away_alert_covers_a_face_that_left() -> None:
+    rules = AlertRules(participant_away=ParticipantAwayRule(enabled=True, seconds=5))
+    agg = Aggregator("s", AggregationConfig(alerts=rules))
+    for t in range(0, 20):
+        agg.update(room_at(float(t), person(1, "no_face" if t < 10 else "on_screen", since=0.0)))
+    alerts = agg.take_alerts()
+    assert [(a.state, a.since) for a in alerts] == [("raised", 0.0), ("cleared", 0.0)]

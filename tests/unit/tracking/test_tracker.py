@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -229,3 +230,22 @@ def test_unmeasured_signals_are_none_and_do_not_poison_smoothing() -> None:
     assert (p.emotion, p.valence, p.arousal) == (None, None, None)
     assert (p.gaze_x, p.gaze_y, p.yaw) == pytest.approx((0.2, 0.1, 5.0))
     assert intervals(frames, 1) == [("on_screen", 0.0)]
+
+
+def test_covered_tiles_keep_their_participants_without_a_verdict() -> None:
+    tracker = Tracker()
+    kinds: dict[int, TileKind] = {0: "video", 1: "video"}
+    tracker.update(make_signals([Face(0), Face(1)], 0.0), make_tiles(kinds, 0.0))
+    for i, t in enumerate(np.arange(0.2, 10.0, 0.2)):  # tile 1 under a dialog for 10 s
+        tiles = make_tiles({0: "video"}, t, i)
+        hidden = make_tiles(kinds, t, i).tiles[1]
+        tiles = replace(tiles, covered=(hidden,), covered_since=0.2)
+        frame = tracker.update(make_signals([Face(0)], t, i), tiles)
+        assert [(p.participant_id, p.covered) for p in frame] == [(1, False), (2, True)]
+        assert frame.get(2).attention == "on_screen"  # as it was: nothing new is known
+    frame = tracker.update(make_signals([Face(0)], 10.2), make_tiles(kinds, 10.2))
+    # uncovered without a face: the face-lost grace starts now, not before the cover
+    assert frame.get(2).attention == "on_screen" and not frame.get(2).covered
+    frame = tracker.update(make_signals([Face(0)], 12.0), make_tiles(kinds, 12.0))
+    assert frame.get(2).attention == "no_face"
+    assert frame.get(2).attention_since == pytest.approx(9.8)  # the last covered frame

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from meetwatch import __version__
-from meetwatch.errors import ConfigError, MeetwatchError
+from meetwatch.errors import MeetwatchError
 from meetwatch.native_logs import quiet_native_logs
 
 
@@ -105,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("eval"), help="where confusion matrices go")
     p.add_argument("--tta", action="store_true", help="average each face with its mirror image")
     p.add_argument("--limit", type=int, default=0, help="first N PrivateTest images only")
+    p.add_argument("--json", action="store_true", help="print JSON (schema: docs/eval.schema.json)")
 
     p = sub.add_parser("list-windows", help="list windows; meeting windows are marked")
     p.add_argument("--all", action="store_true", help="include invisible windows")
@@ -128,32 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_eval(args: argparse.Namespace) -> int:
     from meetwatch.analysis.emotion import EmotionModel
     from meetwatch.training.data import data_root
-    from meetwatch.training.evaluate import (
-        evaluate_sets,
-        format_metrics,
-        label_agreement,
-        save_confusion_png,
-        with_flip,
-    )
+    from meetwatch.training.eval_command import run_eval
 
     model = EmotionModel()
-    predict = with_flip(model.predict) if args.tta else model.predict
     root = data_root(args.data)
-    results = evaluate_sets(root, predict, limit=args.limit)
-    try:
-        args.out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"cannot create {args.out}: {exc.strerror}") from exc
-    text = []
-    for i, m in enumerate(results):
-        text.append(format_metrics(m))
-        save_confusion_png(m, args.out / f"confusion_{i + 1}.png")
-    if not args.limit:
-        text.append(label_agreement(root, predict).describe())
-    report = "\n\n".join(text)
-    (args.out / "confusion.txt").write_text(report + "\n")
-    print(report)
-    print(f"\nconfusion matrices written to {args.out}")
+    run_eval(model, root, args.out, tta=args.tta, limit=args.limit, as_json=args.json)
     return 0
 
 

@@ -43,7 +43,7 @@ class Perception:
     def __init__(self, config: Config) -> None:
         emotion = EmotionModel(threads=config.analysis.threads) if config.analysis.emotion else None
         self._finder = FaceFinder()
-        self._analyzer = Analyzer(emotion)
+        self._analyzer = Analyzer(emotion, config.analysis.emotion_min_face_px)
         self._previous: Tiles | None = None
 
     def __call__(self, frame: Frame) -> Observation:
@@ -64,7 +64,12 @@ class RoomState:
     def __init__(self, session: SessionInfo, config: Config, bus: EventBus) -> None:
         self._bus = bus
         self._tracker = Tracker(config.tracking)
-        self._aggregator = Aggregator(session.session_id, config.aggregation, session.privacy_mode)
+        self._aggregator = Aggregator(
+            session.session_id,
+            config.aggregation,
+            session.privacy_mode,
+            min_confidence=config.analysis.emotion_min_confidence,
+        )
         self._aggregate_only = session.privacy_mode == "aggregate_only"
         self._known: tuple[tuple[int, int], ...] = ()
         self._missing_since: float | None = None

@@ -22,6 +22,7 @@ from meetwatch.aggregation.models import (
     RoomEngagement,
 )
 from meetwatch.aggregation.seconds import RoomHistory, SecondSampler
+from meetwatch.analysis.emotion import DEFAULT_MIN_CONFIDENCE, shown_emotion
 from meetwatch.analysis.signals import EMOTIONS
 from meetwatch.tracking.participants import Participants, ParticipantState
 
@@ -32,8 +33,10 @@ class Aggregator:
         session_id: str,
         config: AggregationConfig | None = None,
         privacy_mode: PrivacyMode = "individual",
+        min_confidence: float = DEFAULT_MIN_CONFIDENCE,
     ) -> None:
         self._session_id = session_id
+        self._min_confidence = min_confidence
         self._cfg = config or AggregationConfig()
         self._privacy_mode: PrivacyMode = privacy_mode
         self._scores: dict[int, deque[tuple[float, float]]] = {}
@@ -76,7 +79,7 @@ class Aggregator:
             participants_with_face=len(faces),
             participants=[]
             if self._privacy_mode == "aggregate_only"
-            else [_engagement(p, engagement[p.participant_id]) for p in seen],
+            else [_engagement(p, engagement[p.participant_id], self._min_confidence) for p in seen],
             attention_counts=counts,
         )
         self._alerts += self._alert_engine.update(participants, attention_share)
@@ -108,12 +111,14 @@ def _clip(v: float) -> float:
     return min(1.0, max(0.0, v))
 
 
-def _engagement(p: ParticipantState, smoothed: float) -> ParticipantEngagement:
+def _engagement(
+    p: ParticipantState, smoothed: float, min_confidence: float
+) -> ParticipantEngagement:
     emotion = None
     top = None
     if p.emotion is not None:
         emotion = {name: float(v) for name, v in zip(EMOTIONS, p.emotion, strict=True)}
-        top = EMOTIONS[int(np.argmax(p.emotion))]
+        top = shown_emotion(p.emotion, min_confidence)
     return ParticipantEngagement(
         participant_id=p.participant_id,
         label=p.label,

@@ -18,17 +18,19 @@ class Analyzer:
     """Turns the faces of a frame into signals.
 
     Without an emotion model (emotion analysis switched off) the emotion columns are NaN, so
-    downstream code can tell "not measured" from "neutral" and never shows invented scores.
+    downstream code can tell "not measured" from "neutral" and never shows invented scores;
+    so are those of faces smaller than `min_face_px` (see EmotionModel.classify).
     """
 
-    def __init__(self, emotion: EmotionModel | None) -> None:
+    def __init__(self, emotion: EmotionModel | None, min_face_px: float = 0.0) -> None:
         self._emotion = emotion
+        self._min_face_px = min_face_px
 
     def analyse(self, frame: Frame, faces: Faces) -> FaceSignals:
         n = len(faces)
         if n and self._emotion is not None:
             gray = cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY)
-            probs = self._emotion.classify(gray, faces.landmarks)
+            probs = self._emotion.classify(gray, faces.landmarks, self._min_face_px)
         else:
             probs = np.full((n, len(EMOTIONS)), np.nan, np.float32)
         valence, arousal = valence_arousal(probs)

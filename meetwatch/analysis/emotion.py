@@ -14,12 +14,27 @@ from pathlib import Path
 
 import numpy as np
 
-from meetwatch.analysis.face_crop import INPUT_SIZE, PREPROCESS_VERSION, align_face, normalize
+from meetwatch.analysis.calibration import apply_temperature
+from meetwatch.analysis.face_crop import (
+    EYE_DISTANCE,
+    INPUT_SIZE,
+    PREPROCESS_VERSION,
+    align_face,
+    normalize,
+)
 from meetwatch.analysis.signals import EMOTIONS
 from meetwatch.assets import models_dir
 from meetwatch.errors import ModelError
 
 MANIFEST = "manifest.toml"
+
+# Defaults of the [analysis] config keys emotion_min_confidence and emotion_min_face_px; the
+# model card says how they were chosen.
+DEFAULT_MIN_CONFIDENCE = 0.5
+DEFAULT_MIN_FACE_PX = 24
+# What a face whose top emotion is not confident enough shows: in a meeting an unreadable
+# face is far more often neutral than anything else, and a forced "angry" is the worse error.
+UNCERTAIN_SHOWN_AS = "neutral"
 
 # Circumplex coordinates (valence, arousal) per class, FER-2013 order; valence and arousal of
 # a face are the probability-weighted mean, so they move smoothly as the mix changes.
@@ -64,6 +79,24 @@ def aligned_crops(gray: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     return np.stack(crops) if crops else np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.uint8)
 
 
+def face_sizes(landmarks: np.ndarray) -> np.ndarray:
+    """(N,) side in frame pixels of the region each 48x48 crop is cut from (about the face's
+    width): how much detail the emotion model actually gets."""
+    first, second = eye_centres(landmarks)
+    return np.hypot(*(second - first).T) / EYE_DISTANCE
+
+
+def shown_emotion(
+    probabilities: np.ndarray, min_confidence: float = DEFAULT_MIN_CONFIDENCE
+) -> str | None:
+    """The emotion the product shows for one face: the top class when its calibrated
+    probability reaches `min_confidence`, else UNCERTAIN_SHOWN_AS; None when not measured."""
+    if not np.all(np.isfinite(probabilities)):
+        return None
+    top = int(np.argmax(probabilities))
+    return EMOTIONS[top] if probabilities[top] >= min_confidence else UNCERTAIN_SHOWN_AS
+
+
 def sha256_of(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
@@ -81,6 +114,7 @@ class ModelManifest:
     output_name: str
     classes: tuple[str, ...]
     preprocess_version: int
+    temperature: float = 1.0  # fitted on PublicTest at export; 1.0 for an uncalibrated file
 
     @classmethod
     def read(cls, path: Path) -> ModelManifest:
@@ -97,6 +131,7 @@ class ModelManifest:
                 output_name=m["output"]["name"],
                 classes=tuple(m["classes"]),
                 preprocess_version=int(m["preprocess_version"]),
+                temperature=float(m.get("calibration", {}).get("temperature", 1.0)),
             )
         except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"emotion model manifest {path} is invalid: {exc}") from exc
@@ -125,6 +160,8 @@ class EmotionModel:
             )
         if m.classes != EMOTIONS:
             raise ModelError(f"emotion model classes {m.classes} differ from {EMOTIONS}")
+        if not 0.05 <= m.temperature <= 20:
+            raise ModelError(f"emotion model temperature {m.temperature} is not plausible")
         if m.preprocess_version != PREPROCESS_VERSION:
             raise ModelError(
                 f"emotion model expects preprocessing v{m.preprocess_version}, "
@@ -150,7 +187,11 @@ class EmotionModel:
             raise ModelError(f"emotion model output {out.name} is not {m.output_name}")
 
     def predict(self, faces: np.ndarray) -> np.ndarray:
-        """(N, 48, 48) uint8 crops -> (N, 7) probabilities."""
+        """(N, 48, 48) uint8 crops -> (N, 7) calibrated probabilities."""
+        return apply_temperature(self.predict_raw(faces), self.manifest.temperature)
+
+    def predict_raw(self, faces: np.ndarray) -> np.ndarray:
+        """The network's own probabilities, before calibration (what the temperature is fit on)."""
         if len(faces) == 0:
             return np.zeros((0, len(EMOTIONS)), np.float32)
         out = self._session.run(
@@ -158,6 +199,16 @@ class EmotionModel:
         )[0]
         return np.asarray(out, np.float32)
 
-    def classify(self, gray: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
-        """Emotion probabilities for every face in a grayscale frame, one batched call."""
-        return self.predict(aligned_crops(gray, landmarks))
+    def classify(
+        self, gray: np.ndarray, landmarks: np.ndarray, min_face_px: float = 0.0
+    ) -> np.ndarray:
+        """Emotion probabilities for every face in a grayscale frame, one batched call.
+
+        Faces smaller than `min_face_px` get NaN rows (not measured): below that size the model
+        is close to guessing, and a guess shown as a reading is worse than none.
+        """
+        out = np.full((len(landmarks), len(EMOTIONS)), np.nan, np.float32)
+        big = face_sizes(landmarks) >= min_face_px
+        if big.any():
+            out[big] = self.predict(aligned_crops(gray, landmarks[big]))
+        return out

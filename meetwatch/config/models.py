@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from meetwatch.aggregation.config import AggregationConfig
+from meetwatch.analysis.emotion import DEFAULT_MIN_CONFIDENCE, DEFAULT_MIN_FACE_PX
 from meetwatch.tracking.config import TrackingConfig
 
 
@@ -47,6 +48,23 @@ class AnalysisConfig(_Section):
         True,
         title="Emotion analysis",
         description="Classify facial emotion. Off: only attention and presence are measured.",
+    )
+    emotion_min_confidence: float = Field(
+        DEFAULT_MIN_CONFIDENCE,
+        ge=0,
+        le=1,
+        title="Emotion confidence threshold",
+        description="Calibrated probability a face's top emotion needs before it is shown; "
+        "below it the face shows as neutral instead of a forced label. The emotion mix and "
+        "the reports' averages use the calibrated probabilities themselves.",
+    )
+    emotion_min_face_px: float = Field(
+        DEFAULT_MIN_FACE_PX,
+        ge=0,
+        title="Smallest face for emotion",
+        description="Faces narrower than this many screen pixels (the region the 48x48 "
+        "emotion crop is cut from) get no emotion reading at all: below it the model is "
+        "unreliable (see the model card's face-size table). 0 reads every face.",
     )
 
 

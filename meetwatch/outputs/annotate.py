@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from meetwatch.aggregation.models import ParticipantEngagement, RoomEngagement
+from meetwatch.analysis.emotion import shown_emotion
 from meetwatch.analysis.signals import EMOTIONS, FaceSignals
 from meetwatch.capture.frame import Frame
 from meetwatch.geometry import Rect
@@ -113,9 +114,8 @@ def top_emotion(
 
 
 def strongest_emotion(probabilities: np.ndarray) -> str | None:
-    if not np.all(np.isfinite(probabilities)):
-        return None
-    return EMOTIONS[int(np.argmax(probabilities))]
+    """What one frame's probabilities show, with the default confidence threshold."""
+    return shown_emotion(probabilities)
 
 
 def emoji_center(

@@ -1,7 +1,12 @@
-"""Evaluate the shipped ONNX emotion model: `meetwatch eval emotion [--data DIR]`.
+"""Evaluate the shipped ONNX emotion model: `meetwatch eval emotion [--data DIR] [--json]`.
 
 Runs on the product's own dependencies (onnxruntime, no torch) so the figures in the model
-card are those of the file users get, preprocessing included.
+card are those of the file users get, preprocessing and calibration included.
+
+The sets, keyed as in the manifest and the JSON report (meetwatch.training.eval_report):
+FER+ PrivateTest under Microsoft's majority protocol (the label set meetwatch is judged on),
+FER-2013 PrivateTest with its original labels and with FER+ plurality labels (the earlier
+protocols, kept for comparison), and CK+ as a cross-dataset check.
 """
 
 from __future__ import annotations
@@ -10,8 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
+from meetwatch.analysis.calibration import expected_calibration_error
 from meetwatch.training.data import CLASSES, PRIVATE_TEST, load_ckplus, load_fer2013
 
 Predictor = Callable[[np.ndarray], np.ndarray]  # (N, 48, 48) uint8 -> (N, 7) probabilities
@@ -26,6 +33,7 @@ class Metrics:
     weighted: tuple[float, float, float]
     recall: dict[str, float]
     confusion: np.ndarray  # rows: true class, columns: predicted
+    ece: float | None = None  # expected calibration error of the probabilities given
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -36,10 +44,13 @@ class Metrics:
             "macro_f1": round(self.macro[2], 4),
             "weighted_f1": round(self.weighted[2], 4),
             "recall": {k: round(v, 4) for k, v in self.recall.items()},
+            **({"ece": round(self.ece, 4)} if self.ece is not None else {}),
         }
 
 
-def compute_metrics(name: str, y_true: np.ndarray, y_pred: np.ndarray) -> Metrics:
+def compute_metrics(
+    name: str, y_true: np.ndarray, y_pred: np.ndarray, probs: np.ndarray | None = None
+) -> Metrics:
     k = len(CLASSES)
     cm = np.zeros((k, k), np.int64)
     np.add.at(cm, (y_true, y_pred), 1)
@@ -65,6 +76,7 @@ def compute_metrics(name: str, y_true: np.ndarray, y_pred: np.ndarray) -> Metric
         weighted=(float((precision * w).sum()), float((recall * w).sum()), float((f1 * w).sum())),
         recall={c: float(recall[i]) for i, c in enumerate(CLASSES) if present[i]},
         confusion=cm,
+        ece=None if probs is None else expected_calibration_error(probs, y_true),
     )
 
 
@@ -73,26 +85,75 @@ def with_flip(predict: Predictor) -> Predictor:
     return lambda faces: (predict(faces) + predict(faces[:, :, ::-1].copy())) / 2
 
 
-def evaluate_sets(data_dir: Path, predict: Predictor, limit: int = 0) -> list[Metrics]:
-    """The three figures the model card reports; `limit` takes a fixed subset (quick checks)."""
+FERPLUS_MICROSOFT = "ferplus_private_microsoft"
+FER2013_ORIGINAL = "fer2013_private"
+FERPLUS_PLURALITY = "ferplus_private"
+CKPLUS = "ckplus"
+
+
+def evaluate_sets(data_dir: Path, predict: Predictor, limit: int = 0) -> dict[str, Metrics]:
+    """The model card's figures; `limit` takes the first N PrivateTest faces (quick checks)."""
     fer = load_fer2013(data_dir).subset(PRIVATE_TEST)
-    x, y, major = fer.x, fer.y, fer.ferplus_majority()
+    x, y, major, microsoft = fer.x, fer.y, fer.ferplus_majority(), fer.ferplus_microsoft()
     if limit:
-        x, y, major = x[:limit], y[:limit], major[:limit]
-    pred = predict(x).argmax(axis=1)
-    keep = major >= 0
-    results = [
-        compute_metrics("FER-2013 PrivateTest (original labels)", y, pred),
-        compute_metrics("FER-2013 PrivateTest (FER+ majority, 7 classes)", major[keep], pred[keep]),
-    ]
+        x, y, major, microsoft = x[:limit], y[:limit], major[:limit], microsoft[:limit]
+    probs = predict(x)
+    pred = probs.argmax(axis=1)
+    ms, pl = microsoft >= 0, major >= 0
+    results = {
+        FERPLUS_MICROSOFT: compute_metrics(
+            "FER+ PrivateTest (Microsoft majority protocol, 7 classes)",
+            microsoft[ms],
+            pred[ms],
+            probs[ms],
+        ),
+        FER2013_ORIGINAL: compute_metrics("FER-2013 PrivateTest (original labels)", y, pred, probs),
+        FERPLUS_PLURALITY: compute_metrics(
+            "FER-2013 PrivateTest (FER+ plurality, 7 classes)", major[pl], pred[pl], probs[pl]
+        ),
+    }
     if not limit:
         ck = load_ckplus(data_dir)
-        results.append(
-            compute_metrics(
-                "CK+ (cross-dataset, contempt excluded)", ck.y, predict(ck.x).argmax(axis=1)
-            )
+        ck_probs = predict(ck.x)
+        results[CKPLUS] = compute_metrics(
+            "CK+ (cross-dataset, contempt excluded)", ck.y, ck_probs.argmax(axis=1), ck_probs
         )
     return results
+
+
+FACE_SIZES = (12, 16, 20, 24, 28, 32, 40, 48)
+
+
+def shrunk(faces: np.ndarray, size: int) -> np.ndarray:
+    """Faces as a `size`-pixel tile shows them: area-downscaled, then upscaled back to 48 the
+    way the product's aligner upscales small faces (bilinear)."""
+    side = faces.shape[1]
+    if size >= side:
+        return faces
+    return np.stack(
+        [
+            cv2.resize(
+                cv2.resize(f, (size, size), interpolation=cv2.INTER_AREA),
+                (side, side),
+                interpolation=cv2.INTER_LINEAR,
+            )
+            for f in faces
+        ]
+    )
+
+
+def accuracy_by_face_size(
+    faces: np.ndarray, labels: np.ndarray, predict: Predictor, sizes: tuple[int, ...] = FACE_SIZES
+) -> dict[int, float]:
+    """Accuracy against labels with every face shown at each size (pixels across)."""
+    return {s: float((predict(shrunk(faces, s)).argmax(axis=1) == labels).mean()) for s in sizes}
+
+
+def ferplus_private_by_face_size(data_dir: Path, predict: Predictor) -> dict[int, float]:
+    fer = load_fer2013(data_dir).subset(PRIVATE_TEST)
+    labels = fer.ferplus_microsoft()
+    keep = labels >= 0
+    return accuracy_by_face_size(fer.x[keep], labels[keep], predict)
 
 
 @dataclass(frozen=True)
@@ -115,7 +176,7 @@ class LabelAgreement:
         """The most both accuracies can add up to with this accuracy on the agreed rows."""
         return 2 * self.agree * self.accuracy_on_agreed + (1 - self.agree)
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, float | int]:
         return {
             "rows": self.rows,
             "agree": round(self.agree, 4),
@@ -156,7 +217,8 @@ def label_agreement(data_dir: Path, predict: Predictor) -> LabelAgreement:
 def format_metrics(m: Metrics) -> str:
     lines = [
         f"{m.name}: n={m.n}",
-        f"  accuracy {m.accuracy:.4f}",
+        f"  accuracy {m.accuracy:.4f}"
+        + ("" if m.ece is None else f"  (expected calibration error {m.ece:.4f})"),
         f"  macro    P {m.macro[0]:.4f}  R {m.macro[1]:.4f}  F1 {m.macro[2]:.4f}",
         f"  weighted P {m.weighted[0]:.4f}  R {m.weighted[1]:.4f}  F1 {m.weighted[2]:.4f}",
         "  recall   " + "  ".join(f"{c} {r:.3f}" for c, r in m.recall.items()),

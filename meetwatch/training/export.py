@@ -2,9 +2,10 @@
 
     python -m meetwatch.training.export --checkpoint runs/emotion/best.pt --data DIR [--out models]
 
-The exported file is checked against the torch model, then evaluated through the product's
-own loading path (manifest, sha256, preprocessing) so the model card's figures are those of
-the shipped file.
+The exported file is checked against the torch model, calibrated (a temperature fitted on
+PublicTest through the product's loader, written to the manifest), then evaluated through the
+product's own loading path (manifest, sha256, preprocessing, temperature) so the model card's
+figures are those of the shipped file.
 """
 
 from __future__ import annotations
@@ -17,18 +18,29 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from meetwatch.analysis.calibration import (
+    apply_temperature,
+    expected_calibration_error,
+    fit_temperature,
+)
 from meetwatch.analysis.emotion import MANIFEST, EmotionModel, sha256_of
 from meetwatch.analysis.face_crop import INPUT_SIZE, PREPROCESS_VERSION
 from meetwatch.errors import ModelError, exit_code_of
-from meetwatch.training.data import CLASSES, FERPLUS_WEIGHT, data_root
+from meetwatch.training.data import CLASSES, PUBLIC_TEST, data_root, load_fer2013
+from meetwatch.training.eval_command import format_face_sizes
 from meetwatch.training.evaluate import (
+    CKPLUS,
+    FER2013_ORIGINAL,
+    FERPLUS_MICROSOFT,
+    FERPLUS_PLURALITY,
     evaluate_sets,
+    ferplus_private_by_face_size,
     format_metrics,
     label_agreement,
     save_confusion_png,
     with_flip,
 )
-from meetwatch.training.model import EmotionNet
+from meetwatch.training.model import CROP, EmotionNet
 from meetwatch.training.train import load_checkpoint
 
 OPSET = 17
@@ -100,7 +112,9 @@ def _toml_value(v: object) -> str:
     return repr(v)
 
 
-def write_manifest(out_dir: Path, info: dict, metrics: dict[str, dict]) -> Path:
+def write_manifest(
+    out_dir: Path, info: dict, metrics: dict[str, dict], calibration: dict[str, object]
+) -> Path:
     onnx_path = out_dir / ONNX_FILE
     cfg = info["config"]
     sections: list[tuple[str, dict[str, object]]] = [
@@ -114,9 +128,11 @@ def write_manifest(out_dir: Path, info: dict, metrics: dict[str, dict]) -> Path:
                 "preprocess_version": PREPROCESS_VERSION,
                 "opset": OPSET,
                 "parameters": info["parameters"],
-                "architecture": "EmotionNet: residual CNN, 48x48 grayscale",
+                "architecture": "EmotionNet: residual CNN, 48x48 grayscale input, "
+                f"centre {CROP}x{CROP} crop",
             },
         ),
+        ("model.calibration", calibration),
         (
             "model.input",
             {
@@ -135,9 +151,10 @@ def write_manifest(out_dir: Path, info: dict, metrics: dict[str, dict]) -> Path:
             "training",
             {
                 "data": "FER-2013 Training split (28,709 images) with FER+ crowd votes",
-                "targets": f"{1 - FERPLUS_WEIGHT:g} x original one-hot label + "
-                f"{FERPLUS_WEIGHT:g} x FER+ vote distribution (contempt/unknown/NF votes "
-                "dropped); original label alone where FER+ has no votes",
+                "targets": "FER+ vote distribution over the 7 classes (single votes dropped "
+                "where a class has two or more; contempt/unknown/NF votes dropped), smoothed "
+                f"by {info['config'].get('label_smoothing', 0.0)}; original label alone where "
+                "FER+ has no usable votes",
                 "selection": info.get(
                     "selection", "best (accuracy + FER+ accuracy) / 2 on FER-2013 PublicTest"
                 ),
@@ -175,40 +192,66 @@ def write_manifest(out_dir: Path, info: dict, metrics: dict[str, dict]) -> Path:
     return path
 
 
-_METRIC_KEYS = ("fer2013_private", "ferplus_private", "ckplus")
 QUICK_SUBSET = 500
 # Figure names say which test, not which dataset file (the data are never shipped).
-CONFUSION_PNGS = (
-    "confusion_private_test.png",
-    "confusion_private_test_majority_votes.png",
-    "confusion_cross_dataset.png",
-)
+CONFUSION_PNGS = {
+    FERPLUS_MICROSOFT: "confusion_private_test_ferplus_microsoft.png",
+    FER2013_ORIGINAL: "confusion_private_test.png",
+    FERPLUS_PLURALITY: "confusion_private_test_majority_votes.png",
+    CKPLUS: "confusion_cross_dataset.png",
+}
+
+
+def calibrate(model: EmotionModel, root: Path) -> dict[str, object]:
+    """Fit the temperature on PublicTest (FER+ labels, Microsoft protocol) and say what it did."""
+    val = load_fer2013(root).subset(PUBLIC_TEST)
+    labels = val.ferplus_microsoft()
+    keep = labels >= 0
+    raw = model.predict_raw(val.x[keep])
+    t = fit_temperature(raw, labels[keep])
+    return {
+        "temperature": t,
+        "fitted_on": "PublicTest, FER+ labels under Microsoft's protocol, negative log-likelihood",
+        "public_ece_before": round(expected_calibration_error(raw, labels[keep]), 4),
+        "public_ece_after": round(
+            expected_calibration_error(apply_temperature(raw, t), labels[keep]), 4
+        ),
+    }
 
 
 def _export_and_evaluate(checkpoint: Path, out: Path, data: str | None) -> None:
     _, info = export_onnx(checkpoint, out)
-    write_manifest(out, info, {})  # provisional: lets the product loader open the file
-    model = EmotionModel(out)
     root = data_root(data)
+    # provisional (uncalibrated) manifest: lets the product loader open the file
+    write_manifest(out, info, {}, {"temperature": 1.0})
+    calibration = calibrate(EmotionModel(out), root)
+    write_manifest(out, info, {}, calibration)
+    model = EmotionModel(out)
     plain = evaluate_sets(root, model.predict)
     flipped = evaluate_sets(root, with_flip(model.predict))
-    metrics = {k: m.as_dict() for k, m in zip(_METRIC_KEYS, plain, strict=True)}
-    for k, m in zip(_METRIC_KEYS, flipped, strict=True):
+    metrics: dict[str, dict[str, object]] = {k: m.as_dict() for k, m in plain.items()}
+    for k, m in flipped.items():
         metrics[k]["accuracy_with_flip_tta"] = round(m.accuracy, 4)
     # The fixed subset the test suite re-evaluates to catch a broken export or
     # preprocessing change without running the full evaluation.
-    quick = evaluate_sets(root, model.predict, limit=QUICK_SUBSET)[0]
-    metrics["fer2013_private"][f"accuracy_first_{QUICK_SUBSET}"] = round(quick.accuracy, 4)
+    for k, m in evaluate_sets(root, model.predict, limit=QUICK_SUBSET).items():
+        metrics[k][f"accuracy_first_{QUICK_SUBSET}"] = round(m.accuracy, 4)
     agreement = label_agreement(root, model.predict)
-    metrics["label_agreement"] = agreement.as_dict()
-    write_manifest(out, info, metrics)
-    report = "\n\n".join([*(format_metrics(m) for m in plain), agreement.describe()])
+    metrics["label_agreement"] = {**agreement.as_dict()}
+    by_size = ferplus_private_by_face_size(root, model.predict)
+    metrics["ferplus_private_microsoft_by_face_size"] = {
+        str(px): round(acc, 4) for px, acc in by_size.items()
+    }
+    write_manifest(out, info, metrics, calibration)
+    sections = [format_metrics(m) for m in plain.values()]
+    report = "\n\n".join([*sections, agreement.describe(), format_face_sizes(by_size)])
     report += "\n\nWith flip test-time augmentation: " + ", ".join(
-        f"{m.name} {m.accuracy:.4f}" for m in flipped
+        f"{m.name} {m.accuracy:.4f}" for m in flipped.values()
     )
+    report += f"\n\nCalibration: {calibration}"
     (out / "metrics.txt").write_text(report + "\n")
-    for name, m in zip(CONFUSION_PNGS, plain, strict=True):
-        save_confusion_png(m, out / name)
+    for key, m in plain.items():
+        save_confusion_png(m, out / CONFUSION_PNGS[key])
     print(report)
 
 

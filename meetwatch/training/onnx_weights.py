@@ -22,6 +22,12 @@ from meetwatch.errors import ModelError
 from meetwatch.training.model import EmotionNet
 
 
+def _running_stats(bn: nn.BatchNorm2d) -> tuple[torch.Tensor, torch.Tensor]:
+    mean, var = bn.running_mean, bn.running_var
+    assert mean is not None and var is not None  # EmotionNet's batch norms track statistics
+    return mean, var
+
+
 def _conv_bn_pairs(model: nn.Module) -> list[tuple[str, nn.Conv2d, nn.BatchNorm2d]]:
     """Each convolution with the batch norm that follows it, in module order."""
     pairs: list[tuple[str, nn.Conv2d, nn.BatchNorm2d]] = []
@@ -66,7 +72,7 @@ def load_onnx_weights(path: Path, faces: np.ndarray) -> EmotionNet:
         for name, conv, bn in pairs:
             conv.weight.copy_(torch.from_numpy(tensors[name + ".weight"]))
             bn.reset_running_stats()  # mean 0, variance 1: identity but for eps
-            bn.running_var.fill_(1 - bn.eps)
+            _running_stats(bn)[1].fill_(1 - bn.eps)
             bn.weight.fill_(1.0)
             bn.bias.copy_(torch.from_numpy(tensors[name + ".bias"]))
         for key in ("head.3.weight", "head.3.bias"):
@@ -98,8 +104,9 @@ def load_onnx_weights(path: Path, faces: np.ndarray) -> EmotionNet:
         mean = s / n
         var = (sq / n - mean * mean).clamp_min(1e-6)
         shift = bn.bias.double().clone()  # the fused bias
-        bn.running_mean.copy_(mean.float())
-        bn.running_var.copy_(var.float())
+        running_mean, running_var = _running_stats(bn)
+        running_mean.copy_(mean.float())
+        running_var.copy_(var.float())
         bn.weight.copy_(torch.sqrt(var + bn.eps).float())
         bn.bias.copy_((mean + shift).float())
     return model

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import tomllib
 from pathlib import Path
@@ -9,11 +10,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from meetwatch.analysis.calibration import apply_temperature
 from meetwatch.analysis.emotion import MANIFEST, EmotionModel, sha256_of, valence_arousal
 from meetwatch.analysis.face_crop import PREPROCESS_VERSION
 from meetwatch.analysis.signals import EMOTIONS
 from meetwatch.assets import models_dir
 from meetwatch.errors import ModelError
+from meetwatch.training.data import PRIVATE_TEST, load_fer2013
+from meetwatch.training.eval_report import EvalReport, schema_json
+from meetwatch.training.evaluate import (
+    CKPLUS,
+    FER2013_ORIGINAL,
+    FERPLUS_MICROSOFT,
+    FERPLUS_PLURALITY,
+)
+
+SCHEMA_FILE = Path(__file__).resolve().parents[3] / "docs" / "eval.schema.json"
 
 
 @pytest.fixture(scope="module")
@@ -89,13 +101,66 @@ def test_missing_manifest_is_refused(model_copy: Path) -> None:
         EmotionModel(model_copy)
 
 
-def test_quick_eval_matches_model_card(model: EmotionModel, data_dir: Path) -> None:
+def test_implausible_temperature_is_refused(model_copy: Path) -> None:
+    text = (model_copy / MANIFEST).read_text()
+    if "[model.calibration]" in text:
+        text = re.sub(r"(?m)^temperature = .*$", "temperature = -1.0", text)
+    else:
+        text = text.replace(
+            "[model.input]", "[model.calibration]\ntemperature = -1.0\n\n[model.input]"
+        )
+    (model_copy / MANIFEST).write_text(text)
+    with pytest.raises(ModelError, match="temperature"):
+        EmotionModel(model_copy)
+
+
+def test_probabilities_are_the_calibrated_ones(model: EmotionModel) -> None:
+    faces = np.random.default_rng(1).integers(0, 256, size=(5, 48, 48), dtype=np.uint8)
+    expected = apply_temperature(model.predict_raw(faces), model.manifest.temperature)
+    np.testing.assert_allclose(model.predict(faces), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("key", [FERPLUS_MICROSOFT, FER2013_ORIGINAL])
+def test_quick_eval_matches_model_card(model: EmotionModel, data_dir: Path, key: str) -> None:
     from meetwatch.training.evaluate import evaluate_sets
 
-    card = _manifest()["metrics"]["fer2013_private"]
-    quick = evaluate_sets(data_dir, model.predict, limit=500)[0]
-    assert quick.n == 500
+    card = _manifest()["metrics"][key]
+    quick = evaluate_sets(data_dir, model.predict, limit=500)[key]
     assert abs(quick.accuracy - card["accuracy_first_500"]) <= 0.03
+
+
+def test_microsoft_protocol_keeps_the_published_number_of_faces(data_dir: Path) -> None:
+    fer = load_fer2013(data_dir).subset(PRIVATE_TEST)
+    assert int((fer.ferplus_microsoft() >= 0).sum()) == 3136
+
+
+def test_eval_json_follows_its_schema(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from meetwatch.cli import main
+
+    args = ["eval", "emotion", "--data", str(data_dir), "--out", str(tmp_path), "--json"]
+    assert main([*args, "--limit", "500"]) == 0
+    report = EvalReport.model_validate_json(capsys.readouterr().out)
+    assert report.model_sha256 == _manifest()["model"]["sha256"]
+    assert set(report.sets) == {FERPLUS_MICROSOFT, FER2013_ORIGINAL, FERPLUS_PLURALITY}
+    for s in report.sets.values():
+        assert set(s.recall) <= set(EMOTIONS) and s.recall
+        assert np.asarray(s.confusion).shape == (7, 7)
+        assert np.asarray(s.confusion).sum() == s.n
+        assert s.accuracy == pytest.approx(np.trace(s.confusion) / s.n)
+        assert 0 <= s.macro.f1 <= 1 and 0 <= s.weighted.f1 <= 1 and s.ece is not None
+    card = _manifest()["metrics"][FERPLUS_MICROSOFT]
+    assert report.sets[FERPLUS_MICROSOFT].accuracy == pytest.approx(
+        card["accuracy_first_500"], abs=1e-4
+    )
+
+
+def test_eval_schema_document_is_current() -> None:
+    assert SCHEMA_FILE.read_text() == schema_json(), (
+        "docs/eval.schema.json is stale: regenerate it with "
+        "`python -m meetwatch.training.eval_report --schema > docs/eval.schema.json`"
+    )
 
 
 @pytest.mark.slow
@@ -107,9 +172,12 @@ def test_eval_command_prints_the_model_cards_figures(
     assert main(["eval", "emotion", "--data", str(data_dir), "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     card = _manifest()["metrics"]
-    assert f"accuracy {card['fer2013_private']['accuracy']:.4f}" in out
-    assert f"accuracy {card['ckplus']['accuracy']:.4f}" in out
+    assert "FER+ PrivateTest (Microsoft majority protocol, 7 classes): n=3136" in out
+    for key in (FERPLUS_MICROSOFT, FER2013_ORIGINAL, FERPLUS_PLURALITY, CKPLUS):
+        assert f"accuracy {card[key]['accuracy']:.4f}" in out
     agreement = card["label_agreement"]
     assert f"agree on {agreement['agree']:.1%}" in out
     assert f"add up to {agreement['sum_of_accuracies_ceiling']:.3f} at most" in out
-    assert len(list(tmp_path.glob("confusion_*.png"))) == 3
+    sizes = card["ferplus_private_microsoft_by_face_size"]
+    assert f"24 px {sizes['24']:.3f}" in out
+    assert len(list(tmp_path.glob("confusion_*.png"))) == 4

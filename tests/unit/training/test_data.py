@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from meetwatch.training.data import CLASSES, FERPLUS_WEIGHT, Fer2013, class_order_check
+from meetwatch.training.data import CLASSES, Fer2013, class_order_check
 
 
 def _fer(votes: list[list[int]], y: list[int]) -> Fer2013:
@@ -17,14 +17,20 @@ def _fer(votes: list[list[int]], y: list[int]) -> Fer2013:
     )
 
 
-def test_soft_targets_mix_original_label_and_votes() -> None:
-    # 10 votes: 6 happiness (col 1), 4 neutral (col 0); original label: sad (4).
-    fer = _fer([[4, 6, 0, 0, 0, 0, 0, 0, 0, 0]], [4])
+def test_soft_targets_are_the_vote_distribution_without_single_votes() -> None:
+    # 10 votes: 6 happiness (col 1), 3 neutral (col 0), 1 sadness (col 3); original label: sad.
+    fer = _fer([[3, 6, 0, 1, 0, 0, 0, 0, 0, 0]], [4])
     t = fer.soft_targets()[0]
     assert t.sum() == np.float32(1.0)
-    assert t[CLASSES.index("sad")] == np.float32(1 - FERPLUS_WEIGHT)
-    assert t[CLASSES.index("happy")] == np.float32(FERPLUS_WEIGHT * 0.6)
-    assert t[CLASSES.index("neutral")] == np.float32(FERPLUS_WEIGHT * 0.4)
+    assert t[CLASSES.index("sad")] == 0  # one vote in ten: dropped, and the original label too
+    assert t[CLASSES.index("happy")] == np.float32(6 / 9)
+    assert t[CLASSES.index("neutral")] == np.float32(3 / 9)
+
+
+def test_single_votes_are_kept_when_nothing_else_is_left() -> None:
+    fer = _fer([[1, 1, 0, 0, 0, 0, 0, 0, 8, 0]], [4])
+    t = fer.soft_targets()[0]
+    assert t[CLASSES.index("happy")] == t[CLASSES.index("neutral")] == np.float32(0.5)
 
 
 def test_rows_without_votes_keep_their_label() -> None:
@@ -39,6 +45,22 @@ def test_ferplus_majority_excludes_unknown_and_missing() -> None:
         [[0, 0, 7, 1, 0, 0, 0, 0, 2, 0], [1, 0, 0, 0, 0, 0, 0, 0, 9, 0], [-1] * 10], [0, 0, 0]
     )
     assert fer.ferplus_majority().tolist() == [CLASSES.index("surprise"), -1, -1]
+
+
+def test_microsoft_protocol_needs_a_clear_majority_after_dropping_single_votes() -> None:
+    fer = _fer(
+        [
+            [0, 0, 7, 1, 0, 0, 0, 0, 2, 0],  # surprise 7 of 9 remaining: kept
+            [4, 0, 0, 4, 0, 0, 0, 0, 2, 0],  # neutral 4 of 10: no majority, removed
+            [5, 0, 0, 1, 0, 0, 0, 0, 0, 4],  # neutral 5 of 9 after the single sad vote: kept
+            [0, 0, 0, 0, 0, 0, 0, 6, 4, 0],  # contempt: not one of our classes, removed
+            [2, 0, 0, 0, 0, 0, 0, 0, 8, 0],  # unknown: removed
+            [-1] * 10,  # no FER+ entry: removed
+        ],
+        [0] * 6,
+    )
+    neutral, surprise = CLASSES.index("neutral"), CLASSES.index("surprise")
+    assert fer.ferplus_microsoft().tolist() == [surprise, -1, neutral, -1, -1, -1]
 
 
 def test_class_order_matches_fer2013() -> None:

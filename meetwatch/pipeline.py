@@ -24,8 +24,10 @@ from meetwatch.config.models import Config
 from meetwatch.faces.faces import Faces
 from meetwatch.faces.finder import FaceFinder
 from meetwatch.layout import split_tiles
+from meetwatch.layout.identity import hold_covered
 from meetwatch.layout.tiles import Tiles
 from meetwatch.runtime.events import Event, EventBus, EventKind
+from meetwatch.tracking.participants import Participants
 from meetwatch.tracking.tracker import Tracker
 
 
@@ -49,7 +51,7 @@ class Perception:
     def __call__(self, frame: Frame) -> Observation:
         if frame.missing:
             return Observation(frame, None, Faces.empty(frame.index, frame.timestamp), None)
-        tiles = split_tiles(frame, self._previous)
+        tiles = hold_covered(split_tiles(frame, self._previous), self._previous, frame.image)
         self._previous = tiles
         faces = self._finder.find(frame, tiles)
         return Observation(frame, tiles, faces, self._analyzer.analyse(frame, faces))
@@ -73,6 +75,7 @@ class RoomState:
         self._aggregate_only = session.privacy_mode == "aggregate_only"
         self._known: tuple[tuple[int, int], ...] = ()
         self._missing_since: float | None = None
+        self._covered_since: dict[int, float] = {}  # participant id -> start of the cover
         self.latest: RoomEngagement | None = None
         self.frames = 0
 
@@ -91,6 +94,7 @@ class RoomState:
         if not self._aggregate_only:
             self._publish("FaceSignals", obs.signals, t)
         participants = self._tracker.update(obs.signals, obs.tiles)
+        self._note_covers(participants, t)
         room = self._aggregator.update(participants)
         self.latest = room
         known = tuple((p.participant_id, p.slot) for p in participants)
@@ -101,6 +105,19 @@ class RoomState:
             self._publish("AlertRaised", alert, alert.timestamp)
         for second in self._aggregator.take_seconds():
             self._publish("EngagementUpdated", second, second.timestamp)
+
+    def _note_covers(self, participants: Participants, t: float) -> None:
+        """A FramesMissing event naming the participants when a window stops covering them:
+        their samples have a gap there, and the session says why."""
+        covered = {p.participant_id for p in participants if p.covered}
+        for pid in covered - self._covered_since.keys():
+            self._covered_since[pid] = t
+        ended: dict[float, list[int]] = {}
+        for pid in [pid for pid in self._covered_since if pid not in covered]:
+            ended.setdefault(self._covered_since.pop(pid), []).append(pid)
+        for start, pids in ended.items():
+            who = [] if self._aggregate_only else sorted(pids)
+            self._publish("FramesMissing", {"start": start, "end": t, "participants": who}, t)
 
     def participants(self) -> list[ParticipantEngagement]:
         return [] if self.latest is None else list(self.latest.participants)

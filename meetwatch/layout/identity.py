@@ -5,19 +5,40 @@ When the grid reflows (someone joins or leaves and every tile moves and shrinks)
 nothing any more, so tiles are matched to the previous frame's tiles by what they show (the
 signature thumbnails), best pairs first. Tiles nobody matches get slot numbers never used
 in the previous frame, so tracking downstream sees a new participant rather than a swap.
+
+Another window over the gallery (a dialog, a notification, a toolbar) is not a reflow,
+though the layout it leaves looks like one: tiles it touches merge into one odd region or
+vanish. `hold_covered` tells the two apart and, for a cover, keeps the previous layout: the
+tiles still standing keep their slots and the hidden ones become `Tiles.covered` until they
+show again, so a dialog creates no participant and loses none.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
+from dataclasses import replace
 
+import cv2
 import numpy as np
 
 from meetwatch.geometry import Rect
-from meetwatch.layout.tiles import Tiles
+from meetwatch.layout.regions import background_colour, background_mask
+from meetwatch.layout.tile_look import signature
+from meetwatch.layout.tiles import Tile, Tiles
 
 _SAME_PLACE_IOU = 0.8
 _SAME_CONTENT = 0.5  # signature correlation; different people in similar rooms score lower
+# A cover that lasts longer than this is taken for the new layout after all, so a layout
+# change misread as a cover cannot hide its people for the rest of the session.
+MAX_COVER_SECONDS = 30.0
+_OVERLAP = 0.25  # share of a previous tile a new region must cover to count as lying on it
+_TILE_SIZE = 0.3  # a region within this of the previous tiles' area could be one of them
+_SAME_SIZE = 0.05  # regions within this of each other's size are tiles of one new grid
+_STILL_THERE = 0.8  # signature correlation of a tile unchanged at its place (ample margin)
+_MERGED_IOU = 0.8  # a region this close to the box around the tiles it lies on merged them
+_EMPTY = 0.8  # share of background colour in the place of a tile that has gone
+_CHECK_WIDTH = 240  # pixels across the frame for the content checks
 
 
 def _iou_matrix(a: Sequence[Rect], b: Sequence[Rect]) -> np.ndarray:
@@ -36,27 +57,33 @@ def _iou_matrix(a: Sequence[Rect], b: Sequence[Rect]) -> np.ndarray:
 
 def _by_place(rects: Sequence[Rect], previous: Tiles) -> list[int] | None:
     """Previous slots if every tile sits where a previous tile sat, one to one."""
-    if len(rects) != len(previous.tiles):
+    old = _all(previous)
+    if len(rects) != len(old):
         return None
-    iou = _iou_matrix(rects, [t.rect for t in previous.tiles])
+    iou = _iou_matrix(rects, [t.rect for t in old])
     best = iou.argmax(axis=1)
     if (iou[np.arange(len(rects)), best] < _SAME_PLACE_IOU).any():
         return None
-    slots = [previous.tiles[j].slot for j in best]
+    slots = [old[j].slot for j in best]
     return slots if len(set(slots)) == len(slots) else None
+
+
+def _all(tiles: Tiles) -> tuple[Tile, ...]:
+    """Every tile of a layout, covered ones included: they still own their slots."""
+    return (*tiles.tiles, *tiles.covered)
 
 
 def assign_slots(
     rects: Sequence[Rect], signatures: Sequence[np.ndarray], previous: Tiles | None
 ) -> list[int]:
     """Slot numbers for tiles given in reading order."""
-    if previous is None or not previous.tiles:
+    if previous is None or not _all(previous):
         return list(range(len(rects)))
     same_place = _by_place(rects, previous)
     if same_place is not None:
         return same_place
     slots: list[int | None] = [None] * len(rects)
-    old = [(t.slot, t.signature) for t in previous.tiles if t.signature is not None]
+    old = [(t.slot, t.signature) for t in _all(previous) if t.signature is not None]
     if old and signatures:
         sim = np.stack(list(signatures)) @ np.stack([sig for _, sig in old]).T
         taken: set[int] = set()
@@ -67,10 +94,125 @@ def assign_slots(
             if slots[i] is None and j not in taken:
                 slots[i] = old[j][0]
                 taken.add(j)
-    fresh = max(t.slot for t in previous.tiles) + 1
+    fresh = max(t.slot for t in _all(previous)) + 1
     result = []
     for s in slots:
         if s is None:
             s, fresh = fresh, fresh + 1
         result.append(s)
     return result
+
+
+def hold_covered(found: Tiles, previous: Tiles | None, image: np.ndarray) -> Tiles:
+    """`found` (this frame's tiles, from any source), or the previous layout with the tiles
+    another window hides moved to `covered` when that is what happened since `previous`.
+
+    A previous tile that is not found at its place again has either gone (its place shows
+    the window's background), or is still there with its content (a tile the layout merged
+    with the cover: it is kept and searched), or is covered. It is a cover, not a reflow,
+    when every new region lying on previous tiles has a size no tile has (a tile merged
+    with a window over it), those regions do not form a grid of their own, and the old
+    layout still shows: a tile stands where it was, or a region is just the box around the
+    tiles it lies on (the window over them bridged their gaps).
+    """
+    if previous is None or len(_all(previous)) < 2 or not (found.tiles or found.covered):
+        return found
+    since = previous.covered_since
+    if since is not None and found.timestamp - since > MAX_COVER_SECONDS:
+        return found
+    old = _all(previous)
+    pairs = _place_pairs(found.tiles, old)
+    lost = [j for j in range(len(old)) if j not in pairs.values()]
+    if not lost:
+        return found
+    regions = [t.rect for i, t in enumerate(found.tiles) if i not in pairs]
+    if not all(_foreign(r, old) for r in regions) or _grid_like(regions):
+        return found
+    look = _Look(image)
+    standing = [old[j] for j in lost if look.shows(old[j], _SAME_CONTENT)]
+    if (
+        not pairs
+        and not any(_merged(r, old) for r in regions)
+        and not any(look.shows(t, _STILL_THERE) for t in standing)
+    ):
+        return found  # nothing of the old layout is surely where it was: a new layout
+    hidden = [old[j] for j in lost if old[j] not in standing and not look.empty(old[j].rect)]
+    if not hidden:
+        return found
+    kept = [replace(found.tiles[i], slot=old[j].slot) for i, j in pairs.items()]
+    return Tiles(
+        found.frame_index,
+        found.timestamp,
+        found.frame_size,
+        tuple(sorted([*kept, *standing], key=lambda t: t.slot)),
+        previous.layout,
+        previous.grid,
+        covered=tuple(hidden),
+        covered_since=found.timestamp if since is None else since,
+    )
+
+
+def _place_pairs(tiles: Sequence[Tile], old: Sequence[Tile]) -> dict[int, int]:
+    """new index -> old index for tiles found again at a previous tile's place."""
+    if not tiles:
+        return {}
+    iou = _iou_matrix([t.rect for t in tiles], [t.rect for t in old])
+    pairs: dict[int, int] = {}
+    for i, row in enumerate(iou):
+        j = int(row.argmax())
+        if row[j] >= _SAME_PLACE_IOU and j not in pairs.values():
+            pairs[i] = j
+    return pairs
+
+
+def _foreign(region: Rect, old: Sequence[Tile]) -> bool:
+    """A region lying on previous tiles with a size none of them has: not a tile that moved
+    but tiles merged with a window over them (a region on no previous tile is a newcomer)."""
+    if not any(region.intersection(t.rect) >= _OVERLAP * t.rect.area for t in old):
+        return False
+    typical = float(np.median([t.rect.area for t in old]))
+    return abs(region.area - typical) > _TILE_SIZE * typical
+
+
+def _merged(region: Rect, old: Sequence[Tile]) -> bool:
+    """The region is the box around two or more previous tiles it lies on."""
+    under = [t.rect for t in old if region.intersection(t.rect) >= _OVERLAP * t.rect.area]
+    if len(under) < 2:
+        return False
+    x0, y0 = min(r.x for r in under), min(r.y for r in under)
+    x1, y1 = max(r.x + r.w for r in under), max(r.y + r.h for r in under)
+    return region.iou(Rect(x0, y0, x1 - x0, y1 - y0)) >= _MERGED_IOU
+
+
+def _grid_like(regions: Sequence[Rect]) -> bool:
+    """Two or more regions of one size: the tiles of a new grid, not the leftovers of a cover."""
+    areas = sorted(r.area for r in regions)
+    return any(b - a <= _SAME_SIZE * b for a, b in itertools.pairwise(areas))
+
+
+class _Look:
+    """Content checks on one frame, at a small size (a few ms for any number of tiles)."""
+
+    def __init__(self, image: np.ndarray) -> None:
+        self._scale = min(1.0, _CHECK_WIDTH / image.shape[1])
+        self._small = cv2.resize(
+            image, None, fx=self._scale, fy=self._scale, interpolation=cv2.INTER_AREA
+        )
+        colour = background_colour(self._small)
+        self._background = None if colour is None else background_mask(self._small, colour)
+
+    def shows(self, tile: Tile, correlation: float) -> bool:
+        """The tile's place still shows what the tile showed, to the given correlation."""
+        if tile.signature is None:
+            return False
+        now = signature(self._small, tile.rect, self._scale)
+        return float(now @ tile.signature) >= correlation
+
+    def empty(self, r: Rect) -> bool:
+        """The place is (almost) all window background: the tile has gone."""
+        if self._background is None:
+            return False
+        s = self._scale
+        x0, y0 = int(r.x * s), int(r.y * s)
+        x1, y1 = max(x0 + 1, int((r.x + r.w) * s)), max(y0 + 1, int((r.y + r.h) * s))
+        return float(self._background[y0:y1, x0:x1].mean()) >= _EMPTY

@@ -139,6 +139,11 @@ class SectionData(_Data):
 class FramesMissingData(_Data):
     start: float = Field(description="Unix time the meeting window stopped being visible")
     end: float = Field(description="Unix time it was visible again")
+    participants: list[int] = Field(
+        default_factory=list,
+        description="Participant ids whose tiles another window covered (empty: the whole "
+        "window was not visible, or aggregate-only mode)",
+    )
 
 
 EVENT_DATA: dict[str, type[BaseModel]] = {

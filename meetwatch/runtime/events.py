@@ -22,7 +22,9 @@ EventKind = Literal[
     "AlertRaised",  # payload: Alert
     "StageStatusChanged",  # payload: StageStatus
     "SectionMarked",  # payload: dict {"title": str}
-    "FramesMissing",  # payload: dict {"start": float, "end": float}: the window was not visible
+    # payload: dict {"start": float, "end": float, "participants"?: [int]}: the window (or, with
+    # participants, their tiles under another window) was not visible
+    "FramesMissing",
 ]
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,84 @@
+"""A window over the gallery hides tiles; it does not make or lose participants.
+
+Real faces (the demo portraits shipped with scikit-image and matplotlib) in a Zoom-like
+gallery, with a light dialog painted over parts of it as a window manager would show one.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from meetwatch.capture.frame import Frame
+from meetwatch.demo.gallery import render_gallery
+from meetwatch.demo.sample_faces import demo_faces
+from meetwatch.layout import split_tiles
+from meetwatch.layout.identity import MAX_COVER_SECONDS, hold_covered
+from meetwatch.layout.tiles import Tiles
+
+SIZE = (1280, 720)
+FACES = demo_faces(6, np.random.default_rng(3))
+
+
+def _gallery(n: int = 6) -> np.ndarray:
+    faces = [FACES[i % len(FACES)] for i in range(n)]
+    return render_gallery(faces, n, "zoom", SIZE, camera_off={5}, rng=np.random.default_rng(0)).image
+
+
+def _dialog(image: np.ndarray, x: int, y: int, w: int, h: int) -> np.ndarray:
+    out = image.copy()
+    cv2.rectangle(out, (x, y), (x + w, y + h), (240, 240, 240), -1)
+    cv2.rectangle(out, (x, y), (x + w, y + 28), (200, 120, 40), -1)  # title bar
+    cv2.putText(out, "Recording", (x + 12, y + 70), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 0), 2)
+    return out
+
+
+def _step(image: np.ndarray, previous: Tiles | None, t: float) -> Tiles:
+    frame = Frame(image, t, int(t), "test")
+    return hold_covered(split_tiles(frame, previous), previous, image)
+
+
+def _slots(tiles: Tiles) -> tuple[list[int], list[int]]:
+    return sorted(t.slot for t in tiles.tiles), sorted(t.slot for t in tiles.covered)
+
+
+@pytest.mark.parametrize(
+    ("dialog", "covered"),
+    [
+        ((300, 200, 700, 320), {1, 2, 4, 5}),  # a dialog in the middle merges four tiles
+        ((100, 100, 1100, 560), {0, 1, 2, 3, 4, 5}),  # one over almost all of it
+        ((1000, 560, 280, 160), {5}),  # a notification in the corner
+    ],
+)
+def test_covered_tiles_keep_their_slots_and_come_back(
+    dialog: tuple[int, int, int, int], covered: set[int]
+) -> None:
+    image = _gallery()
+    before = _step(image, None, 0.0)
+    assert _slots(before) == (list(range(6)), [])
+    held = before
+    for t in (1.0, 2.0, 10.0):
+        held = _step(_dialog(image, *dialog), held, t)
+        visible, hidden = _slots(held)
+        assert set(hidden) == covered and sorted(visible + hidden) == list(range(6))
+        assert held.covered_since == 1.0
+    after = _step(image, held, 11.0)
+    assert _slots(after) == (list(range(6)), []) and after.covered_since is None
+
+
+@pytest.mark.parametrize("n", [1, 4, 5, 9])
+def test_a_reflow_is_not_a_cover(n: int) -> None:
+    before = _step(_gallery(), None, 0.0)
+    after = _step(_gallery(n), before, 1.0)
+    assert after.covered == () and len(after.tiles) == n
+
+
+def test_a_cover_that_stays_becomes_the_layout() -> None:
+    image = _gallery()
+    held = _step(image, None, 0.0)
+    covered = _dialog(image, 300, 200, 700, 320)
+    held = _step(covered, held, 1.0)
+    assert held.covered
+    held = _step(covered, held, 2.0 + MAX_COVER_SECONDS)
+    assert held.covered == ()

@@ -17,7 +17,12 @@ import numpy as np
 from meetwatch.capture.frame import Frame
 from meetwatch.geometry import Rect
 from meetwatch.layout.identity import assign_slots
-from meetwatch.layout.regions import background_colour, background_mask, content_regions
+from meetwatch.layout.regions import (
+    background_colour,
+    background_mask,
+    brightness_mask,
+    content_regions,
+)
 from meetwatch.layout.tile_look import (
     camera_off_flags,
     find_name_strip,
@@ -33,13 +38,16 @@ _ASPECT_RANGE = (0.4, 3.2)  # w/h of anything that can be a participant tile
 _BIG_VS_LARGEST = 0.5  # a region this close to the largest one belongs to the same grid
 _MIN_COVERAGE = 0.15  # tiles must cover this share of the window to be a gallery
 _SIGNATURE_WIDTH = 240
+_REGULAR_AREA = 0.8  # the smallest tile of one gallery is at least this share of the largest
+_MAX_GAP = 0.05  # of a tile's side: gaps between joined tiles are no wider
 
 
 def _split_merged(regions: list[Rect]) -> list[Rect]:
-    """Split regions that are a row or column of k typical tiles run together.
+    """Split regions that are a row, a column or a block of typical tiles run together.
 
-    A speaker border or an overlay painted over a one-pixel gap joins neighbouring tiles;
-    the grid's other tiles tell how wide a tile is, so the joined run is cut evenly.
+    A speaker border or an overlay painted over a one-pixel gap, or a codec blurring it,
+    joins neighbouring tiles; the grid's other tiles tell how big a tile is, so the joined
+    block is cut evenly.
     """
     if len(regions) < 2:
         return regions
@@ -47,16 +55,27 @@ def _split_merged(regions: list[Rect]) -> list[Rect]:
     th = float(np.median([r.h for r in regions]))
     out = []
     for r in regions:
-        kx, ky = round(r.w / tw), round(r.h / th)
-        if kx > 1 and abs(r.h - th) <= 0.05 * th and abs(r.w - kx * tw) <= 0.05 * r.w:
-            gap = (r.w - kx * tw) / (kx - 1)
-            out += [Rect(round(r.x + i * (tw + gap)), r.y, round(tw), r.h) for i in range(kx)]
-        elif ky > 1 and abs(r.w - tw) <= 0.05 * tw and abs(r.h - ky * th) <= 0.05 * r.h:
-            gap = (r.h - ky * th) / (ky - 1)
-            out += [Rect(r.x, round(r.y + i * (th + gap)), r.w, round(th)) for i in range(ky)]
+        kx, ky = max(1, round(r.w / tw)), max(1, round(r.h / th))
+        gx = (r.w - kx * tw) / (kx - 1) if kx > 1 else 0.0
+        gy = (r.h - ky * th) / (ky - 1) if ky > 1 else 0.0
+        fits_x = _joined(r.w, tw, kx, gx)
+        fits_y = _joined(r.h, th, ky, gy)
+        if kx * ky > 1 and fits_x and fits_y:
+            out += [
+                Rect(round(r.x + i * (tw + gx)), round(r.y + j * (th + gy)), round(tw), round(th))
+                for j in range(ky)
+                for i in range(kx)
+            ]
         else:
             out.append(r)
     return out
+
+
+def _joined(side: float, tile: float, k: int, gap: float) -> bool:
+    """Whether `side` is k tiles of `tile` joined by gaps that a client could draw."""
+    if k == 1:
+        return abs(side - tile) <= 0.05 * tile
+    return -1.0 <= gap <= _MAX_GAP * tile
 
 
 def _plausible(regions: list[Rect], min_side: int) -> list[Rect]:
@@ -95,16 +114,49 @@ def _classify(
     return "grid", ordered, shape
 
 
-def _find_layout(image: np.ndarray) -> tuple[LayoutKind, list[Rect], tuple[int, int]]:
+Layout = tuple[LayoutKind, list[Rect], tuple[int, int]]
+
+
+def _score(layout: Layout) -> float:
+    """How much of a gallery a candidate explains: its tiles, halved when their sizes differ.
+
+    Merged tiles (a gap lost to compression) lower the count; a tile wrongly cut in two
+    leaves tiles of unequal size.
+    """
+    kind, rects, _ = layout
+    if kind == "single":
+        return 0.0
+    grid = rects[1:] if kind == "speaker" else rects
+    areas = [r.area for r in grid] or [1]
+    regular = min(areas) >= _REGULAR_AREA * max(areas)
+    return len(rects) * (1.0 if regular else 0.5)
+
+
+def _find_layout(image: np.ndarray, inside: bool = False) -> Layout:
+    """The best layout under two masks, looking inside a letterbox or a pillarbox if needed."""
     h, w = image.shape[:2]
-    whole: tuple[LayoutKind, list[Rect], tuple[int, int]] = ("single", [Rect(0, 0, w, h)], (0, 0))
+    whole: Layout = ("single", [Rect(0, 0, w, h)], (0, 0))
     colour = background_colour(image)
     if colour is None:
         return whole
     min_side = max(8, round(_MIN_TILE_SIDE * min(w, h)))
-    regions = content_regions(background_mask(image, colour), min_side)
-    regions = _plausible(_split_merged(regions), min_side) if regions else []
-    return _classify(image, regions) if regions else whole
+    best, best_score = whole, 0.0
+    for mask in (background_mask, brightness_mask):  # a clean grab, then a recording
+        regions = content_regions(mask(image, colour), min_side)
+        regions = _plausible(_split_merged(regions), min_side) if regions else []
+        if not regions:
+            continue
+        found = _classify(image, regions)
+        if _score(found) > best_score:
+            best, best_score = found, _score(found)
+        if len(regions) == 1 and not inside:
+            # one picture framed by bars: a gallery shown letterboxed in a player
+            r = regions[0]
+            nested = _find_layout(image[r.y : r.y + r.h, r.x : r.x + r.w], inside=True)
+            moved = [Rect(t.x + r.x, t.y + r.y, t.w, t.h) for t in nested[1]]
+            if _score(nested) > best_score:
+                best, best_score = (nested[0], moved, nested[2]), _score(nested)
+    return best
 
 
 def _scaled(r: Rect, fx: float, fy: float, w: int, h: int) -> Rect:

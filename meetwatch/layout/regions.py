@@ -23,7 +23,10 @@ from meetwatch.geometry import Rect
 BG_TOLERANCE = 5  # per channel: how close the window border must be to its dominant colour
 BG_CHANNEL_TOLERANCE = 12
 BG_BRIGHTNESS_TOLERANCE = 4  # JPEG noise stays inside, Zoom's letterbox grey (+8) does not
+BG_CODEC_BRIGHTNESS_TOLERANCE = 8  # a recording's gaps: blocking moves brightness a little
 _BORDER_MODE_SHARE = 0.3  # the background must own this share of the window border
+_MODE_CANDIDATES = 12
+_CLEARLY_MORE = 0.1
 _GAP_SHARE = 0.9  # a separator line is at least this much background
 _MAX_REGIONS = 400  # beyond this the picture is not a gallery (text page, noise)
 
@@ -47,11 +50,19 @@ def background_colour(image: np.ndarray) -> tuple[int, int, int] | None:
     )[::step].astype(np.int32)
     codes = (border[:, 0] << 16) | (border[:, 1] << 8) | border[:, 2]
     values, counts = np.unique(codes, return_counts=True)
-    mode = int(values[np.argmax(counts)])
-    colour = np.array([(mode >> 16) & 255, (mode >> 8) & 255, mode & 255])
-    near = np.all(np.abs(border - colour) <= BG_TOLERANCE, axis=1)
-    if near.mean() < _BORDER_MODE_SHARE:
+    # A codec spreads one flat colour over a few neighbouring values, so the most common exact
+    # value may be a smaller flat bar: another of the commonest values wins when clearly more
+    # border pixels lie near it.
+    top = values[np.argsort(-counts)[:_MODE_CANDIDATES]]
+    candidates = np.stack([(top >> 16) & 255, (top >> 8) & 255, top & 255], axis=1)
+    near = np.all(np.abs(border[None, :, :] - candidates[:, None, :]) <= BG_TOLERANCE, axis=2)
+    share = near.mean(axis=1)
+    best = int(np.argmax(share))
+    if share[best] < share[0] + _CLEARLY_MORE:
+        best = 0  # the exact mode
+    if share[best] < _BORDER_MODE_SHARE:
         return None
+    colour = candidates[best]
     return (int(colour[0]), int(colour[1]), int(colour[2]))
 
 
@@ -69,6 +80,20 @@ def background_mask(image: np.ndarray, colour: tuple[int, int, int]) -> np.ndarr
     hi = np.array([min(255, c + BG_CHANNEL_TOLERANCE) for c in colour], np.uint8)
     channels = cv2.inRange(image, lo, hi)
     return cv2.threshold(cv2.bitwise_and(channels, bright), 0, 1, cv2.THRESH_BINARY)[1]
+
+
+def brightness_mask(image: np.ndarray, colour: tuple[int, int, int]) -> np.ndarray:
+    """1 where the pixel's brightness is the background's (uint8), whatever its hue.
+
+    A codec keeps brightness at full resolution but colour at a quarter of it, so in a
+    recording a one- or two-pixel gap keeps its brightness while its colour bleeds in from the
+    tiles beside it: this mask still sees such gaps where `background_mask` does not.
+    """
+    pixel = np.array([[colour]], np.uint8)
+    level = int(cv2.cvtColor(pixel, cv2.COLOR_BGR2GRAY)[0, 0])
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    lo, hi = max(0, level - BG_CODEC_BRIGHTNESS_TOLERANCE), level + BG_CODEC_BRIGHTNESS_TOLERANCE
+    return cv2.inRange(gray, np.array([lo], np.uint8), np.array([min(255, hi)], np.uint8)) // 255
 
 
 class _Cutter:

@@ -23,7 +23,9 @@ FACES = demo_faces(6, np.random.default_rng(3))
 
 def _gallery(n: int = 6) -> np.ndarray:
     faces = [FACES[i % len(FACES)] for i in range(n)]
-    return render_gallery(faces, n, "zoom", SIZE, camera_off={5}, rng=np.random.default_rng(0)).image
+    return render_gallery(
+        faces, n, "zoom", SIZE, camera_off={5}, rng=np.random.default_rng(0)
+    ).image
 
 
 def _dialog(image: np.ndarray, x: int, y: int, w: int, h: int) -> np.ndarray:

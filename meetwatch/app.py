@@ -147,7 +147,10 @@ class App:
                 v.height,
                 v.fps,
                 individual=self.config.privacy.mode != "aggregate_only",
-                expression_reader=_webcam_reader(self.config) if mode == "emoji" else None,
+                attention_only=self.config.privacy.attention_only,
+                expression_reader=_webcam_reader(self.config)
+                if mode == "emoji" and not self.config.privacy.attention_only
+                else None,
             )
             sink.start()
         except MeetwatchError as exc:  # no backend or no webcam: say so, keep the rest running
@@ -179,6 +182,7 @@ class App:
                 source=source.describe(),
                 analysis_rate=self.config.capture.rate_hz,
                 privacy_mode=self.config.privacy.mode,
+                attention_only=self.config.privacy.attention_only,
             )
             room = RoomState(info, self.config, self.bus)
             run = _Running(info, source, room, perception)

@@ -44,6 +44,36 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
 
 
+def _yes_no(text: str) -> bool:
+    answers = {"yes": True, "y": True, "no": False, "n": False}
+    if text.lower() not in answers:
+        raise argparse.ArgumentTypeError("answer yes or no")
+    return answers[text.lower()]
+
+
+def _add_privacy(p: argparse.ArgumentParser) -> None:
+    """The privacy switches of every command that analyses people (run, demo, analyze)."""
+    p.add_argument(
+        "--attention-only",
+        action="store_true",
+        help="never analyse emotion (the model is not loaded): attention and presence only",
+    )
+    p.add_argument(
+        "--aggregate-only", action="store_true", help="room figures only, nobody individually"
+    )
+    p.add_argument(
+        "--used-in",
+        choices=["education", "workplace", "other"],
+        help="answer the first-run question for this run (with --in-eu)",
+    )
+    p.add_argument(
+        "--in-eu",
+        type=_yes_no,
+        metavar="yes|no",
+        help="whether the people analysed are in the EU (with --used-in)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="meetwatch",
@@ -63,9 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-server", action="store_true", help="do not serve the websocket feed")
     p.add_argument("--port", type=int, help="websocket/overlay port")
-    p.add_argument(
-        "--aggregate-only", action="store_true", help="room figures only, nobody individually"
-    )
+    _add_privacy(p)
     p.add_argument("--quiet", action="store_true", help="no live terminal view")
 
     p = sub.add_parser("demo", help="run the whole live path on a built-in gallery of faces")
@@ -75,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--rate", type=float, help="analysed frames per second")
     p.add_argument("--no-display", action="store_true", help="replay the gallery as a video source")
+    _add_privacy(p)
     p.add_argument("--quiet", action="store_true", help="no live terminal view")
 
     p = sub.add_parser("analyze", help="analyse a recorded meeting video or a single image")
@@ -90,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-store", action="store_true", help="do not record the analysis as a session"
     )
+    _add_privacy(p)
 
     p = sub.add_parser("report", help="write a session report (HTML, PDF, CSV, JSON)")
     p.add_argument("session", nargs="?", default="latest", help='session id or "latest"')

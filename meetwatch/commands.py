@@ -19,16 +19,22 @@ from meetwatch.capture.source import FrameSource
 from meetwatch.config import Config, load_config
 from meetwatch.desktop.notice import presenter_notice
 from meetwatch.errors import CaptureError, ConfigError, MeetwatchError
+from meetwatch.first_run import settle_usage
 
 
 def _config(args: argparse.Namespace, **overrides: Any) -> Config:
-    config = load_config(getattr(args, "config", None))
+    path = getattr(args, "config", None)
+    config = load_config(path)
+    if hasattr(args, "used_in"):  # the commands that analyse people: run, demo, analyze
+        config = settle_usage(config, path, args.used_in, args.in_eu)
     capture = dict(config.capture)
     privacy = dict(config.privacy)
     if getattr(args, "rate", None):
         capture["rate_hz"] = args.rate
     if getattr(args, "aggregate_only", False):
         privacy["mode"] = "aggregate_only"
+    if getattr(args, "attention_only", False):
+        privacy["attention_only"] = True
     data = config.model_dump()
     data["capture"], data["privacy"] = capture, privacy
     for key, value in overrides.items():
@@ -251,16 +257,15 @@ def _print_result(result: Any) -> None:
         print(
             f"room engagement {percent(room.engagement)}, attentive {percent(room.attention_share)}"
         )
+        if room.attention_only:
+            print("attention-only: emotion not analysed; engagement from attention and presence")
     for p in result.participants:
         states = ", ".join(f"{k} {v:.0%}" for k, v in p.attention.items())
         eng = "–" if p.mean_engagement is None else f"{p.mean_engagement:.0%}"
-        print(
-            f"  {p.label} (tile {p.slot}): engagement {eng}, {states}, "
-            f"mood {p.dominant_emotion or '–'}"
-        )
+        print(f"  {p.label} (tile {p.slot}): engagement {eng}, {states}")
     if not result.participants and room is not None:
         for p in room.participants:
-            print(f"  {p.label} (tile {p.slot}): {p.attention}, mood {p.top_emotion or '–'}")
+            print(f"  {p.label} (tile {p.slot}): {p.attention}")
     if result.session_id:
         print(f"recorded as session {result.session_id} (meetwatch report {result.session_id})")
 

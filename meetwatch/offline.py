@@ -34,7 +34,6 @@ class ParticipantResult(BaseModel):
     seconds_seen: int = Field(description="Seconds with a sample (face or not)")
     attention: dict[AttentionState, float] = Field(description="Share of seconds in each state")
     mean_engagement: float | None
-    dominant_emotion: str | None
     last: dict[str, object] = Field(description="The last measurement (ParticipantEngagement)")
 
 
@@ -83,6 +82,7 @@ def analyse(
             source=source.describe(),
             analysis_rate=rate,
             privacy_mode=config.privacy.mode,
+            attention_only=config.privacy.attention_only,
         )
         room = RoomState(info, config, bus)
         bus.publish(Event("SessionStarted", info, started))
@@ -134,7 +134,6 @@ def _participants(seconds: list[RoomEngagement]) -> list[ParticipantResult]:
     for pid, samples in sorted(by_id.items()):
         states = Counter(p.attention for p in samples)
         eng = [p.engagement for p in samples if p.engagement is not None]
-        moods = Counter(p.top_emotion for p in samples if p.top_emotion)
         out.append(
             ParticipantResult(
                 participant_id=pid,
@@ -143,7 +142,6 @@ def _participants(seconds: list[RoomEngagement]) -> list[ParticipantResult]:
                 seconds_seen=len(samples),
                 attention={k: round(v / len(samples), 4) for k, v in states.items()},
                 mean_engagement=round(sum(eng) / len(eng), 4) if eng else None,
-                dominant_emotion=moods.most_common(1)[0][0] if moods else None,
                 last=samples[-1].model_dump(),
             )
         )

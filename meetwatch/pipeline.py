@@ -43,7 +43,13 @@ class Observation:
 
 class Perception:
     def __init__(self, config: Config) -> None:
-        emotion = EmotionModel(threads=config.analysis.threads) if config.analysis.emotion else None
+        # Attention-only mode never builds the model: no onnxruntime session exists, so no
+        # face can be read for emotion by accident.
+        emotion = (
+            None
+            if config.privacy.attention_only
+            else EmotionModel(threads=config.analysis.threads)
+        )
         self._finder = FaceFinder()
         self._analyzer = Analyzer(emotion, config.analysis.emotion_min_face_px)
         self._previous: Tiles | None = None
@@ -73,6 +79,9 @@ class RoomState:
             min_confidence=config.analysis.emotion_min_confidence,
         )
         self._aggregate_only = session.privacy_mode == "aggregate_only"
+        self._attention_only = session.attention_only
+        self._min_faces = config.privacy.min_faces if self._aggregate_only else 0
+        self._withheld = False
         self._known: tuple[tuple[int, int], ...] = ()
         self._missing_since: float | None = None
         self._covered_since: dict[int, float] = {}  # participant id -> start of the cover
@@ -95,16 +104,36 @@ class RoomState:
             self._publish("FaceSignals", obs.signals, t)
         participants = self._tracker.update(obs.signals, obs.tiles)
         self._note_covers(participants, t)
-        room = self._aggregator.update(participants)
+        room = self._private(self._aggregator.update(participants))
         self.latest = room
         known = tuple((p.participant_id, p.slot) for p in participants)
         if known != self._known:
             self._known = known
             self._publish("ParticipantsChanged", list(room.participants), t)
         for alert in self._aggregator.take_alerts():
-            self._publish("AlertRaised", alert, alert.timestamp)
+            if not self._withheld:
+                self._publish("AlertRaised", alert, alert.timestamp)
         for second in self._aggregator.take_seconds():
-            self._publish("EngagementUpdated", second, second.timestamp)
+            self._publish("EngagementUpdated", self._private(second), second.timestamp)
+
+    def _private(self, room: RoomEngagement) -> RoomEngagement:
+        """The room as it may leave the state thread: marked with the mode, and in
+        aggregate-only mode emptied of every figure while too few faces are visible (an
+        average of one or two people is their own figure)."""
+        self._withheld = room.participants_with_face < self._min_faces
+        update: dict[str, object] = {
+            "attention_only": self._attention_only,
+            "min_faces": self._min_faces,
+        }
+        if self._withheld:
+            update |= {
+                "engagement": None,
+                "attention_share": None,
+                "emotion_mix": {},
+                "attention_counts": {},
+                "participants": [],
+            }
+        return room.model_copy(update=update)
 
     def _note_covers(self, participants: Participants, t: float) -> None:
         """A FramesMissing event naming the participants when a window stops covering them:

@@ -81,6 +81,17 @@ class RoomEngagement(_Model):
     attention_counts: dict[str, int] = Field(
         default_factory=dict, description="Participants per attention state (room level)"
     )
+    attention_only: bool = Field(
+        default=False,
+        description="Emotion is not analysed (attention-only mode): no emotion figures, and "
+        "engagement comes from attention and presence alone",
+    )
+    min_faces: int = Field(
+        default=0,
+        ge=0,
+        description="Aggregate-only mode: while fewer faces than this are visible every room "
+        "figure is withheld (None/empty); 0 in individual mode",
+    )
 
 
 class Alert(_Model):
@@ -105,6 +116,9 @@ class SessionInfo(_Model):
     source: str
     analysis_rate: float
     privacy_mode: PrivacyMode = "individual"
+    attention_only: bool = Field(
+        default=False, description="Emotion was not analysed in this session (attention-only)"
+    )
 
 
 class StageStatus(_Model):

@@ -44,11 +44,6 @@ class AnalysisConfig(_Section):
         title="Inference threads",
         description="onnxruntime threads for the emotion model.",
     )
-    emotion: bool = Field(
-        True,
-        title="Emotion analysis",
-        description="Classify facial emotion. Off: only attention and presence are measured.",
-    )
     emotion_min_confidence: float = Field(
         DEFAULT_MIN_CONFIDENCE,
         ge=0,
@@ -89,7 +84,35 @@ class PrivacyConfig(_Section):
         "individual",
         title="Privacy mode",
         description="aggregate_only removes every per-participant figure from the overlay, "
-        "the feed and the reports: only room figures remain.",
+        "the feed and the reports: only room figures remain, and none at all while fewer "
+        "faces than the minimum below are visible.",
+    )
+    attention_only: bool = Field(
+        False,
+        title="Attention only",
+        description="Never analyse emotion: the emotion model is not even loaded, and "
+        "engagement comes from attention and presence alone. The EU AI Act (Art. 5(1)(f)) "
+        "forbids inferring emotions in education and workplaces, so this is the default there.",
+    )
+    used_in: Literal["education", "workplace", "other"] | None = Field(
+        None,
+        title="Where meetwatch is used",
+        description="Answered on first run; with in_eu it chooses the default mode "
+        "(attention only for education and workplaces in the EU).",
+    )
+    in_eu: bool | None = Field(
+        None,
+        title="Used in the EU",
+        description="Whether the people analysed are in the European Union (answered on "
+        "first run).",
+    )
+    min_faces: int = Field(
+        5,
+        ge=1,
+        le=100,
+        title="Fewest faces for room figures",
+        description="In aggregate-only mode no room figures are shown, sent or stored while "
+        "fewer faces than this are visible, so an average never singles out one or two people.",
     )
     names: bool = Field(
         False,

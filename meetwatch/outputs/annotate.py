@@ -20,13 +20,20 @@ from meetwatch.geometry import Rect
 from meetwatch.layout.tiles import Tile, Tiles
 from meetwatch.outputs import palette
 from meetwatch.outputs.emoji import draw_emoji
-from meetwatch.outputs.overlay_state import emotion_segments, grid_cells, sparkline_segments
+from meetwatch.outputs.overlay_state import (
+    ATTENTION_ONLY_TEXT,
+    emotion_segments,
+    grid_cells,
+    sparkline_segments,
+    withheld_text,
+)
 from meetwatch.outputs.palette import RGB, bgr
 from meetwatch.outputs.text import percent
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 _AA = cv2.LINE_AA
 DARK: RGB = (20, 20, 24)
+DISCLOSURE = "engagement analysis on"
 
 
 def annotate_frame(
@@ -138,6 +145,10 @@ def _draw_room_bar(image: np.ndarray, room: RoomEngagement, unit: float) -> None
     text = f"engagement {percent(room.engagement, '--')}   {_attentive(room)}"
     _text(image, text, (pad, top + bar_h // 2), 0.6 * unit, palette.TEXT)
     mix_left = width // 2
+    note = withheld_text(room) or (ATTENTION_ONLY_TEXT if room.attention_only else None)
+    if note is not None:
+        _text(image, note, (mix_left, top + bar_h // 2), 0.55 * unit, palette.MUTED_TEXT)
+        return
     _stacked_bar(
         image, room.emotion_mix, (mix_left, top + pad, width - mix_left - pad, bar_h - 2 * pad)
     )
@@ -176,6 +187,10 @@ def render_dashboard(
         return image
 
     y = round(height * 0.2)
+    withheld = withheld_text(room)
+    if withheld is not None:
+        _text(image, withheld, (left, y), 0.8 * u, palette.MUTED_TEXT)
+        return image
     _text(image, _attentive(room), (left, y), 0.8 * u, palette.TEXT)
     share = room.attention_share or 0.0
     _bar(
@@ -183,9 +198,13 @@ def render_dashboard(
     )
 
     y += round(90 * u)
-    _text(image, "emotion mix", (left, y), 0.8 * u, palette.TEXT)
-    _stacked_bar(image, room.emotion_mix, (left, y + round(14 * u), bar_w, bar_h))
-    _legend(image, room.emotion_mix, (left, y + round(14 * u) + bar_h + round(24 * u)), bar_w, u)
+    if room.attention_only:
+        _text(image, ATTENTION_ONLY_TEXT, (left, y), 0.8 * u, palette.MUTED_TEXT)
+    else:
+        _text(image, "emotion mix", (left, y), 0.8 * u, palette.TEXT)
+        _stacked_bar(image, room.emotion_mix, (left, y + round(14 * u), bar_w, bar_h))
+        legend_y = y + round(14 * u) + bar_h + round(24 * u)
+        _legend(image, room.emotion_mix, (left, legend_y), bar_w, u)
 
     y += round(130 * u)
     spark_h = round(70 * u)
@@ -272,6 +291,31 @@ def _tile_grid(
         cv2.rectangle(image, (cell.x, cell.y), (cell.x + cell.w, cell.y + cell.h), bgr(color), -1)
         center = (cell.x + cell.w // 2, cell.y + cell.h // 2)
         _text(image, f"P{person.participant_id}", center, 0.5 * u, DARK, anchor="center")
+
+
+# -- disclosure -------------------------------------------------------------------------------
+
+
+def draw_disclosure(image: np.ndarray, attention_only: bool) -> None:
+    """The "engagement analysis on" mark in the top-right corner of every camera frame.
+
+    Whoever sees this camera in a meeting is told that faces are being analysed (the EU AI
+    Act requires telling the people analysed), whatever the mode and whatever else is drawn.
+    """
+    height, width = image.shape[:2]
+    u = max(0.4, height / 720)
+    text = DISCLOSURE + (" - attention only" if attention_only else "")
+    scale = 0.6 * u
+    thick = max(1, round(1.6 * u))
+    (tw, th), _ = cv2.getTextSize(text, FONT, scale, thick)
+    pad = max(3, round(8 * u))
+    dot = max(3, round(6 * u))
+    w, h = tw + 3 * pad + 2 * dot, th + 2 * pad
+    x0, y0 = max(0, width - w - pad), pad
+    cv2.rectangle(image, (x0, y0), (x0 + w, y0 + h), bgr(DARK), -1)
+    cv2.circle(image, (x0 + pad + dot, y0 + h // 2), dot, bgr(palette.REC_COLOR), -1, _AA)
+    org = (x0 + 2 * pad + 2 * dot, y0 + h // 2 + th // 2)
+    cv2.putText(image, text, org, FONT, scale, bgr(palette.TEXT), thick, _AA)
 
 
 # -- text helpers -----------------------------------------------------------------------------

@@ -189,6 +189,17 @@ class OverlayState:
         return sparkline_segments(self.history, self.data_time, width, height)
 
 
+def withheld_text(room: RoomEngagement) -> str | None:
+    """Why the room shows no figures, when aggregate-only mode withholds them (too few faces
+    to average without singling anyone out); None when the figures are shown."""
+    if room.participants_with_face >= room.min_faces:
+        return None
+    return f"room figures from {room.min_faces} faces ({room.participants_with_face} visible)"
+
+
+ATTENTION_ONLY_TEXT = "attention only: emotion not analysed"
+
+
 def _tiles(people: list[ParticipantEngagement]) -> list[TileView]:
     views = [TileView(p.slot, p.participant_id, p.attention, p.engagement) for p in people]
     return sorted(views, key=lambda v: v.slot)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Annotated, Any, Literal, Union, get_args
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, create_model
 
 from meetwatch import __version__
@@ -93,9 +94,12 @@ class ParticipantsData(_Data):
 
 class FaceSignalData(_Data):
     slot: int = Field(description="Tile slot of the face")
-    emotion: dict[str, float] = Field(description="Probabilities, FER-2013 order")
-    valence: float
-    arousal: float
+    emotion: dict[str, float] | None = Field(
+        description="Probabilities, FER-2013 order; None when not analysed (attention-only "
+        "mode, or a face too small to read)"
+    )
+    valence: float | None
+    arousal: float | None
     yaw: float = Field(description="Degrees; > 0: face turned to its left")
     pitch: float
     roll: float
@@ -112,12 +116,15 @@ class FaceSignalsData(_Data):
 
     @classmethod
     def from_signals(cls, signals: FaceSignals) -> FaceSignalsData:
+        read = np.isfinite(signals.emotion).all(axis=1)  # NaN rows: emotion not analysed
         faces = [
             FaceSignalData(
                 slot=int(signals.slots[i]),
-                emotion=dict(zip(EMOTIONS, signals.emotion[i].tolist(), strict=True)),
-                valence=float(signals.valence[i]),
-                arousal=float(signals.arousal[i]),
+                emotion=dict(zip(EMOTIONS, signals.emotion[i].tolist(), strict=True))
+                if read[i]
+                else None,
+                valence=float(signals.valence[i]) if read[i] else None,
+                arousal=float(signals.arousal[i]) if read[i] else None,
                 yaw=float(signals.head_pose[i, 0]),
                 pitch=float(signals.head_pose[i, 1]),
                 roll=float(signals.head_pose[i, 2]),

@@ -5,6 +5,9 @@ Modes:
   dashboard  the room at a glance (gauge, attention, emotion mix, trend, tile grid)
   emoji      the presenter's own webcam with an emoji of their current expression
 
+Every frame carries the "engagement analysis on" mark (annotate.draw_disclosure): the
+people who see the camera are the people analysed, and they must be told.
+
 The sink owns a sender thread that emits frames at a steady rate from the newest inputs:
 meeting apps expect a camera that never stalls, while analysis runs at its own, slower pace.
 Inputs arrive through `submit` (analysis worker) and `on_event` (event bus); both only store
@@ -30,7 +33,12 @@ from meetwatch.capture.frame import Frame
 from meetwatch.errors import CaptureError, ConfigError, OutputError
 from meetwatch.layout.tiles import Tiles
 from meetwatch.outputs import palette
-from meetwatch.outputs.annotate import annotate_frame, render_dashboard, strongest_emotion
+from meetwatch.outputs.annotate import (
+    annotate_frame,
+    draw_disclosure,
+    render_dashboard,
+    strongest_emotion,
+)
 from meetwatch.outputs.emoji import draw_emoji
 from meetwatch.outputs.overlay_state import OverlayState
 from meetwatch.outputs.protocol import event_data
@@ -74,6 +82,7 @@ class VirtualCameraSink:
         webcam: int | str = 0,
         expression_reader: ExpressionReader | None = None,
         individual: bool = True,
+        attention_only: bool = False,
     ) -> None:
         if mode not in VCAM_MODES:
             raise ConfigError(f"virtual camera mode {mode!r} unknown; use one of {VCAM_MODES}")
@@ -81,6 +90,11 @@ class VirtualCameraSink:
             raise ConfigError(f"virtual camera size {width}x{height}: need even sizes >= 160x90")
         if not 0 < fps <= 60:
             raise ConfigError(f"virtual camera fps {fps} outside (0, 60]")
+        if mode == "emoji" and attention_only:
+            raise ConfigError(
+                "the 'emoji' camera shows an emotion, which attention-only mode never "
+                "analyses; use 'annotated' or 'dashboard'"
+            )
         if mode == "emoji" and expression_reader is None:
             raise ConfigError("virtual camera 'emoji' mode needs an expression reader")
         self.mode = mode
@@ -90,6 +104,7 @@ class VirtualCameraSink:
         self.device = device
         self.webcam = webcam
         self.individual = individual
+        self.attention_only = attention_only
         self._reader = expression_reader
         self._lock = threading.Lock()
         self._frame: tuple[Frame, Tiles | None, FaceSignals | None] | None = None
@@ -136,7 +151,9 @@ class VirtualCameraSink:
         so the annotated and dashboard images are drawn once per change and then resent.
         """
         if self.mode == "emoji":
-            return self._compose_emoji()
+            image = self._compose_emoji()
+            draw_disclosure(image, self.attention_only)
+            return image
         with self._lock:
             version, latest, room = self._version, self._frame, self._room
             history = list(self._state.history)
@@ -149,6 +166,7 @@ class VirtualCameraSink:
             image = fit(annotated, self.size)
         else:
             image = render_dashboard(room, self.size, history=history)
+        draw_disclosure(image, self.attention_only)
         self._composed = (version, image)
         return image
 

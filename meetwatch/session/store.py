@@ -366,5 +366,16 @@ def _session(r: tuple[Any, ...]) -> SessionRecord:
         source=r[3],
         analysis_rate=r[4],
         privacy_mode=r[5],
+        attention_only=_attention_only(r[7]),
     )
     return SessionRecord(info=info, app_version=r[6], config_json=r[7])
+
+
+def _attention_only(config_json: str) -> bool:
+    """Whether the session ran without emotion analysis, read from the config it recorded
+    (sessions recorded before the mode existed analysed emotion)."""
+    try:
+        privacy = json.loads(config_json).get("privacy", {})
+    except (ValueError, AttributeError):
+        return False
+    return isinstance(privacy, dict) and privacy.get("attention_only") is True

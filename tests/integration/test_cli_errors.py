@@ -148,7 +148,9 @@ def models_copy(tmp_path: Path) -> Path:
 def _with_models(tmp_path: Path, folder: Path) -> subprocess.CompletedProcess[str]:
     picture = _image(tmp_path / "black.png", np.zeros((90, 160, 3), np.uint8))
     env = cli_env(tmp_path, MEETWATCH_MODELS=str(folder))
-    return meetwatch(tmp_path, "analyze", str(picture), env=env)
+    # emotion on (used outside the EU): the model is loaded, so its file is checked
+    answer = ("--used-in", "other", "--in-eu", "no")
+    return meetwatch(tmp_path, "analyze", str(picture), *answer, env=env)
 
 
 def test_missing_model_file(tmp_path: Path, models_copy: Path) -> None:

@@ -53,6 +53,10 @@ def _run(home: Path, *args: str) -> subprocess.Popen[str]:
         "--no-server",
         "--rate",
         "2",
+        "--used-in",  # outside the EU's ban on emotion recognition: emotion is analysed
+        "other",
+        "--in-eu",
+        "no",
         *args,
     ]
     return subprocess.Popen(

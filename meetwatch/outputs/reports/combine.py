@@ -57,6 +57,7 @@ class SessionFigures(_Model):
     duration_s: float
     partial: bool
     privacy_mode: str
+    attention_only: bool
     participants_seen: int
     mean_engagement: Share | None
     mean_attention_share: Share | None
@@ -132,6 +133,7 @@ def compare(
                 duration_s=s.session.duration_s,
                 partial=s.session.partial,
                 privacy_mode=s.session.privacy_mode,
+                attention_only=s.session.attention_only,
                 participants_seen=s.session.participants_seen,
                 mean_engagement=s.overall.mean_engagement,
                 mean_attention_share=s.overall.mean_attention_share,
@@ -176,7 +178,7 @@ def _html(data: list[ReportData], c: ComparisonSummary, options: ReportOptions) 
         ("Participants seen", [str(s.participants_seen) for s in c.sessions]),
         (
             "Privacy mode",
-            [tables.PRIVACY_TEXT.get(s.privacy_mode, s.privacy_mode) for s in c.sessions],
+            [tables.mode_text(s.privacy_mode, s.attention_only) for s in c.sessions],
         ),
         ("Mean engagement", [pct(s.mean_engagement) for s in c.sessions]),
         ("Mean attentive share", [pct(s.mean_attention_share) for s in c.sessions]),

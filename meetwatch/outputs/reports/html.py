@@ -157,7 +157,9 @@ def render_html(data: ReportData, s: ReportSummary, options: ReportOptions) -> s
     parts.append(
         section_html(
             "Emotion mix over time",
-            _plot(figures.draw_emotions, view, s, "emotions", "Room emotion mix over time"),
+            f"<p>{tables.NOT_ANALYSED}</p>"
+            if s.session.attention_only
+            else _plot(figures.draw_emotions, view, s, "emotions", "Room emotion mix over time"),
             "emotions",
         )
     )

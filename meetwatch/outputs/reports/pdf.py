@@ -173,7 +173,10 @@ def write_pdf(data: ReportData, s: ReportSummary, options: ReportOptions, path: 
         )
         flow.table(tables.low_attention(s, tz))
         flow.heading("Emotion mix over time", keep=PLOT_H + 0.45)
-        flow.plot(figures.draw_emotions, view, s, PLOT_H, legend_w=0.9)
+        if s.session.attention_only:
+            flow.paragraph(tables.NOT_ANALYSED, 9, color=MUTED)
+        else:
+            flow.plot(figures.draw_emotions, view, s, PLOT_H, legend_w=0.9)
         people = tables.participants(s)
         if people is not None and view.states is not None:
             heat_h = figures.heatmap_height(view) - 0.6

@@ -1,10 +1,12 @@
-"""Packaging: the files the installers need agree with the code, and (slow) the PyInstaller
+"""Packaging: the files the installers need agree with the code, (slow) a user's install from
+a fresh virtual environment is the product alone and works, and (slow) the PyInstaller
 one-folder app builds and runs headless: --version, the demo, and the tray app."""
 
 from __future__ import annotations
 
 import configparser
 import importlib.util
+import json
 import os
 import plistlib
 import re
@@ -13,7 +15,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import cv2
 import pytest
+from skimage import data
 
 from meetwatch import __version__
 from meetwatch.desktop.notice import acknowledge
@@ -55,9 +59,78 @@ def test_windows_version_matches_the_package() -> None:
     ]
 
 
-def test_ci_installs_the_tray_desktop_tools() -> None:
-    packages = (PACKAGING / "apt-packages.txt").read_text().split()
-    assert {"trayer", "xcompmgr", "openbox", "xdotool", "xvfb"} <= set(packages)
+def _apt_packages(section: str) -> set[str]:
+    """The packages ./dev installs: "runtime" stops at the "# tests only" line, "all" does not."""
+    lines = (PACKAGING / "apt-packages.txt").read_text().splitlines()
+    if section == "runtime":
+        lines = lines[: next(i for i, line in enumerate(lines) if line.startswith("# tests only"))]
+    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+
+
+def test_ci_installs_the_tray_desktop_tools_and_users_only_the_runtime() -> None:
+    tools = {"trayer", "xcompmgr", "openbox", "xdotool", "xvfb", "chromium", "poppler-utils"}
+    assert tools <= _apt_packages("all")
+    assert not tools & _apt_packages("runtime")
+    assert {"libxcb-cursor0", "libxcb-icccm4", "libegl1"} <= _apt_packages("runtime")
+
+
+def test_packaging_says_how_to_get_v4l2loopback() -> None:
+    text = (PACKAGING / "apt-packages.txt").read_text()
+    assert "v4l2loopback-dkms" in text and "v4l2loopback-utils" in text
+    assert "modprobe v4l2loopback exclusive_caps=1" in text
+
+
+# What a user's install must not contain: training, test, lint, type-check and build tools,
+# and jax, which mediapipe declares but never imports on the face path.
+NOT_FOR_USERS = ("torch", "pytest", "ruff", "mypy", "PyInstaller", "jax", "jaxlib")
+
+
+def _tree_mb(root: Path) -> float:
+    files = (p for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+    return sum(p.stat().st_size for p in files) / 1e6
+
+
+@pytest.mark.slow
+def test_product_install_is_the_product_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`./dev install` (what `./dev demo` runs first) into a fresh venv, then one analysis."""
+    venv = tmp_path / "venv"
+    env = {**os.environ, "MEETWATCH_VENV": str(venv), "PYTHON": sys.executable}
+    done = subprocess.run(
+        [str(REPO / "dev"), "install"], env=env, capture_output=True, text=True, timeout=900
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    python = venv / "bin" / "python"
+    probe = "import importlib.util as u, sys; print([m for m in sys.argv[1:] if u.find_spec(m)])"
+    found = subprocess.run(
+        [str(python), "-c", probe, *NOT_FOR_USERS, "meetwatch", "mediapipe", "numpy"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert found.stdout.strip() == "['meetwatch', 'mediapipe', 'numpy']"
+    numpy = subprocess.run(
+        [str(python), "-c", "import numpy; print(numpy.__version__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert numpy.stdout.startswith("1."), "mediapipe 0.10.21 needs numpy<2"
+
+    image = tmp_path / "face.png"
+    cv2.imwrite(str(image), cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR))
+    analysed = subprocess.run(
+        [str(venv / "bin" / "meetwatch"), "analyze", str(image), "--no-store", "--json"],
+        env=_home(tmp_path).env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert analysed.returncode == 0, analysed.stderr[-3000:]
+    assert json.loads(analysed.stdout)["faces"] == 1
+    with capsys.disabled():
+        print(f"\nproduct virtual environment: {_tree_mb(venv):.0f} MB")
 
 
 @pytest.fixture(scope="module")

@@ -224,12 +224,12 @@ QT_COMMANDS = {"overlay": "meetwatch.qt.overlay", "tray": "meetwatch.qt.tray"}
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    quiet_native_logs()  # before logging picks its stream and before mediapipe loads
     if argv and argv[0] in QT_COMMANDS:
         import importlib
 
         return int(importlib.import_module(QT_COMMANDS[argv[0]]).main(argv[1:]))
     args = build_parser().parse_args(argv)
-    quiet_native_logs()  # before logging picks its stream and before mediapipe loads
     logging.basicConfig(
         level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

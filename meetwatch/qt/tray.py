@@ -44,6 +44,7 @@ from meetwatch.qt.consent import ConsentDialog, copy_participant_notice
 from meetwatch.qt.crash_dialog import CrashReporter
 from meetwatch.qt.log_viewer import LogViewer
 from meetwatch.qt.overlay import OverlayWidget
+from meetwatch.qt.placement import place_clear_of, watched_rect
 from meetwatch.qt.settings_dialog import SettingsDialog
 from meetwatch.qt.single_instance import SingleInstance, instance_name, send_command
 from meetwatch.qt.tray_actions import Entry, fill_menu, separator
@@ -294,6 +295,7 @@ class TrayApp(QObject):
 
         dialog.finished.connect(done)
         dialog.open()
+        place_clear_of(dialog, self._watched())
         dialog.raise_()
         dialog.activateWindow()
 
@@ -327,6 +329,7 @@ class TrayApp(QObject):
 
         picker.finished.connect(done)
         picker.open()
+        place_clear_of(picker, self._watched())
         picker.raise_()
         picker.activateWindow()
 
@@ -346,12 +349,17 @@ class TrayApp(QObject):
         selector.show()
         selector.activateWindow()
 
+    def _watched(self) -> Rect | None:
+        """The captured window, which none of meetwatch's own windows may cover."""
+        return watched_rect(self.controller.target.window_title)
+
     def toggle_overlay(self) -> None:
         if self.overlay.isVisible():
             self.overlay.hide()
         else:
             self.overlay.show()
             self.overlay.snap()
+            place_clear_of(self.overlay, self._watched())
 
     def set_aggregate_only(self, enabled: bool) -> None:
         self.controller.set_aggregate_only(enabled)

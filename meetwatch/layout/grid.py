@@ -4,7 +4,9 @@ The window's background colour is read from its border, the tiles are the conten
 between background-coloured separators (`regions`), and their sizes tell the layout apart:
 equal rectangles are a gallery grid; one big rectangle beside small equal ones is the
 speaker view, or a screen share when the big one holds flat rendered content. Anything else
-is one whole-window tile ("single") so the faces stage falls back to whole-window detection.
+is one whole-window tile ("single"), and the faces stage builds tiles around the faces it
+finds in the whole window (`meetwatch.faces.whole_window`). Recordings blur the gaps, so a
+second mask looks at brightness alone, and a gallery letterboxed in a player is looked into.
 """
 
 from __future__ import annotations

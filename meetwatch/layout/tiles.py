@@ -10,7 +10,8 @@ import numpy as np
 from meetwatch.geometry import Rect
 
 TileKind = Literal["video", "camera_off"]
-LayoutKind = Literal["grid", "speaker", "screen_share", "single"]
+# "faces": no grid explained the window, so the tiles were built around the faces found in it
+LayoutKind = Literal["grid", "speaker", "screen_share", "single", "faces"]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,147 @@
+"""Tiles -> Tiles that explain every face: faces do not depend on the grid being found.
+
+The layout stage may find no grid (one whole-window tile), a wrong one (faces cut by tile
+borders), or a grid with a face beside it (a self-view floating by a short last row). Then
+the whole window is searched (`WindowSearch`) and tiles are built around the faces found
+(`tiles_from_faces`), so tracking, reports and the overlay still work per person.
+
+The search costs about a second on a 1080p window (two cores), so it runs when the layout
+changes and then every SEARCH_EVERY frames; in between, the face tiles of the last search are
+used again and the faces stage follows the faces inside them as it does in grid tiles.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import cv2
+import numpy as np
+
+from meetwatch.capture.frame import Frame
+from meetwatch.faces.window_search import MIN_FACE, FaceBox, WindowSearch
+from meetwatch.geometry import Rect
+from meetwatch.layout.face_tiles import tiles_from_faces
+from meetwatch.layout.regions import background_colour, background_mask
+from meetwatch.layout.tiles import Tiles
+
+SEARCH_EVERY = 10  # frames between searches of an unchanged layout
+EXTRA_SLOTS = 10_000  # faces beside a grid take slots from here, clear of the grid's
+_CUT = (0.2, 0.8)  # a face with this share inside its best tile is cut by the tile's border
+_BIG_FACE = 0.15  # of the frame height: one face this big is a webcam video, not a gallery
+_OUTSIDE = 0.2  # a face with less than this share in every tile lies beside the grid
+_SEARCH_MARGIN = 0.02  # of the frame: how far around leftover content the search looks
+
+
+class WholeWindow:
+    """Per session: call with each frame and the layout stage's tiles, get the tiles to search.
+
+    Owns a `WindowSearch` (mediapipe graphs): create once and `close()` after.
+    """
+
+    def __init__(self, search_every: int = SEARCH_EVERY) -> None:
+        if search_every < 1:
+            raise ValueError(f"search_every must be at least 1, got {search_every}")
+        self._search = WindowSearch()
+        self._every = search_every
+        self._layout: tuple[tuple[int, int], tuple[Rect, ...]] | None = None
+        self._age = 0
+        self._faces: Tiles | None = None  # tiles around the faces of the last search
+        self._replace = False  # whether they replace the layout's tiles or lie beside them
+        self.searched = False  # whether the last call searched the window (for metrics)
+
+    def __call__(self, frame: Frame, tiles: Tiles) -> Tiles:
+        layout = (frame.size, tuple(t.rect for t in tiles.tiles))
+        changed = layout != self._layout
+        self.searched = changed or self._age + 1 >= self._every
+        if self.searched:
+            self._layout, self._age = layout, 0
+            if tiles.layout == "single" or (self._replace and not changed):
+                self._around_faces(frame)
+            elif changed:
+                self._check_grid(frame, tiles)
+            else:
+                self._beside_grid(frame, tiles)
+        else:
+            self._age += 1
+        faces = self._faces
+        if faces is None:
+            return tiles
+        if self._replace:
+            return dataclasses.replace(faces, frame_index=frame.index, timestamp=frame.timestamp)
+        return dataclasses.replace(tiles, tiles=tiles.tiles + faces.tiles)
+
+    def _keep(
+        self, found: list[FaceBox], frame: Frame, replace: bool, beside: Tiles | None
+    ) -> None:
+        """Tiles around the faces found; slots carry over from the last search's tiles."""
+        previous = self._faces if self._replace == replace else None
+        self._replace = replace
+        if not found:
+            self._faces = None
+            return
+        self._faces = tiles_from_faces(
+            frame.image,
+            [f.rect for f in found],
+            frame.index,
+            frame.timestamp,
+            previous,
+            first_slot=0 if beside is None else EXTRA_SLOTS,
+            obstacles=() if beside is None else [t.rect for t in (*beside.tiles, *beside.covered)],
+        )
+
+    def _around_faces(self, frame: Frame) -> None:
+        """Tiles around every face in the window, unless it is one webcam's picture."""
+        found = self._search.find(frame.image)
+        if len(found) == 1 and found[0].rect.h >= _BIG_FACE * frame.size[1]:
+            found = []  # the whole-window tile serves it
+        self._keep(found, frame, replace=True, beside=None)
+
+    def _check_grid(self, frame: Frame, tiles: Tiles) -> None:
+        """A new grid: search the whole window once; faces cut by tile borders mean the grid
+        is wrong (tiles are built around the faces instead), faces outside it get tiles."""
+        found = self._search.find(frame.image)
+        rects = [t.rect for t in tiles.tiles]
+        shares = [_inside_share(f.rect, rects) for f in found]
+        lo, hi = _CUT
+        if any(lo <= s <= hi for s in shares):
+            self._keep(found, frame, replace=True, beside=None)
+        else:
+            outside = [f for f, s in zip(found, shares, strict=True) if s < _OUTSIDE]
+            self._keep(outside, frame, replace=False, beside=tiles)
+
+    def _beside_grid(self, frame: Frame, tiles: Tiles) -> None:
+        """Search only what the grid leaves over: content off the tiles (a self-view)."""
+        rects = [t.rect for t in (*tiles.tiles, *tiles.covered)]
+        found: list[FaceBox] = []
+        for region in _leftover_content(frame.image, rects):
+            found += self._search.find(frame.image, region)
+        outside = [f for f in found if _inside_share(f.rect, rects) < _OUTSIDE]
+        self._keep(outside, frame, replace=False, beside=tiles)
+
+    def close(self) -> None:
+        self._search.close()
+
+
+def _inside_share(face: Rect, tiles: list[Rect]) -> float:
+    """The largest share of the face inside any one tile."""
+    return max((face.intersection(t) / max(1, face.area) for t in tiles), default=0.0)
+
+
+def _leftover_content(image: np.ndarray, tiles: list[Rect]) -> list[Rect]:
+    """Bounding boxes (grown a little) of the window's non-background pixels off the tiles."""
+    colour = background_colour(image)
+    if colour is None:
+        return []
+    h, w = image.shape[:2]
+    content = 1 - background_mask(image, colour)
+    for r in tiles:
+        content[r.y : r.y + r.h, r.x : r.x + r.w] = 0
+    n, _, stats, _ = cv2.connectedComponentsWithStats(content, connectivity=8)
+    pad = round(_SEARCH_MARGIN * max(w, h))
+    out = []
+    for x, y, bw, bh, _ in stats[1:n]:
+        if min(bw, bh) >= MIN_FACE:
+            x0, y0 = max(0, int(x) - pad), max(0, int(y) - pad)
+            x1, y1 = min(w, int(x + bw) + pad), min(h, int(y + bh) + pad)
+            out.append(Rect(x0, y0, x1 - x0, y1 - y0))
+    return out

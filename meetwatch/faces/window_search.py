@@ -1,0 +1,170 @@
+"""Frame -> face boxes: every face in a whole window, without knowing its layout.
+
+mediapipe's detector shrinks what it is given to 192 px, so on a whole 1080p gallery it finds
+nothing, and covering 24 px faces with overlapping windows small enough for it takes hundreds
+of runs (3-4 s a frame). Instead a Haar cascade (shipped inside OpenCV) proposes faces from
+24 px up in one pass over the gray frame, and each proposal is confirmed by mediapipe's
+detector on a crop three times its size, where the face is as big as in a gallery tile. Large
+faces, and faces turned too far for the cascade, are found by the detector itself on a few
+overlapping half-frame windows and the whole frame.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import cv2
+import mediapipe as mp
+import numpy as np
+
+from meetwatch.geometry import Rect
+
+MIN_FACE = 24  # px: the smallest face promised to be found
+_CASCADE = "haarcascade_frontalface_alt2.xml"
+_SCALE_STEP = 1.1  # between the cascade's scales; 1.2 misses a tenth more small faces
+_NEIGHBOURS = 2  # overlapping hits a proposal needs; the detector weeds out the rest
+_CONFIRM_CROP = 3.0  # crop side / proposal side: the face fills a third, as in a tile
+_CONFIRM_REACH = 0.5  # a confirming detection's centre lies this far (of the side) at most
+_SAME_FACE_IOU = 0.3
+
+
+@dataclass(frozen=True)
+class FaceBox:
+    rect: Rect  # frame pixels
+    score: float
+
+
+@dataclass(frozen=True)
+class SearchStats:
+    proposals: int = 0  # cascade hits before confirmation
+    windows: int = 0  # detector runs on windows and crops
+    faces: int = 0
+    seconds: float = 0.0
+
+
+class WindowSearch:
+    """Finds faces at least MIN_FACE px high anywhere in a frame (BGR).
+
+    Owns its own mediapipe graphs (not thread-safe): create once per thread, `close()` after.
+    """
+
+    def __init__(self, min_detection_confidence: float = 0.5) -> None:
+        path = cv2.data.haarcascades + _CASCADE  # type: ignore[attr-defined]
+        self._cascade = cv2.CascadeClassifier(path)
+        if self._cascade.empty():
+            raise RuntimeError(f"OpenCV's face cascade {path} could not be loaded")
+        detection = mp.solutions.face_detection.FaceDetection
+        self._far = detection(model_selection=1, min_detection_confidence=min_detection_confidence)
+        self._near = detection(model_selection=0, min_detection_confidence=min_detection_confidence)
+        self.last_stats = SearchStats()
+
+    def find(self, image: np.ndarray, region: Rect | None = None) -> list[FaceBox]:
+        """Faces in the image (or in one region of it), best first, one box per face."""
+        t0 = time.perf_counter()
+        h, w = image.shape[:2]
+        r = region or Rect(0, 0, w, h)
+        if min(r.w, r.h) < MIN_FACE:
+            self.last_stats = SearchStats()
+            return []
+        view = image[r.y : r.y + r.h, r.x : r.x + r.w]
+        rgb = cv2.cvtColor(view, cv2.COLOR_BGR2RGB)
+        gray = cv2.equalizeHist(cv2.cvtColor(view, cv2.COLOR_BGR2GRAY))
+        proposals = self._cascade.detectMultiScale(
+            gray, scaleFactor=_SCALE_STEP, minNeighbors=_NEIGHBOURS, minSize=(MIN_FACE, MIN_FACE)
+        )
+        found: list[FaceBox] = []
+        runs = 0
+        for x, y, s, _ in np.asarray(proposals).reshape(-1, 4):
+            box, tries = self._confirm(rgb, Rect(int(x), int(y), int(s), int(s)))
+            runs += tries
+            if box is not None:
+                found.append(box)
+        for window in _windows(r.w, r.h):
+            runs += 1
+            found += _detect(self._far, rgb, window)
+        faces = [
+            FaceBox(Rect(f.rect.x + r.x, f.rect.y + r.y, f.rect.w, f.rect.h), f.score)
+            for f in _one_per_face(found)
+        ]
+        self.last_stats = SearchStats(len(proposals), runs, len(faces), time.perf_counter() - t0)
+        return faces
+
+    def _confirm(self, rgb: np.ndarray, proposal: Rect) -> tuple[FaceBox | None, int]:
+        """The detector's box for the face proposed here, if the detector sees one."""
+        side = round(proposal.w * _CONFIRM_CROP)
+        cx, cy = proposal.center
+        h, w = rgb.shape[:2]
+        x0, y0 = max(0, round(cx - side / 2)), max(0, round(cy - side / 2))
+        crop = Rect(x0, y0, min(w, x0 + side) - x0, min(h, y0 + side) - y0)
+        tries = 0
+        for graph in (self._far, self._near):
+            tries += 1
+            for box in _detect(graph, rgb, crop):
+                bx, by = box.rect.center
+                reach = _CONFIRM_REACH * proposal.w
+                if abs(bx - cx) <= reach and abs(by - cy) <= reach:
+                    return box, tries
+        return None, tries
+
+    def close(self) -> None:
+        self._far.close()
+        self._near.close()
+
+    def __enter__(self) -> WindowSearch:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _windows(w: int, h: int) -> list[Rect]:
+    """The whole frame and half-frame windows overlapping by half: for faces of 1/10 frame up."""
+    side = min(w, h) // 2
+    out = [Rect(0, 0, w, h)]
+    if side < 4 * MIN_FACE:
+        return out
+    step = side // 2
+    xs = sorted({*range(0, w - side + 1, step), w - side})
+    ys = sorted({*range(0, h - side + 1, step), h - side})
+    return out + [Rect(x, y, side, side) for y in ys for x in xs]
+
+
+def _detect(graph: Any, rgb: np.ndarray, window: Rect) -> list[FaceBox]:
+    crop = np.ascontiguousarray(rgb[window.y : window.y + window.h, window.x : window.x + window.w])
+    out = []
+    for det in graph.process(crop).detections or []:
+        rel = det.location_data.relative_bounding_box
+        x0 = max(0.0, rel.xmin) * window.w
+        y0 = max(0.0, rel.ymin) * window.h
+        x1 = min(1.0, rel.xmin + rel.width) * window.w
+        y1 = min(1.0, rel.ymin + rel.height) * window.h
+        if x1 - x0 >= 1 and y1 - y0 >= 1:
+            rect = Rect(window.x + round(x0), window.y + round(y0), round(x1 - x0), round(y1 - y0))
+            out.append(FaceBox(rect, float(det.score[0])))
+    return out
+
+
+def _one_per_face(boxes: list[FaceBox]) -> list[FaceBox]:
+    """Best-scoring box of each face: overlapping boxes, or one's centre inside another."""
+    kept: list[FaceBox] = []
+    for box in sorted(boxes, key=lambda b: -b.score):
+        if not any(_same_face(box.rect, k.rect) for k in kept):
+            kept.append(box)
+    return kept
+
+
+def _same_face(a: Rect, b: Rect) -> bool:
+    if a.iou(b) >= _SAME_FACE_IOU:
+        return True
+    (ax, ay), (bx, by) = a.center, b.center
+    inside_b = b.x <= ax <= b.x + b.w and b.y <= ay <= b.y + b.h
+    inside_a = a.x <= bx <= a.x + a.w and a.y <= by <= a.y + a.h
+    return inside_a or inside_b

@@ -8,9 +8,10 @@ Per participant and analysed frame, an instantaneous score in [0, 1]:
     presence       1 with a visible face, 0 without (no_face, camera_off)
     expressiveness (1 - a) * (1 - p_neutral) + a * (arousal + 1) / 2, a = arousal_share
 
-Without a face every term is 0. Without an emotion reading (emotion analysis switched off)
-expressiveness is left out and the other two weights are scaled up to add up to 1, so the
-score keeps its range instead of losing 0.2 to a signal nobody measured.
+Without a face every term is 0. Without an emotion reading (attention-only mode, or a face
+too small to read) expressiveness is left out and the other two weights are scaled up to add
+up to 1, so the score keeps its range instead of losing 0.2 to a signal nobody measured: in
+attention-only mode engagement is 0.75 x attention + 0.25 x presence with the defaults.
 
 A participant's engagement is the mean score over the last `smoothing_seconds` (default
 10 s), so presence becomes the share of the window in which the face was seen: someone who

@@ -23,6 +23,7 @@ from meetwatch.app import App, AppOptions, report_options
 from meetwatch.capture.source import FrameSource
 from meetwatch.config import Config, data_dir
 from meetwatch.desktop.settings_file import save_config
+from meetwatch.desktop.usage import mode_name, with_attention_only
 from meetwatch.errors import MeetwatchError, OutputError, StoreError
 from meetwatch.geometry import Rect
 from meetwatch.runtime.events import Event
@@ -178,6 +179,15 @@ class CoreController:
         privacy = self.config.privacy.model_copy(update={"mode": mode})
         self.apply_config(self.config.model_copy(update={"privacy": privacy}))
 
+    @property
+    def attention_only(self) -> bool:
+        return self.config.privacy.attention_only
+
+    def set_attention_only(self, enabled: bool) -> None:
+        """Rebuilt at once like every privacy change: a running session goes on as a new
+        session without (or with) the emotion model."""
+        self.apply_config(with_attention_only(self.config, enabled))
+
     def apply_config(self, config: Config) -> None:
         """Rebuild the core with `config`, then save it (see the module docstring). A config
         the core cannot start with (e.g. an unusable data folder) is refused: the previous
@@ -234,8 +244,7 @@ class CoreController:
             head = f"recording - watching {self.target.label}"
         else:
             head = f"idle - will watch {self.target.label}"
-        privacy = " (aggregate-only)" if self.aggregate_only else ""
-        return head + privacy + (f" - {problems}" if problems else "")
+        return f"{head} ({mode_name(self.config)})" + (f" - {problems}" if problems else "")
 
     # -- reports -----------------------------------------------------------------------------
 

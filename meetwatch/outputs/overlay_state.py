@@ -63,6 +63,8 @@ class OverlayState:
     participants_total: int = 0
     participants_with_face: int = 0
     emotion_mix: dict[str, float] = field(default_factory=dict)
+    attention_only: bool = False  # the session does not analyse emotion: say so, draw no mix
+    withheld: str | None = None  # why aggregate-only mode shows no room figures right now
     tiles: list[TileView] = field(default_factory=list)
     history: deque[tuple[float, float | None]] = field(default_factory=deque)
     alerts: list[Alert] = field(default_factory=list)
@@ -91,6 +93,7 @@ class OverlayState:
         self.participants_total = 0
         self.participants_with_face = 0
         self.emotion_mix = {}
+        self.withheld = None
         self.tiles = []
         self.alerts = []
         self.updated_at = None
@@ -120,6 +123,7 @@ class OverlayState:
             if kind == "SessionStarted":
                 self._enter_session(data.session_id)
                 self.recording = True
+                self.attention_only = data.attention_only
             else:
                 self.recording = False
                 self._clear_live()
@@ -156,6 +160,8 @@ class OverlayState:
         self.participants_total = room.participants_total
         self.participants_with_face = room.participants_with_face
         self.emotion_mix = dict(room.emotion_mix)
+        self.attention_only = room.attention_only
+        self.withheld = withheld_text(room)
         self.tiles = _tiles(room.participants)
         self.history.append((room.timestamp, room.engagement))
         self.updated_at = now
@@ -179,6 +185,8 @@ class OverlayState:
 
     @property
     def attentive_text(self) -> str:
+        if self.withheld is not None:
+            return self.withheld
         if self.attention_share is None or not self.participants_with_face:
             return "attentive: –"
         attentive = round(self.attention_share * self.participants_with_face)

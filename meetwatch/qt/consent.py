@@ -1,6 +1,7 @@
 """The disclosure dialog: shown on first run (accept or quit) and before every session (start
-or cancel), with the participant notice one click from the clipboard and the aggregate-only
-switch right there, where the decision is made."""
+or cancel), with the participant notice one click from the clipboard and the privacy switches
+right there, where the decision is made. On first run it also asks where meetwatch is used,
+which sets attention-only mode where the law forbids emotion recognition."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QShowEvent
 from PyQt6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFormLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -19,6 +22,13 @@ from PyQt6.QtWidgets import (
 
 from meetwatch.config import Config
 from meetwatch.desktop.notice import participant_notice, presenter_notice
+from meetwatch.desktop.usage import (
+    USE_LABELS,
+    USES,
+    answered,
+    attention_only_for,
+    with_answer,
+)
 from meetwatch.qt import application
 
 
@@ -32,7 +42,8 @@ def copy_participant_notice(config: Config) -> str:
 
 class ConsentDialog(QDialog):
     """`first_run`: accept means "understood" (remembered by the caller); otherwise accept
-    means "start watching". `aggregate_only` is the switch's state when accepted."""
+    means "start watching". `chosen_config()` is the config with the switches (and on first
+    run the answer) as accepted."""
 
     def __init__(self, config: Config, *, first_run: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,6 +57,30 @@ class ConsentDialog(QDialog):
         self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.notice)
 
+        self.used_in_box: QComboBox | None = None
+        self.eu_box: QCheckBox | None = None
+        if first_run:
+            form = QFormLayout()
+            self.used_in_box = QComboBox()
+            for use in USES:
+                self.used_in_box.addItem(USE_LABELS[use], use)
+            # Unanswered: the strictest case is preselected (an EU school).
+            self.used_in_box.setCurrentIndex(USES.index(config.privacy.used_in or "education"))
+            self.eu_box = QCheckBox("The people I watch are in the EU")
+            self.eu_box.setChecked(config.privacy.in_eu is not False)
+            form.addRow("Where will meetwatch be used?", self.used_in_box)
+            form.addRow("", self.eu_box)
+            layout.addLayout(form)
+            self.used_in_box.currentIndexChanged.connect(self._usage_changed)
+            self.eu_box.toggled.connect(self._usage_changed)
+
+        self.attention_box = QCheckBox(
+            "Attention-only mode: never analyse emotion (the emotion model is not loaded)"
+        )
+        self.attention_box.setChecked(config.privacy.attention_only)
+        self.attention_box.toggled.connect(self._privacy_changed)
+        layout.addWidget(self.attention_box)
+
         self.aggregate_box = QCheckBox(
             "Aggregate-only mode: room figures only, nobody individually"
         )
@@ -58,6 +93,8 @@ class ConsentDialog(QDialog):
         self.participant_text.setReadOnly(True)
         self.participant_text.setMaximumHeight(110)
         layout.addWidget(self.participant_text)
+        if first_run and not answered(config):
+            self._usage_changed()
 
         buttons = QDialogButtonBox()
         self.copy_button = QPushButton("Copy participant notice")
@@ -84,16 +121,32 @@ class ConsentDialog(QDialog):
     def aggregate_only(self) -> bool:
         return self.aggregate_box.isChecked()
 
-    def _shown_config(self) -> Config:
+    @property
+    def attention_only(self) -> bool:
+        return self.attention_box.isChecked()
+
+    def chosen_config(self) -> Config:
+        config = self._config
+        if self.used_in_box is not None and self.eu_box is not None:
+            config = with_answer(config, self.used_in_box.currentData(), self.eu_box.isChecked())
         mode = "aggregate_only" if self.aggregate_only else "individual"
-        privacy = self._config.privacy.model_copy(update={"mode": mode})
-        return self._config.model_copy(update={"privacy": privacy})
+        privacy = config.privacy.model_copy(
+            update={"mode": mode, "attention_only": self.attention_only}
+        )
+        return config.model_copy(update={"privacy": privacy})
+
+    def _usage_changed(self) -> None:
+        """The answer sets the lawful default; the box stays free to change afterwards."""
+        assert self.used_in_box is not None and self.eu_box is not None
+        lawful = attention_only_for(self.used_in_box.currentData(), self.eu_box.isChecked())
+        self.attention_box.setChecked(lawful)
+        self._privacy_changed()
 
     def _privacy_changed(self) -> None:
-        shown = self._shown_config()
+        shown = self.chosen_config()
         self.notice.setText(presenter_notice(shown))
         self.participant_text.setPlainText(participant_notice(shown))
 
     def _copy(self) -> None:
-        copy_participant_notice(self._shown_config())
+        copy_participant_notice(self.chosen_config())
         self.copy_button.setText("Copied")

@@ -12,7 +12,12 @@ from PyQt6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 
 from meetwatch.geometry import Rect
 from meetwatch.outputs import palette
-from meetwatch.outputs.overlay_state import OverlayState, emotion_segments, grid_cells
+from meetwatch.outputs.overlay_state import (
+    ATTENTION_ONLY_TEXT,
+    OverlayState,
+    emotion_segments,
+    grid_cells,
+)
 from meetwatch.qt.overlay_layout import GAUGE_START, GAUGE_SWEEP, OverlayLayout, gauge_point
 
 BACKGROUND_ALPHA = 232
@@ -135,6 +140,9 @@ def _gauge(p: QPainter, state: OverlayState, r: Rect, live: bool, now: float) ->
 
 
 def _emotion_bar(p: QPainter, state: OverlayState, r: Rect, live: bool) -> None:
+    if state.attention_only:  # no mix was measured: say why instead of an empty bar
+        _text(p, r, ATTENTION_ONLY_TEXT, 10, palette.MUTED_TEXT)
+        return
     p.setPen(Qt.PenStyle.NoPen)
     p.setBrush(qcolor(palette.TRACK))
     p.drawRect(qrect(r))

@@ -39,7 +39,9 @@ from PyQt6.QtWidgets import (
 )
 
 from meetwatch.config import Config
+from meetwatch.desktop.usage import MODE_HELP, mode_name
 
+NOT_SET = "(not set)"
 INT_LIMIT = 2**31 - 1
 FLOAT_LIMIT = 1e9
 _INVALID_STYLE = "border: 2px solid #d64541;"
@@ -76,10 +78,14 @@ class FieldEditor:
         annotation, self.nullable = _optional(info.annotation)
         self.widget: QWidget
         self.editor: QWidget
-        if typing.get_origin(annotation) is typing.Literal:
+        literal = typing.get_origin(annotation) is typing.Literal
+        if literal or (annotation is bool and self.nullable):
             box = QComboBox()
-            for choice in typing.get_args(annotation):
-                box.addItem(str(choice), choice)
+            choices = typing.get_args(annotation) if annotation is not bool else (True, False)
+            if self.nullable:  # an unanswered question must not read back as an answer
+                box.addItem(NOT_SET, None)
+            for choice in choices:
+                box.addItem({True: "yes", False: "no"}.get(choice, str(choice)), choice)
             box.setCurrentIndex(max(0, box.findData(value)))
             self.editor = box
         elif annotation is bool:
@@ -192,12 +198,17 @@ class SettingsDialog(QDialog):
         self.editors: dict[str, FieldEditor] = {}
         self._sections: dict[str, str] = {}  # key path of a nested model -> its title
         self.result_config: Config | None = config
+        self.mode_text = QLabel()  # the privacy tab says which mode is in use and what it does
+        self.mode_text.setObjectName("privacy-mode")
+        self.mode_text.setWordWrap(True)
         layout = QVBoxLayout(self)
         self.tabs = QTabWidget()
         for name, info in Config.model_fields.items():
             self._sections[name] = info.title or name
             page = QWidget()
             page_layout = QVBoxLayout(page)
+            if name == "privacy":
+                page_layout.addWidget(self.mode_text)
             page_layout.addWidget(
                 self._form(name, type(getattr(config, name)), getattr(config, name))
             )
@@ -281,6 +292,7 @@ class SettingsDialog(QDialog):
         self.errors.setText("")
         self._set_savable(True)
         self.result_config = config
+        self.mode_text.setText(_mode_text(config))
         return config
 
     def _revalidate(self) -> None:
@@ -306,3 +318,9 @@ class SettingsDialog(QDialog):
     def accept(self) -> None:
         if self.validate() is not None:
             super().accept()
+
+
+def _mode_text(config: Config) -> str:
+    """The privacy mode in use, then what every mode does, so the choice is an informed one."""
+    modes = "\n".join(f"- {text}" for text in MODE_HELP.values())
+    return f"Mode in use: {mode_name(config)}.\n{modes}"

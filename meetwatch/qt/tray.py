@@ -189,6 +189,12 @@ class TrayApp(QObject):
                 self._guard(lambda: self.set_aggregate_only(not c.aggregate_only)),
                 checked=c.aggregate_only,
             ),
+            Entry(
+                "attention",
+                "Attention-only mode (no emotion analysis)",
+                self._guard(lambda: self.set_attention_only(not c.attention_only)),
+                checked=c.attention_only,
+            ),
             separator(),
             Entry(
                 "report",
@@ -291,7 +297,7 @@ class TrayApp(QObject):
         def done(result: int) -> None:
             self.consent_dialog = None
             if result == QDialog.DialogCode.Accepted:
-                self._guard(lambda: self._start(dialog.aggregate_only))()
+                self._guard(lambda: self._start(dialog.aggregate_only, dialog.attention_only))()
 
         dialog.finished.connect(done)
         dialog.open()
@@ -299,9 +305,11 @@ class TrayApp(QObject):
         dialog.raise_()
         dialog.activateWindow()
 
-    def _start(self, aggregate_only: bool) -> None:
+    def _start(self, aggregate_only: bool, attention_only: bool) -> None:
         if aggregate_only != self.controller.aggregate_only:
             self.controller.set_aggregate_only(aggregate_only)
+        if attention_only != self.controller.attention_only:
+            self.controller.set_attention_only(attention_only)
         info = self.controller.start_session()
         self.notify("Recording", f"session started, watching {self.controller.target.label}", False)
         log.info("session %s started on %s", info.session_id, info.source)
@@ -368,6 +376,15 @@ class TrayApp(QObject):
             self.overlay.update()
         mode = "on: room figures only" if enabled else "off: individual figures shown"
         self.notify("Aggregate-only mode", mode, False)
+
+    def set_attention_only(self, enabled: bool) -> None:
+        self.controller.set_attention_only(enabled)
+        if enabled:  # no emotion may stay on screen from before
+            self.overlay.state.emotion_mix = {}
+            self.overlay.state.attention_only = True
+            self.overlay.update()
+        mode = "on: emotion is not analysed" if enabled else "off: emotion is analysed"
+        self.notify("Attention-only mode", mode, False)
 
     def open_last_report(self) -> None:
         path = self.controller.last_report()
@@ -510,15 +527,12 @@ def _first_run(config: Config, config_path: Path | None) -> Config | None:
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     acknowledge(folder)
-    if dialog.aggregate_only != (config.privacy.mode == "aggregate_only"):
+    chosen = dialog.chosen_config()  # where meetwatch is used, and the modes
+    if chosen != config:
         from meetwatch.desktop.settings_file import save_config
 
-        mode = "aggregate_only" if dialog.aggregate_only else "individual"
-        config = config.model_copy(
-            update={"privacy": config.privacy.model_copy(update={"mode": mode})}
-        )
-        save_config(config, config_path)
-    return config
+        save_config(chosen, config_path)
+    return chosen
 
 
 def run_tray(config: Config, config_path: Path | None = None) -> int:

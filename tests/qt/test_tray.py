@@ -64,6 +64,7 @@ def test_idle_menu_offers_start_and_has_no_report_yet(qapp: QApplication, home: 
             "pick",
             "overlay",
             "aggregate",
+            "attention",
             "report",
             "notice",
             "settings",
@@ -71,7 +72,8 @@ def test_idle_menu_offers_start_and_has_no_report_yet(qapp: QApplication, home: 
             "autostart",
             "quit",
         ]
-        assert menu["status"] == ("meetwatch: idle - will watch the demo gallery", False, None)
+        status = "meetwatch: idle - will watch the demo gallery (emotion on, individual)"
+        assert menu["status"] == (status, False, None)
         assert menu["start"][:2] == ("Start session", True)
         assert menu["report"][:2] == ("Open last report", False)
         assert menu["aggregate"][2] is False

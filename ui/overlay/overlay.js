@@ -41,6 +41,7 @@
     state: "connecting", // connecting | connected | stale | disconnected | failed
     status: "connecting…",
     recording: false,
+    attentionOnly: false, // the session does not analyse emotion (attention-only mode)
     room: null,
     tiles: [],
     history: [], // [timestamp, engagement|null]
@@ -73,6 +74,7 @@
       view.history = [];
       view.section = null;
       view.recording = true;
+      view.attentionOnly = data.attention_only === true;
       advance(data.started_at);
     },
     SessionEnded() {
@@ -82,6 +84,7 @@
     EngagementUpdated(room) {
       view.recording = true;
       view.room = room;
+      view.attentionOnly = room.attention_only === true;
       view.tiles = room.participants;
       view.history.push([room.timestamp, room.engagement]);
       view.updatedAt = Date.now();
@@ -129,7 +132,7 @@
     const room = live() ? view.room : null;
     drawGauge(room ? room.engagement : null);
     drawAttentive(room);
-    drawEmotions(room ? room.emotion_mix : {});
+    drawEmotions(room ? room.emotion_mix : {}, view.attentionOnly === true);
     drawSparkline(view.state === "connected" ? view.history : []);
     drawTiles(view.state === "connected" ? view.tiles : []);
     drawList($("alerts"), view.state === "connected" ? view.alerts.map((a) => a.message) : []);
@@ -151,13 +154,20 @@
     const share = room ? room.attention_share : null;
     const faces = room ? room.participants_with_face : 0;
     $("attentive-value").textContent = share === null || !faces ? "–" : pct(share);
-    $("faces-value").textContent =
-      share === null || !faces
+    // aggregate-only mode withholds room figures while too few faces would be averaged
+    const withheld = room && faces < room.min_faces;
+    $("faces-value").textContent = withheld
+      ? `room figures from ${room.min_faces} faces (${faces} visible)`
+      : share === null || !faces
         ? "–"
         : `${Math.round(share * faces)} of ${faces} faces · ${room.participants_total} in call`;
   }
 
-  function drawEmotions(mix) {
+  function drawEmotions(mix, attentionOnly) {
+    $("emotion-caption").textContent = attentionOnly
+      ? "attention only: emotion not analysed"
+      : "emotion mix";
+    $("emotion-bar").hidden = attentionOnly;
     const values = EMOTIONS.map((e) => [e, Math.max(0, Number(mix[e]) || 0)]);
     const total = values.reduce((s, [, v]) => s + v, 0);
     const bar = $("emotion-bar");

@@ -26,6 +26,7 @@ import numpy as np
 
 from meetwatch.aggregation.models import ParticipantEngagement, SessionInfo
 from meetwatch.analysis.signals import FaceSignals
+from meetwatch.capture.blank import CaptureBlocked
 from meetwatch.capture.frame import Frame
 from meetwatch.capture.source import FrameSource
 from meetwatch.config import Config, config_dir, data_dir
@@ -86,6 +87,8 @@ class App:
         self.vcam: Any = None
         self.last_session: SessionInfo | None = None
         self.ended = threading.Event()  # set when a session's source runs out (end of a video)
+        # why capture stopped, when a window hidden from capture gave only blank frames
+        self.capture_blocked: CaptureBlocked | None = None
         self._spare: Future[Perception] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -190,6 +193,7 @@ class App:
             self._start_threads(run)
             self._session = run
             self.ended.clear()
+            self.capture_blocked = None
             return info
 
     def _start_threads(self, run: _Running) -> None:
@@ -198,7 +202,12 @@ class App:
         vcam = self.vcam
 
         def produce() -> Frame | None:
-            frame = run.source.read()
+            try:
+                frame = run.source.read()
+            except CaptureBlocked as exc:  # nothing worth analysing will come: end and say why
+                self.capture_blocked = exc
+                self.ended.set()
+                raise
             if frame is None:
                 self.ended.set()
                 raise SourceExhausted

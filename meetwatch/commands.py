@@ -106,6 +106,8 @@ def _live(
             f"session {ended.session_id} ended after {length:.0f} s; "
             f"`meetwatch report {ended.session_id}` writes its report"
         )
+    if app.capture_blocked is not None:
+        raise app.capture_blocked
     return 0
 
 

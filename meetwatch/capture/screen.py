@@ -102,7 +102,7 @@ class _GrabbingSource(SourceBase):
         image = self._grabber.grab(self._rect)
         if image is None:  # the screen shrank under us (monitor unplugged)
             return self._frame(np.zeros((1, 1, 3), np.uint8), self._clock.now(), missing=True)
-        return self._frame(image, self._clock.now())
+        return self._screen_frame(image, self._clock.now())
 
     def _open(self) -> None:
         self._grabber = ScreenGrabber()

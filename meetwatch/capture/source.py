@@ -7,6 +7,7 @@ from typing import Protocol, Self, runtime_checkable
 
 import numpy as np
 
+from meetwatch.capture.blank import BlankWatch
 from meetwatch.capture.frame import Frame
 
 
@@ -43,6 +44,7 @@ class SourceBase:
     def __init__(self) -> None:
         self._opened = False
         self._index = 0
+        self._blank = BlankWatch()
 
     def open(self) -> None:
         if self._opened:
@@ -50,6 +52,7 @@ class SourceBase:
         self._open()
         self._opened = True
         self._index = 0
+        self._blank.reset()
 
     def close(self) -> None:
         if self._opened:
@@ -85,3 +88,9 @@ class SourceBase:
         frame = Frame(image, timestamp, self._index, self.describe(), missing)
         self._index += 1
         return frame
+
+    def _screen_frame(self, image: np.ndarray, timestamp: float) -> Frame:
+        """A frame of live screen pixels: a blank one is missing, and lasting blankness (a
+        window hidden from capture) raises CaptureBlocked; see capture/blank.py."""
+        blank = self._blank.check(image, timestamp, f"Capture of {self.describe()}")
+        return self._frame(image, timestamp, missing=blank)

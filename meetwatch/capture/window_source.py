@@ -74,7 +74,7 @@ class WindowSource(SourceBase):
             w, h = self._last_size
             return self._frame(np.zeros((h, w, 3), np.uint8), now, missing=True)
         self._last_size = (image.shape[1], image.shape[0])
-        return self._frame(image, now)
+        return self._screen_frame(image, now)
 
     def _open(self) -> None:
         backend = open_backend()

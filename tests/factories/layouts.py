@@ -60,6 +60,35 @@ class Scene:
         return [f for f in [*faces, *self.extra_faces] if f.h >= MIN_FACE_HEIGHT]
 
 
+# Every way of point 2 of the layout requirements, each in a client's look; the tests run
+# each case at 1080p, 720p and 360p, as drawn and through a video encoder.
+REAL_LOOKS: tuple[LayoutCase, ...] = (
+    LayoutCase("gap-1px", "zoom", 9, gap=1),
+    LayoutCase("gap-2px", "teams", 16, gap=2),
+    LayoutCase("letterbox", "teams", 6, frame="letterbox"),
+    LayoutCase("pillarbox", "meet", 9, frame="pillarbox"),
+    LayoutCase("last-row-3+3+1", "zoom", 7),
+    LayoutCase("last-row-4+4+4+1", "teams", 13),
+    LayoutCase("meet-49", "meet", 49, camera_off=frozenset(range(0, 49, 5))),
+    LayoutCase(
+        "meet-75-photos",
+        "meet",
+        75,
+        camera_off=frozenset(i for i in range(75) if i % 3),
+        profile_photos=True,
+    ),
+    LayoutCase("camera-off-initials", "teams", 9, camera_off=frozenset({1, 4, 7})),
+    LayoutCase(
+        "camera-off-photo", "meet", 12, camera_off=frozenset({0, 5, 11}), profile_photos=True
+    ),
+    LayoutCase("speaker-border", "zoom", 16, speaker=5),
+    LayoutCase("toolbar", "zoom", 12, toolbar=True),
+    LayoutCase("self-view", "meet", 7, self_view=True),
+    LayoutCase("self-view-toolbar", "zoom", 13, self_view=True, toolbar=True, speaker=0),
+)
+SIZES: tuple[tuple[int, int], ...] = ((1920, 1080), (1280, 720), (640, 360))
+
+
 def build(data_dir: Path, case: LayoutCase, seed: int = 0) -> Scene:
     w, h = case.size
     inner = (w, h)

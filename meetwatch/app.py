@@ -157,7 +157,7 @@ class App:
             )
             sink.start()
         except MeetwatchError as exc:  # no backend or no webcam: say so, keep the rest running
-            log.warning("%s", exc)
+            log.info("virtual camera off: %s", exc)  # info: the warning is printed once, here
             print(f"warning: virtual camera off: {exc}")
             return
         self.bus.subscribe(sink.on_event)

@@ -61,8 +61,9 @@ def backend_help() -> str:
     """How to get a virtual camera device on this OS."""
     if platform.system() == "Linux":
         return (
-            "install v4l2loopback (e.g. 'sudo apt install v4l2loopback-dkms') and load it with "
-            "'sudo modprobe v4l2loopback devices=1 exclusive_caps=1'"
+            "install v4l2loopback (Debian/Ubuntu: 'sudo apt install v4l2loopback-dkms "
+            "v4l2loopback-utils') and load it with 'sudo modprobe v4l2loopback exclusive_caps=1 "
+            "card_label=meetwatch' (exclusive_caps=1 lets browsers and meeting apps list it)"
         )
     return "install OBS Studio (28 or newer) and start its Virtual Camera once"
 

@@ -219,7 +219,8 @@ def test_without_v4l2loopback_the_real_backend_says_how_to_fix_it() -> None:
         sink.close()
         pytest.skip("this machine has a v4l2loopback device")
     assert "No virtual camera available" in message
-    assert "sudo modprobe v4l2loopback devices=1 exclusive_caps=1" in message
+    assert "sudo apt install v4l2loopback-dkms v4l2loopback-utils" in message
+    assert "sudo modprobe v4l2loopback exclusive_caps=1 card_label=meetwatch" in message
     assert "\n" not in message
     # the sink stays usable for everything that needs no device
     assert sink.compose().shape == (360, 640, 3)

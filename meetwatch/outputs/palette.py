@@ -28,7 +28,8 @@ ATTENTION_COLORS: dict[AttentionState, RGB] = {
     "away": (245, 166, 35),  # amber
     "eyes_closed": (64, 128, 232),  # blue
     "no_face": (128, 132, 140),  # grey
-    "camera_off": (128, 132, 140),  # grey: as unknown as no face
+    # mauve: as unknown as no face, but a reader must tell "camera off" from "no face found"
+    "camera_off": (156, 100, 150),
 }
 
 ATTENTION_LABELS: dict[AttentionState, str] = {

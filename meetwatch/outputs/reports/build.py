@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
-from datetime import tzinfo
 from pathlib import Path
 
 from meetwatch.outputs.reports import clock
 from meetwatch.outputs.reports.csv_export import write_csv
 from meetwatch.outputs.reports.data import ReportData, StoreLike, load_report_data
 from meetwatch.outputs.reports.files import (
+    ALL_FORMATS,
     FORMATS,
     check_formats,
     output_dir,
@@ -17,14 +18,20 @@ from meetwatch.outputs.reports.files import (
     write_text,
 )
 from meetwatch.outputs.reports.html import render_html
+from meetwatch.outputs.reports.parquet_export import write_parquet
 from meetwatch.outputs.reports.pdf import write_pdf
 from meetwatch.outputs.reports.summary import ReportOptions, ReportSummary, summarize
 
 
 def report_stem(data: ReportData, options: ReportOptions) -> str:
-    """meetwatch-20250114-1432-1a2b3c4d: sorts by time, unique per session."""
-    started = clock.at(data.facts.started_at, options.zone).strftime("%Y%m%d-%H%M")
-    return f"meetwatch-{started}-{data.facts.session_id[:8]}"
+    """meetwatch-20250114-1432-1a2b3c4d for a live session (sorts by time), meetwatch-
+    lecture-03-1a2b3c4d for a recording (found by its file's name); unique per session."""
+    f = data.facts
+    if f.kind != "live":
+        name = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(f.source.split(":", 1)[-1]).stem)
+        return f"meetwatch-{name.strip('-.')[:60] or f.kind}-{f.session_id[:8]}"
+    started = clock.at(f.started_at, options.zone).strftime("%Y%m%d-%H%M")
+    return f"meetwatch-{started}-{f.session_id[:8]}"
 
 
 def summary_json(summary: ReportSummary) -> str:
@@ -47,7 +54,7 @@ def build_report(
     Raises StoreError (no store, unknown or empty session), ConfigError (unknown format),
     OutputError (folder or file not writable).
     """
-    wanted = check_formats(formats)
+    wanted = check_formats(formats, ALL_FORMATS)
     options = options or ReportOptions()
     folder = output_dir(out_dir)
     data = load_report_data(store_or_path, session)
@@ -62,12 +69,18 @@ def write_report(
     writers: dict[str, Callable[[Path], None]] = {
         "html": lambda p: write_text(p, render_html(data, summary, options)),
         "pdf": lambda p: write_pdf(data, summary, options, p),
-        "csv": lambda p: _csv(p, data, options.zone),
+        "csv": lambda p: _csv(p, data, data.facts.timeline(options.zone)),
         "json": lambda p: write_text(p, summary_json(summary)),
     }
-    return [write_atomic(stem.with_suffix(f".{fmt}"), writers[fmt]) for fmt in formats]
+    paths = []
+    for fmt in formats:
+        if fmt == "parquet":  # several tables, several files
+            paths += write_parquet(stem, [(data, summary)], options.zone)
+        else:
+            paths.append(write_atomic(stem.with_suffix(f".{fmt}"), writers[fmt]))
+    return paths
 
 
-def _csv(path: Path, data: ReportData, tz: tzinfo) -> None:
+def _csv(path: Path, data: ReportData, tl: clock.Timeline) -> None:
     with path.open("w", encoding="utf-8", newline="") as f:
-        write_csv(data, f, tz)
+        write_csv(data, f, tl)

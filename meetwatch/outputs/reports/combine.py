@@ -1,29 +1,48 @@
-"""combine_reports: several sessions side by side (HTML and JSON).
+"""combine_reports: several sessions side by side (HTML, PDF, CSV, JSON and Parquet).
 
 For a presenter who gives the same talk more than once, or a weekly meeting: which run held
 the room, and which section lost it each time. Only room-level figures are compared, so
 aggregate-only sessions can take part and no individual is compared with anyone.
 Sections are matched by title across sessions; time is shown as minutes since each session's
-start, because the runs happened at different times of day.
+start, because the runs happened at different times of day (and recordings have no time of
+day at all). The CSV has one row per session; the Parquet files hold every session's seconds
+and figures (see parquet_export).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import csv
+import io
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
-from html import escape
 from pathlib import Path
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from pydantic import BaseModel, ConfigDict, Field
 
 from meetwatch.errors import ConfigError
 from meetwatch.outputs.reports import clock, figures, tables
 from meetwatch.outputs.reports.data import ReportData, StoreLike, load_report_data, opened_store
-from meetwatch.outputs.reports.files import check_formats, output_dir, write_atomic, write_text
-from meetwatch.outputs.reports.html import page, section_html, table_html
+from meetwatch.outputs.reports.files import (
+    ALL_FORMATS,
+    FORMATS,
+    check_formats,
+    output_dir,
+    write_atomic,
+    write_text,
+)
+from meetwatch.outputs.reports.html import (
+    PHONE_EXTRA_H,
+    PHONE_WIDTH_IN,
+    figure_pair,
+    page,
+    section_html,
+    table_html,
+)
+from meetwatch.outputs.reports.parquet_export import write_parquet
 from meetwatch.outputs.reports.summary import (
     SUMMARY_SCHEMA_VERSION,
     Parameters,
@@ -32,10 +51,9 @@ from meetwatch.outputs.reports.summary import (
     Share,
     summarize,
 )
-from meetwatch.outputs.reports.svg import to_svg
 from meetwatch.outputs.text import percent as pct
 
-COMBINE_FORMATS = ("html", "json")
+COMBINE_FORMATS = ALL_FORMATS
 
 
 class _Model(BaseModel):
@@ -79,7 +97,7 @@ def combine_reports(
     sessions: Sequence[str | ReportData],
     out_dir: Path | str = ".",
     *,
-    formats: Iterable[str] = COMBINE_FORMATS,
+    formats: Iterable[str] = FORMATS,
     options: ReportOptions | None = None,
 ) -> list[Path]:
     """Compare sessions, in the order given: ids (or "latest") read from `store`, or
@@ -94,14 +112,19 @@ def combine_reports(
     summaries = [summarize(d, options) for d in loaded]
     comparison = compare(loaded, summaries, options)
     stem = folder / f"meetwatch-comparison-{datetime.now(options.zone):%Y%m%d-%H%M%S}"
-    render = {
-        "json": lambda: comparison.model_dump_json(indent=2) + "\n",
-        "html": lambda: _html(loaded, comparison, options),
+    writers: dict[str, Callable[[Path], None]] = {
+        "html": lambda p: write_text(p, _html(loaded, comparison, options)),
+        "pdf": lambda p: write_comparison_pdf(comparison, _timeline(loaded, comparison), p),
+        "csv": lambda p: write_text(p, comparison_csv(comparison)),
+        "json": lambda p: write_text(p, comparison.model_dump_json(indent=2) + "\n"),
     }
-    return [
-        write_atomic(stem.with_suffix(f".{fmt}"), partial(write_text, text=render[fmt]()))
-        for fmt in wanted
-    ]
+    paths = []
+    for fmt in wanted:
+        if fmt == "parquet":
+            paths += write_parquet(stem, list(zip(loaded, summaries, strict=True)), options.zone)
+        else:
+            paths.append(write_atomic(stem.with_suffix(f".{fmt}"), writers[fmt]))
+    return paths
 
 
 def _load(sessions: Sequence[str | ReportData], store: StoreLike | None) -> list[ReportData]:
@@ -156,16 +179,20 @@ def compare(
 
 
 def _names(data: list[ReportData], options: ReportOptions) -> list[str]:
+    """A recording is named by its file, a live session by when it started."""
     tz = options.zone
     names = [
-        f"{clock.day(d.facts.started_at, tz)} {clock.hhmm(d.facts.started_at, tz)}" for d in data
+        tables.source_name(d.facts.source)
+        if d.facts.kind != "live"
+        else f"{clock.day(d.facts.started_at, tz)} {clock.hhmm(d.facts.started_at, tz)}"
+        for d in data
     ]
-    if len(set(names)) < len(names):  # same minute: tell them apart by id
+    if len(set(names)) < len(names):  # same minute or file: tell them apart by id
         names = [f"{n} ({d.facts.session_id[:6]})" for n, d in zip(names, data, strict=True)]
     return names
 
 
-def _html(data: list[ReportData], c: ComparisonSummary, options: ReportOptions) -> str:
+def overview(c: ComparisonSummary) -> tables.Table:
     names = [s.name for s in c.sessions]
     rows = [
         (
@@ -185,50 +212,134 @@ def _html(data: list[ReportData], c: ComparisonSummary, options: ReportOptions) 
         ("Low attention", [clock.duration(s.low_attention_seconds) for s in c.sessions]),
         ("Alerts raised", [str(s.alerts_raised) for s in c.sessions]),
     ]
-    overview = tables.Table(["", *names], [[k, *v] for k, v in rows])
-    parts = [
-        f"<header><h1>Session comparison</h1><p>{len(names)} sessions</p></header>",
-        section_html("Sessions side by side", table_html(overview), "overview"),
-        section_html("Room engagement over time", _timeline_svg(data, names), "timeline"),
-    ]
-    if c.section_titles:
-        by_title = [{x.title: x for x in s.sections} for s in c.sessions]
-        cells = [
-            [title]
-            + [
-                f"{pct(m[title].mean_engagement)} · attentive {pct(m[title].mean_attention_share)}"
-                if title in m
-                else "–"
-                for m in by_title
-            ]
-            for title in c.section_titles
+    return tables.Table(["", *names], [[k, *v] for k, v in rows])
+
+
+def per_section(c: ComparisonSummary) -> tables.Table | None:
+    if not c.section_titles:
+        return None
+    by_title = [{x.title: x for x in s.sections} for s in c.sessions]
+    cells = [
+        [title]
+        + [
+            f"{pct(m[title].mean_engagement)} · attentive {pct(m[title].mean_attention_share)}"
+            if title in m
+            else "–"
+            for m in by_title
         ]
+        for title in c.section_titles
+    ]
+    return tables.Table(["Section", *[s.name for s in c.sessions]], cells)
+
+
+SECTION_NOTE = "Mean room engagement · mean attentive share."
+
+
+def _html(data: list[ReportData], c: ComparisonSummary, options: ReportOptions) -> str:
+    timeline = _timeline(data, c)
+    parts = [
+        f"<header><h1>Session comparison</h1><p>{len(c.sessions)} sessions</p></header>",
+        section_html("Sessions side by side", table_html(overview(c)), "overview"),
+        section_html(
+            "Room engagement over time",
+            figure_pair(
+                timeline.figure(10, 3.2, narrow=False),
+                timeline.figure(PHONE_WIDTH_IN, 3.2 + PHONE_EXTRA_H, narrow=True),
+                "comparison",
+                "Room engagement per session",
+            ),
+            "timeline",
+        ),
+    ]
+    sections = per_section(c)
+    if sections is not None:
         parts.append(
             section_html(
                 "Engagement per section",
-                "<p>Mean room engagement · mean attentive share.</p>"
-                + table_html(tables.Table(["Section", *names], cells)),
+                f"<p>{SECTION_NOTE}</p>" + table_html(sections),
                 "sections",
             )
         )
     return page("Session comparison", parts)
 
 
-def _timeline_svg(data: list[ReportData], names: list[str]) -> str:
+@dataclass(frozen=True)
+class Timeline:
     """Each session's room engagement against minutes since its start, one colour each."""
+
+    minutes: list[np.ndarray]
+    values: list[np.ndarray]
+    names: list[str]
+
+    def draw(self, ax: Axes, narrow: bool) -> None:
+        for minutes, values, name in zip(self.minutes, self.values, self.names, strict=True):
+            ax.plot(minutes, values, linewidth=1.3, label=name)
+        ax.set_ylim(0, 1.02)
+        ax.yaxis.set_major_formatter("{x:.0%}")
+        ax.set_xlabel("Minutes since start")
+        ax.set_ylabel("Room engagement")
+        ax.grid(axis="y", color="#e3e5e8", linewidth=0.6)
+        if narrow:
+            ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+        else:
+            ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+
+    def figure(self, width: float, height: float, narrow: bool) -> Figure:
+        fig = Figure(figsize=(width, height), layout="constrained")
+        self.draw(fig.add_subplot(), narrow)
+        return fig
+
+
+def _timeline(data: list[ReportData], c: ComparisonSummary) -> Timeline:
     size = figures.bin_seconds(max(len(d.room) for d in data))
-    fig = Figure(figsize=(10, 3.2), layout="constrained")
-    ax = fig.add_subplot()
-    for d, name in zip(data, names, strict=True):
-        values = figures.bin_mean(d.room.engagement, size)
-        minutes = (np.arange(len(values)) + 0.5) * size / 60
-        ax.plot(minutes, values, linewidth=1.3, label=name)
-    ax.set_ylim(0, 1.02)
-    ax.yaxis.set_major_formatter("{x:.0%}")
-    ax.set_xlabel("Minutes since start")
-    ax.set_ylabel("Room engagement")
-    ax.grid(axis="y", color="#e3e5e8", linewidth=0.6)
-    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    return (
-        "<figure>" + to_svg(fig, "comparison", escape("Room engagement per session")) + "</figure>"
-    )
+    values = [figures.bin_mean(d.room.engagement, size) for d in data]
+    minutes = [(np.arange(len(v)) + 0.5) * size / 60 for v in values]
+    return Timeline(minutes, values, [s.name for s in c.sessions])
+
+
+CSV_COLUMNS = (
+    "session_id",
+    "name",
+    "started_local",
+    "duration_s",
+    "partial",
+    "privacy_mode",
+    "attention_only",
+    "participants_seen",
+    "mean_engagement",
+    "mean_attention_share",
+    "low_attention_seconds",
+    "alerts_raised",
+)
+
+
+def comparison_csv(c: ComparisonSummary) -> str:
+    """One row per session, the figures of the JSON file (sections are in the JSON)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for s in c.sessions:
+        row = s.model_dump(mode="json")
+        writer.writerow(["" if row[k] is None else row[k] for k in CSV_COLUMNS])
+    return buf.getvalue()
+
+
+def write_comparison_pdf(c: ComparisonSummary, timeline: Timeline, path: Path) -> None:
+    from matplotlib import rc_context
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    from meetwatch.outputs.reports.pdf import PageFlow
+
+    metadata = {"Title": "Session comparison", "Creator": "meetwatch", "CreationDate": None}
+    with rc_context({"pdf.fonttype": 42}), PdfPages(path, metadata=metadata) as pdf:
+        flow = PageFlow(pdf)
+        flow.heading(f"Session comparison: {len(c.sessions)} sessions", 16)
+        flow.table(overview(c))
+        flow.heading("Room engagement over time", keep=2.8)
+        timeline.draw(flow.axes(2.3, legend_w=1.6), narrow=False)
+        sections = per_section(c)
+        if sections is not None:
+            flow.heading("Engagement per section")
+            flow.paragraph(SECTION_NOTE, 9)
+            flow.table(sections)
+        flow.finish_page()

@@ -1,9 +1,11 @@
 """The per-second samples as CSV, for a spreadsheet or a notebook.
 
 One row per participant per second (individual mode) or one row per second of room figures
-(aggregate-only mode: the file holds no individual). Columns are formatted as whole arrays and
-written in chunks: a 2-hour, 49-person session is 350k rows, and per-row formatting in
-Python would dominate the report's run time.
+(aggregate-only mode: the file holds no individual). The first two columns say when:
+`time_local` (ISO 8601) and `t` (unix seconds) for a live session, `recording_time`
+(HH:MM:SS position in the file) for a recording; `seconds_from_start` follows in both.
+Columns are formatted as whole arrays and written in chunks: a 2-hour, 49-person session is
+350k rows, and per-row formatting in Python would dominate the report's run time.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Sequence
-from datetime import tzinfo
 from typing import Any, TextIO
 
 import numpy as np
@@ -19,12 +20,9 @@ import numpy as np
 from meetwatch.aggregation.models import ATTENTION_STATES
 from meetwatch.analysis.signals import EMOTIONS
 from meetwatch.outputs.reports import clock
-from meetwatch.outputs.reports.data import ReportData
+from meetwatch.outputs.reports.data import SIGNALS, ReportData
 
-SIGNALS = ("valence", "arousal", "yaw", "pitch", "gaze_x", "gaze_y", "eye_openness")
 PARTICIPANT_COLUMNS = (
-    "time_local",
-    "t",
     "participant_id",
     "label",
     "attention",
@@ -33,8 +31,6 @@ PARTICIPANT_COLUMNS = (
     *SIGNALS,
 )
 ROOM_COLUMNS = (
-    "time_local",
-    "t",
     "engagement",
     "attention_share",
     "participants_total",
@@ -84,19 +80,25 @@ def _write(out: TextIO, header: Sequence[str], columns: list[np.ndarray]) -> Non
         out.write("".join(",".join(r) + "\n" for r in rows))
 
 
-def write_csv(data: ReportData, out: TextIO, tz: tzinfo) -> None:
-    def local(t: np.ndarray) -> np.ndarray:
-        return _by_value(t, lambda x: clock.iso(x, tz))
+def time_columns(t: np.ndarray, tl: clock.Timeline) -> tuple[list[str], list[np.ndarray]]:
+    """The columns that say when a row is, as header names and formatted cells."""
+    stamp = _by_value(t, tl.stamp)
+    offset = _floats(t - tl.start, 3)
+    if tl.recording:
+        return [tl.stamp_name, "seconds_from_start"], [stamp, offset]
+    return [tl.stamp_name, "t", "seconds_from_start"], [stamp, _floats(t, 3), offset]
 
+
+def write_csv(data: ReportData, out: TextIO, tl: clock.Timeline) -> None:
     if data.samples is None or data.people is None:
         room = data.room
         rows = room.has_row
+        names, when = time_columns(room.t[rows], tl)
         _write(
             out,
-            ROOM_COLUMNS,
+            [*names, *ROOM_COLUMNS],
             [
-                local(room.t[rows]),
-                _counts(room.t[rows]),
+                *when,
                 _floats(room.engagement[rows]),
                 _floats(room.attention_share[rows]),
                 _counts(room.participants_total[rows]),
@@ -108,12 +110,12 @@ def write_csv(data: ReportData, out: TextIO, tz: tzinfo) -> None:
         return
     s, people = data.samples, data.people
     labels = np.array(people.labels, dtype=object)[np.searchsorted(people.ids, s.participant_id)]
+    names, when = time_columns(s.t, tl)
     _write(
         out,
-        PARTICIPANT_COLUMNS,
+        [*names, *PARTICIPANT_COLUMNS],
         [
-            local(s.t),
-            _floats(s.t, 3),
+            *when,
             _counts(s.participant_id),
             _quoted(labels),
             _quoted(s.attention),

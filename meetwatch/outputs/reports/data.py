@@ -16,18 +16,27 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from meetwatch.aggregation.models import ATTENTION_STATES
 from meetwatch.analysis.signals import EMOTIONS
 from meetwatch.errors import DataError, StoreError
-from meetwatch.session.rows import EventRow, ParticipantRow, RoomSampleRow, SampleArrays
+from meetwatch.outputs.reports import clock
+from meetwatch.session.rows import (
+    EventRow,
+    ParticipantRow,
+    RoomSampleRow,
+    SampleArrays,
+    SessionRecord,
+)
 from meetwatch.session.store import SessionStore
 
 StoreLike = SessionStore | Path | str
+SessionKind = Literal["live", "recording", "image"]
 SIGNALS = ("valence", "arousal", "yaw", "pitch", "gaze_x", "gaze_y", "eye_openness")
 CHUNK_ROWS = 32_768
 
@@ -49,6 +58,7 @@ class SessionFacts:
     first_t: float  # first second with data
     last_t: float  # last second with data
     participants_seen: int
+    attention_only: bool = False  # emotion was not analysed
 
     @property
     def partial(self) -> bool:
@@ -66,6 +76,16 @@ class SessionFacts:
     @property
     def aggregate_only(self) -> bool:
         return self.privacy_mode == "aggregate_only"
+
+    @property
+    def kind(self) -> SessionKind:
+        """An image is one frame: its report shows faces, not time charts."""
+        if self.source.startswith("image:"):
+            return "image"
+        return "recording" if clock.is_recording(self.source) else "live"
+
+    def timeline(self, tz: tzinfo) -> clock.Timeline:
+        return clock.timeline(self.source, self.started_at, tz)
 
 
 @dataclass(frozen=True)
@@ -93,7 +113,6 @@ class ParticipantSeries:
     labels: list[str]
     state: np.ndarray  # (P, S) int8 index into ATTENTION_STATES, ABSENT where no row
     engagement: np.ndarray  # (P, S) float32
-    emotion_mean: np.ndarray  # (P, 7) mean probabilities over rows with emotion (NaN if none)
     first_seen: np.ndarray  # (P,) unix seconds
     last_seen: np.ndarray  # (P,)
 
@@ -151,7 +170,7 @@ def opened_store(store_or_path: StoreLike) -> Iterator[SessionStore]:
 def load_report_data(store_or_path: StoreLike, session: str = "latest") -> ReportData:
     """Read one session (an id or "latest") for reporting; a running one is read so far."""
     with opened_store(store_or_path) as store:
-        record = store.get_session(session)
+        record = latest_session(store) if session == "latest" else store.get_session(session)
         sid = record.session_id
         aggregate = record.info.privacy_mode == "aggregate_only"
         room_rows = store.room_samples(sid)
@@ -179,6 +198,7 @@ def load_report_data(store_or_path: StoreLike, session: str = "latest") -> Repor
         first_t=float(t0),
         last_t=float(t0 + span - 1),
         participants_seen=seen,
+        attention_only=info.attention_only,
     )
     labels = {} if people is None else dict(zip(people.ids.tolist(), people.labels, strict=True))
     return ReportData(
@@ -190,6 +210,29 @@ def load_report_data(store_or_path: StoreLike, session: str = "latest") -> Repor
         alerts=_alerts(events, labels, aggregate),
         events=events,
     )
+
+
+def latest_session(store: SessionStore) -> SessionRecord:
+    """The newest meeting with data: a single image analysed with --store, or a session that
+    stopped before its first sample, is not what "report latest" means (the newest of
+    those is still taken when there is nothing else)."""
+    sessions = store.list_sessions()
+    if not sessions:
+        raise StoreError(f"no sessions recorded yet in {store.path}")
+    with_data = set(_read_only(store.path, "SELECT DISTINCT session_id FROM room_samples"))
+    for record in sessions:
+        if record.session_id in with_data and not record.info.source.startswith("image:"):
+            return record
+    return sessions[0]
+
+
+def _read_only(path: Path, sql: str) -> list[Any]:
+    """First column of a query on the store file, opened read-only (a report never writes)."""
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+            return [row[0] for row in conn.execute(sql)]
+    except sqlite3.Error as e:
+        raise StoreError(f"cannot read the sessions in {path}: {e}") from e
 
 
 def read_sample_arrays(path: Path, session_id: str) -> SampleArrays:
@@ -306,12 +349,6 @@ def _participant_series(
     state[row, col] = codes
     engagement = np.full((len(ids), span), np.nan, np.float32)
     engagement[row, col] = s.engagement
-    valid = ~np.isnan(s.emotion).any(axis=1)
-    sums = np.zeros((len(ids), len(EMOTIONS)))
-    np.add.at(sums, row[valid], s.emotion[valid])
-    n = np.bincount(row[valid], minlength=len(ids)).astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        emotion_mean = sums / n[:, None]
     first = np.full(len(ids), np.inf)
     last = np.full(len(ids), -np.inf)
     np.minimum.at(first, row, s.t)
@@ -325,7 +362,6 @@ def _participant_series(
         labels=[known[p].label if p in known else f"Participant {p}" for p in ids.tolist()],
         state=state,
         engagement=engagement,
-        emotion_mean=emotion_mean,
         first_seen=first,
         last_seen=last,
     )

@@ -9,26 +9,29 @@ Colours come from the shared palette, so "happy" is the same yellow here as in t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC
+from typing import Any
 
 import matplotlib.dates as mdates
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from meetwatch.aggregation.models import ATTENTION_STATES
 from meetwatch.analysis.signals import EMOTIONS
 from meetwatch.outputs.palette import (
-    ALERT_COLOR,
     ATTENTION_COLORS,
     ATTENTION_LABELS,
     EMOTION_COLORS,
     RGB,
 )
-from meetwatch.outputs.reports import clock
 from meetwatch.outputs.reports.data import ABSENT, ReportData
 from meetwatch.outputs.reports.summary import ReportOptions, ReportSummary
 
@@ -38,6 +41,7 @@ LOW_COLOR = "#dc392f"
 HIGH_COLOR = "#2eb85c"
 LINE_COLOR = "#1f4e8c"
 SECTION_COLOR = "#555b66"
+THRESHOLD_COLOR = "#1d2129"  # not a state's colour: amber already means "away"
 ABSENT_COLOR = "#ffffff"
 
 
@@ -76,7 +80,8 @@ def bin_mode(states: np.ndarray, size: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class PlotView:
-    """Binned series with x positions in matplotlib date units, already in local time."""
+    """Binned series with x positions in matplotlib date units, already in local time (or,
+    for a recording, in time since its start)."""
 
     x: np.ndarray  # (B + 1,) bin edges
     bin_s: int
@@ -85,8 +90,13 @@ class PlotView:
     emotion: np.ndarray  # (B, 7), rows sum to 1 where known
     states: np.ndarray | None  # (P, B) state codes; None in aggregate-only mode
     labels: list[str]
-    offset_s: float  # local UTC offset used for x
+    offset_s: float  # added to unix seconds for x: local UTC offset, or minus the origin
     span_s: float
+    recording: bool = False  # the axis shows positions in the file, always with seconds
+    narrow: bool = False  # drawn for a phone: legends below the plot, fewer ticks
+
+    def for_phone(self) -> PlotView:
+        return replace(self, narrow=True)
 
     def x_of(self, t: float) -> float:
         return (t + self.offset_s) / 86400.0
@@ -99,7 +109,8 @@ class PlotView:
 def plot_view(data: ReportData, options: ReportOptions) -> PlotView:
     room = data.room
     size = bin_seconds(len(room))
-    offset = clock.utc_offset_s(float(room.t[0]), options.zone)
+    timeline = data.facts.timeline(options.zone)
+    offset = timeline.utc_offset_s(float(room.t[0]))
     edges = room.t[0] + np.arange(0, -(-len(room) // size) * size + 1, size)
     emotion = bin_mean(room.emotion, size)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -114,15 +125,16 @@ def plot_view(data: ReportData, options: ReportOptions) -> PlotView:
         labels=[] if data.people is None else data.people.labels,
         offset_s=offset,
         span_s=float(len(room)),
+        recording=timeline.recording,
     )
 
 
 def _time_axis(ax: Axes, view: PlotView) -> None:
     ax.set_xlim(view.x[0], view.x[-1])
     ax.tick_params(labelsize=8)
-    locator = mdates.AutoDateLocator(tz=UTC, minticks=3, maxticks=8)
+    locator = mdates.AutoDateLocator(tz=UTC, minticks=3, maxticks=5 if view.narrow else 8)
     ax.xaxis.set_major_locator(locator)
-    fmt = "%H:%M:%S" if view.span_s < 600 else "%H:%M"
+    fmt = "%H:%M:%S" if view.span_s < 600 or view.recording else "%H:%M"
     ax.xaxis.set_major_formatter(mdates.DateFormatter(fmt, tz=UTC))
     ax.grid(axis="y", color="#e3e5e8", linewidth=0.6)
     ax.set_axisbelow(True)
@@ -187,13 +199,22 @@ def draw_attention(ax: Axes, view: PlotView, summary: ReportSummary) -> None:
     )
     ax.plot(view.centers, view.attention_share, color=on_screen, linewidth=1.2)
     threshold = summary.parameters.low_attention_threshold
-    ax.axhline(threshold, color=rgb(ALERT_COLOR), linestyle=":", linewidth=1)
+    ax.axhline(threshold, color=THRESHOLD_COLOR, linestyle=":", linewidth=1)
     for iv in summary.low_attention:
         ax.axvspan(view.x_of(iv.start), view.x_of(iv.end), color=LOW_COLOR, alpha=0.14, lw=0)
     _sections(ax, view, summary, titles=False)
     _share_axis(ax)
     _time_axis(ax, view)
     ax.set_ylabel("Attentive (on screen)")
+    _legend(
+        ax,
+        view,
+        [
+            Line2D([], [], color=on_screen, linewidth=1.2, label="on screen"),
+            Line2D([], [], color=THRESHOLD_COLOR, linestyle=":", label="low-attention line"),
+            Patch(color=LOW_COLOR, alpha=0.14, label="low attention"),
+        ],
+    )
 
 
 def draw_emotions(ax: Axes, view: PlotView, summary: ReportSummary) -> None:
@@ -208,7 +229,7 @@ def draw_emotions(ax: Axes, view: PlotView, summary: ReportSummary) -> None:
     _share_axis(ax)
     _time_axis(ax, view)
     ax.set_ylabel("Emotion mix")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
+    _legend(ax, view, [Patch(color=rgb(EMOTION_COLORS[e]), label=e) for e in EMOTIONS])
 
 
 def draw_heatmap(ax: Axes, view: PlotView, summary: ReportSummary) -> None:
@@ -234,11 +255,89 @@ def draw_heatmap(ax: Axes, view: PlotView, summary: ReportSummary) -> None:
         Patch(color=rgb(ATTENTION_COLORS[s]), label=ATTENTION_LABELS[s]) for s in ATTENTION_STATES
     ]
     handles.append(Patch(facecolor=ABSENT_COLOR, edgecolor="#999999", label="not in meeting"))
-    ax.legend(
-        handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False
-    )
+    _legend(ax, view, handles)
+
+
+def _legend(ax: Axes, view: PlotView, handles: Sequence[Artist]) -> None:
+    """Beside the plot on a page, below it on a phone (where beside it would fall off the
+    screen or squeeze the plot to nothing)."""
+    if view.narrow:
+        ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.14),
+            ncol=3,
+            fontsize=7,
+            frameon=False,
+        )
+    else:
+        ax.legend(
+            handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False
+        )
 
 
 def heatmap_height(view: PlotView) -> float:
     """Inches: enough for readable participant rows, bounded for 49-tile galleries."""
     return min(9.0, 1.2 + 0.16 * len(view.labels))
+
+
+@dataclass(frozen=True)
+class ImageFigures:
+    """A single image has no timeline: how many participants were in each attention state,
+    and the emotion mix of the faces (the room's, never a person's)."""
+
+    counts: np.ndarray  # (5,) ATTENTION_STATES order
+    emotion: np.ndarray  # (7,) FER-2013 order; NaN when no face was read
+
+    @classmethod
+    def of(cls, data: ReportData) -> ImageFigures:
+        room = data.room
+        i = int(np.argmax(room.has_row))
+        counts = room.attention_counts[i]
+        if np.isnan(counts).any() and data.people is not None:  # rows of schema 1
+            states = data.people.state[:, i]
+            counts = np.array([(states == c).sum() for c in range(len(ATTENTION_STATES))], float)
+        return cls(np.nan_to_num(counts), room.emotion[i])
+
+    def has_emotion(self, attention_only: bool) -> bool:
+        return not attention_only and not np.isnan(self.emotion).all()
+
+    def figure(self, width: float, attention_only: bool) -> Figure:
+        emotions = self.has_emotion(attention_only)
+        rows = len(ATTENTION_STATES) + (len(EMOTIONS) if emotions else 0)
+        fig = Figure(figsize=(width, 0.9 + 0.24 * rows), layout="constrained")
+        axes = fig.subplots(2 if emotions else 1, 1, squeeze=False)[:, 0]
+        self.draw_attention(axes[0])
+        if emotions:
+            self.draw_emotions(axes[1])
+        return fig
+
+    def draw_attention(self, ax: Axes) -> None:
+        _bars(
+            ax,
+            [ATTENTION_LABELS[s] for s in ATTENTION_STATES],
+            self.counts,
+            [rgb(ATTENTION_COLORS[s]) for s in ATTENTION_STATES],
+            "participants",
+        )
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+    def draw_emotions(self, ax: Axes) -> None:
+        _bars(
+            ax,
+            list(EMOTIONS),
+            np.nan_to_num(self.emotion),
+            [rgb(EMOTION_COLORS[e]) for e in EMOTIONS],
+            "share of the faces' emotion",
+        )
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+
+
+def _bars(ax: Axes, labels: list[str], values: np.ndarray, colors: list[Any], xlabel: str) -> None:
+    ax.barh(range(len(labels)), values, color=colors)
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel, fontsize=8)
+    ax.tick_params(labelsize=8)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from meetwatch.errors import ConfigError, OutputError
 
-FORMATS = ("html", "pdf", "csv", "json")
+FORMATS = ("html", "pdf", "csv", "json")  # what a report is unless asked otherwise
+ALL_FORMATS = (*FORMATS, "parquet")
 
 
 def check_formats(formats: Iterable[str], allowed: tuple[str, ...] = FORMATS) -> list[str]:

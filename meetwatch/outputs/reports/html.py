@@ -9,7 +9,6 @@ and keeps each plot on one page.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import tzinfo
 from html import escape
 
 from matplotlib.axes import Axes
@@ -18,6 +17,7 @@ from matplotlib.figure import Figure
 from meetwatch import __version__
 from meetwatch.outputs.reports import clock, figures, tables
 from meetwatch.outputs.reports.data import ReportData
+from meetwatch.outputs.reports.sentences import NO_FACES
 from meetwatch.outputs.reports.summary import ReportOptions, ReportSummary
 from meetwatch.outputs.reports.svg import to_svg
 from meetwatch.outputs.text import percent as pct
@@ -53,6 +53,8 @@ ul.summary { margin: 0; padding-left: 1.2em; }
 ul.summary li { margin: 2px 0; }
 figure { margin: 0; }
 figure svg { display: block; width: 100%; height: auto; }
+figure.phone { display: none; }
+header p { overflow-wrap: anywhere; }
 figcaption { font-size: .85em; color: #5b616b; }
 .table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: .9em; }
@@ -68,9 +70,16 @@ footer { font-size: .85em; padding: 0 4px 24px; }
   section { padding: 10px; border-radius: 6px; }
   header h1 { font-size: 1.3em; }
   .grid2 { grid-template-columns: 1fr; }
-  figure { overflow-x: auto; }
-  figure svg { min-width: 600px; }  /* scroll a plot sideways rather than shrink its text */
-  table { font-size: .85em; }
+  figure.desk { display: none; }
+  figure.phone { display: block; }
+  /* tables become cards of "header: value" lines instead of scrolling sideways */
+  table, tbody, tr, td { display: block; width: 100%; }
+  thead { display: none; }
+  tr { border-bottom: 1px solid #e3e5e8; padding: 4px 0; }
+  td, td.num { display: flex; justify-content: space-between; gap: 12px; border: 0;
+    padding: 1px 0; white-space: normal; text-align: right; overflow-wrap: anywhere; }
+  td::before { content: attr(data-label); color: #5b616b; font-weight: 600;
+    text-align: left; flex: none; }
 }
 @media print {
   @page { size: A4; margin: 12mm; }
@@ -85,26 +94,53 @@ footer { font-size: .85em; padding: 0 4px 24px; }
 """
 
 Draw = Callable[[Axes, figures.PlotView, ReportSummary], None]
+PHONE_WIDTH_IN = 4.2  # at 96 px/in about a phone's 400 px, so 7 pt text stays readable
+PHONE_EXTRA_H = 0.9  # inches for the legend under a phone plot
 
 
 def _plot(
     draw: Draw, view: figures.PlotView, s: ReportSummary, name: str, label: str, height: float = 2.6
 ) -> str:
-    fig = Figure(figsize=(WIDTH_IN, height), layout="constrained")
-    draw(fig.add_subplot(), view, s)
-    return f"<figure>{to_svg(fig, name, escape(label))}</figure>"
+    """The plot twice: for a page (legend beside it) and for a phone (legend below it). CSS
+    shows one; scaling one wide plot down to a phone would make its text unreadable."""
+
+    def one(v: figures.PlotView, width: float, h: float) -> Figure:
+        fig = Figure(figsize=(width, h), layout="constrained")
+        draw(fig.add_subplot(), v, s)
+        return fig
+
+    return figure_pair(
+        one(view, WIDTH_IN, height),
+        one(view.for_phone(), PHONE_WIDTH_IN, height + PHONE_EXTRA_H),
+        name,
+        label,
+    )
+
+
+def figure_pair(desk: Figure, phone: Figure, name: str, label: str) -> str:
+    return (
+        f'<figure class="desk">{to_svg(desk, name, escape(label))}</figure>'
+        f'<figure class="phone">{to_svg(phone, name + "-phone", escape(label))}</figure>'
+    )
 
 
 def table_html(t: tables.Table) -> str:
+    """On a phone each row becomes a card of `header: value` lines (the data-label
+    attributes), so the table never scrolls sideways."""
     if not t.rows:
         return f'<p class="empty">{escape(t.empty)}</p>'
 
     def cls(i: int) -> str:
         return ' class="num"' if i in t.numeric else ""
 
+    labels = [escape(h, quote=True) for h in t.headers]
     head = "".join(f"<th{cls(i)}>{escape(h)}</th>" for i, h in enumerate(t.headers))
     body = "".join(
-        "<tr>" + "".join(f"<td{cls(i)}>{escape(c)}</td>" for i, c in enumerate(row)) + "</tr>"
+        "<tr>"
+        + "".join(
+            f'<td{cls(i)} data-label="{labels[i]}">{escape(c)}</td>' for i, c in enumerate(row)
+        )
+        + "</tr>"
         for row in t.rows
     )
     table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -116,31 +152,60 @@ def section_html(title: str, body: str, ident: str) -> str:
 
 
 def render_html(data: ReportData, s: ReportSummary, options: ReportOptions) -> str:
-    tz = options.zone
-    view = figures.plot_view(data, options)
-    parts = [_header(s, tz)]
+    tl = data.facts.timeline(options.zone)
+    parts = [_header(s, tl)]
     facts = "".join(
-        f"<div><dt>{escape(k)}</dt><dd>{escape(v)}</dd></div>" for k, v in tables.facts(s, tz)
+        f"<div><dt>{escape(k)}</dt><dd>{escape(v)}</dd></div>" for k, v in tables.facts(s, tl)
     )
     parts.append(section_html("Session", f'<dl class="facts">{facts}</dl>', "facts"))
     sentences = "".join(f"<li>{escape(x)}</li>" for x in s.summary)
     parts.append(section_html("Summary", f'<ul class="summary">{sentences}</ul>', "summary"))
+    if s.session.kind == "image":
+        parts += _image_sections(data, s)
+    else:
+        parts += _timeline_sections(data, s, options, tl)
+    parts.append(section_html("Alerts", table_html(tables.alerts(s, tl)), "alerts"))
+    parts.append(_footer(s))
+    return page(title(s, tl), parts)
+
+
+def title(s: ReportSummary, tl: clock.Timeline) -> str:
+    x = s.session
+    if x.kind != "live":
+        return f"{KIND_TITLE[x.kind]}: {tables.source_name(x.source)}"
+    return f"Meeting report {clock.day(x.started_at, tl.tz)} {tl.short(x.started_at)}"
+
+
+KIND_TITLE = {"live": "Meeting report", "recording": "Recording report", "image": "Image report"}
+
+
+def _timeline_sections(
+    data: ReportData, s: ReportSummary, options: ReportOptions, tl: clock.Timeline
+) -> list[str]:
+    parts = []
+    view = figures.plot_view(data, options)
     if s.sections:
-        parts.append(section_html("Sections", table_html(tables.sections(s, tz)), "sections"))
+        parts.append(section_html("Sections", table_html(tables.sections(s, tl)), "sections"))
     bin_note = (
         f"<figcaption>Each point is the mean over {view.bin_s} s.</figcaption>"
         if view.bin_s > 1
         else ""
     )
+    measured = s.overall.seconds_with_faces > 0
+    no_data = f'<p class="empty">{escape(NO_FACES)}</p>'
     parts.append(
         section_html(
             "Room engagement over time",
-            _plot(figures.draw_engagement, view, s, "engagement", "Room engagement over time")
-            + bin_note
+            (
+                _plot(figures.draw_engagement, view, s, "engagement", "Room engagement over time")
+                + bin_note
+                if measured
+                else no_data
+            )
             + '<div class="grid2"><div class="keep"><h3>Lowest moments (L)</h3>'
-            + table_html(tables.moments(s.low_moments, "L", tz))
+            + table_html(tables.moments(s.low_moments, "L", tl))
             + '</div><div class="keep"><h3>Highest moments (H)</h3>'
-            + table_html(tables.moments(s.high_moments, "H", tz))
+            + table_html(tables.moments(s.high_moments, "H", tl))
             + "</div></div>",
             "engagement",
         )
@@ -148,21 +213,23 @@ def render_html(data: ReportData, s: ReportSummary, options: ReportOptions) -> s
     parts.append(
         section_html(
             "Share of participants attentive",
-            _plot(figures.draw_attention, view, s, "attention", "Share of faces on screen")
+            (
+                _plot(figures.draw_attention, view, s, "attention", "Share of faces on screen")
+                if measured
+                else ""
+            )
             + f"<h3>Attention below {pct(s.parameters.low_attention_threshold)}</h3>"
-            + table_html(tables.low_attention(s, tz)),
+            + table_html(tables.low_attention(s, tl)),
             "attention",
         )
     )
-    parts.append(
-        section_html(
-            "Emotion mix over time",
-            f"<p>{tables.NOT_ANALYSED}</p>"
-            if s.session.attention_only
-            else _plot(figures.draw_emotions, view, s, "emotions", "Room emotion mix over time"),
-            "emotions",
-        )
-    )
+    if s.session.attention_only:
+        emotions = f"<p>{tables.NOT_ANALYSED}</p>"
+    elif measured:
+        emotions = _plot(figures.draw_emotions, view, s, "emotions", "Room emotion mix over time")
+    else:
+        emotions = no_data
+    parts.append(section_html("Emotion mix over time", emotions, "emotions"))
     people = tables.participants(s)
     if people is not None and view.states is not None:
         parts.append(
@@ -180,10 +247,26 @@ def render_html(data: ReportData, s: ReportSummary, options: ReportOptions) -> s
             )
         )
         parts.append(section_html("Participants", table_html(people), "participants"))
-    parts.append(section_html("Alerts", table_html(tables.alerts(s, tz)), "alerts"))
-    parts.append(_footer(s))
-    started = s.session.started_at
-    return page(f"Meeting report {clock.day(started, tz)} {clock.hhmm(started, tz)}", parts)
+    return parts
+
+
+def _image_sections(data: ReportData, s: ReportSummary) -> list[str]:
+    """One frame has no timeline: the faces, the attention states and the emotion mix."""
+    parts = []
+    image = figures.ImageFigures.of(data)
+    bars = figure_pair(
+        image.figure(WIDTH_IN, s.session.attention_only),
+        image.figure(PHONE_WIDTH_IN, s.session.attention_only),
+        "image",
+        "Attention states and emotion mix in the image",
+    )
+    parts.append(section_html("What the image shows", bars, "image"))
+    if s.session.attention_only:
+        parts.append(section_html("Emotion", f"<p>{tables.NOT_ANALYSED}</p>", "emotions"))
+    faces = tables.image_faces(s)
+    if faces is not None:
+        parts.append(section_html("Faces", table_html(faces), "participants"))
+    return parts
 
 
 def page(title: str, parts: list[str]) -> str:
@@ -196,16 +279,25 @@ def page(title: str, parts: list[str]) -> str:
     )
 
 
-def _header(s: ReportSummary, tz: tzinfo) -> str:
+def _header(s: ReportSummary, tl: clock.Timeline) -> str:
     x = s.session
+    tz = tl.tz
     badge = ' <span class="badge" id="partial">partial</span>' if x.partial else ""
     end = x.ended_at if x.ended_at is not None else x.started_at + x.duration_s
-    when = (
-        f"{clock.day(x.started_at, tz)}, {clock.hhmm(x.started_at, tz)}–{clock.hhmm(end, tz)}"
-        + (" (so far: no end recorded)" if x.partial else "")
-    )
+    if x.kind == "live":
+        when = f"{clock.day(x.started_at, tz)}, {tl.short(x.started_at)}–{tl.short(end)}" + (
+            " (so far: no end recorded)" if x.partial else ""
+        )
+    elif x.kind == "recording":
+        when = (
+            f"{tl.long(x.started_at)}–{tl.long(end)} of the file · analysed "
+            f"{clock.day(x.started_at, tz)} {clock.hhmm(x.started_at, tz)}"
+        )
+    else:
+        when = f"analysed {clock.day(x.started_at, tz)} {clock.hhmm(x.started_at, tz)}"
     return (
-        f"<header><h1>Meeting report{badge}</h1><p>{escape(when)} · {escape(x.source)}</p></header>"
+        f"<header><h1>{KIND_TITLE[x.kind]}{badge}</h1>"
+        f"<p>{escape(when)} · {escape(x.source)}</p></header>"
     )
 
 

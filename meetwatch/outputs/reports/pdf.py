@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from matplotlib import rc_context
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from meetwatch.outputs.reports import clock, figures, tables
 from meetwatch.outputs.reports.data import ReportData
-from meetwatch.outputs.reports.html import DISCLOSURE, Draw
+from meetwatch.outputs.reports.html import DISCLOSURE, KIND_TITLE, Draw, title
+from meetwatch.outputs.reports.sentences import NO_FACES
 from meetwatch.outputs.reports.summary import ReportOptions, ReportSummary
 from meetwatch.outputs.text import percent as pct
 
@@ -115,14 +117,7 @@ class PageFlow:
             row(cells, False)
         self.space(0.08)
 
-    def plot(
-        self,
-        draw: Draw,
-        view: figures.PlotView,
-        s: ReportSummary,
-        height: float,
-        legend_w: float = 0.0,
-    ) -> None:
+    def axes(self, height: float, legend_w: float = 0.0) -> Axes:
         """Axes of `height` inches; tick labels and an outside legend get room around them."""
         left, bottom, top = 0.75, 0.35, 0.1
         fig = self._room(height + bottom + top)
@@ -132,60 +127,94 @@ class PageFlow:
             (CONTENT_W - left - legend_w) / PAGE_W,
             height / PAGE_H,
         )
-        draw(fig.add_axes(rect), view, s)
         self.space(height + bottom + top)
+        return fig.add_axes(rect)
+
+    def plot(
+        self,
+        draw: Draw,
+        view: figures.PlotView,
+        s: ReportSummary,
+        height: float,
+        legend_w: float = 0.0,
+    ) -> None:
+        draw(self.axes(height, legend_w), view, s)
 
 
 def write_pdf(data: ReportData, s: ReportSummary, options: ReportOptions, path: Path) -> None:
-    tz = options.zone
-    view = figures.plot_view(data, options)
+    tl = data.facts.timeline(options.zone)
     x = s.session
-    metadata = {
-        "Title": f"Meeting report {clock.day(x.started_at, tz)} {clock.hhmm(x.started_at, tz)}",
-        "Creator": "meetwatch",
-        "CreationDate": None,
-    }
+    metadata = {"Title": title(s, tl), "Creator": "meetwatch", "CreationDate": None}
     with rc_context({"pdf.fonttype": 42}), PdfPages(path, metadata=metadata) as pdf:
         flow = PageFlow(pdf)
-        title = "Meeting report" + (
+        heading = KIND_TITLE[x.kind] + (
             "  (partial: no end recorded, report so far)" if x.partial else ""
         )
-        flow.heading(title, 16)
-        flow.paragraph(f"{clock.day(x.started_at, tz)} · {x.source}", 9, color=MUTED)
+        flow.heading(heading, 16)
+        flow.paragraph(f"{clock.day(x.started_at, tl.tz)} · {x.source}", 9, color=MUTED)
         flow.space(0.05)
-        flow.table(tables.Table(["", ""], [list(kv) for kv in tables.facts(s, tz)]), 9)
+        flow.table(tables.Table(["", ""], [list(kv) for kv in tables.facts(s, tl)]), 9)
         flow.heading("Summary")
         for sentence in s.summary:
             flow.paragraph(sentence, 9.5, bullet=True)
-        if s.sections:
-            flow.heading("Sections")
-            flow.table(tables.sections(s, tz))
-        flow.heading("Room engagement over time", keep=PLOT_H + 0.45)
-        flow.plot(figures.draw_engagement, view, s, PLOT_H)
-        flow.paragraph("Lowest moments (L)", 9, color=MUTED)
-        flow.table(tables.moments(s.low_moments, "L", tz))
-        flow.paragraph("Highest moments (H)", 9, color=MUTED)
-        flow.table(tables.moments(s.high_moments, "H", tz))
-        flow.heading("Share of participants attentive", keep=PLOT_H + 0.45)
-        flow.plot(figures.draw_attention, view, s, PLOT_H)
-        flow.paragraph(
-            f"Attention below {pct(s.parameters.low_attention_threshold)}", 9, color=MUTED
-        )
-        flow.table(tables.low_attention(s, tz))
-        flow.heading("Emotion mix over time", keep=PLOT_H + 0.45)
-        if s.session.attention_only:
-            flow.paragraph(tables.NOT_ANALYSED, 9, color=MUTED)
+        if x.kind == "image":
+            _image_pages(flow, data, s)
         else:
-            flow.plot(figures.draw_emotions, view, s, PLOT_H, legend_w=0.9)
-        people = tables.participants(s)
-        if people is not None and view.states is not None:
-            heat_h = figures.heatmap_height(view) - 0.6
-            flow.heading("Attention by participant", keep=heat_h + 0.45)
-            flow.plot(figures.draw_heatmap, view, s, heat_h, 1.1)
-            flow.heading("Participants")
-            flow.table(people)
+            _timeline_pages(flow, data, s, options, tl)
         flow.heading("Alerts")
-        flow.table(tables.alerts(s, tz))
+        flow.table(tables.alerts(s, tl))
         flow.space(0.1)
         flow.paragraph(DISCLOSURE, 8, color=MUTED)
         flow.finish_page()
+
+
+def _timeline_pages(
+    flow: PageFlow, data: ReportData, s: ReportSummary, options: ReportOptions, tl: clock.Timeline
+) -> None:
+    view = figures.plot_view(data, options)
+    measured = s.overall.seconds_with_faces > 0
+    if s.sections:
+        flow.heading("Sections")
+        flow.table(tables.sections(s, tl))
+    flow.heading("Room engagement over time", keep=PLOT_H + 0.45)
+    if measured:
+        flow.plot(figures.draw_engagement, view, s, PLOT_H)
+    else:
+        flow.paragraph(NO_FACES, 9, color=MUTED)
+    flow.paragraph("Lowest moments (L)", 9, color=MUTED)
+    flow.table(tables.moments(s.low_moments, "L", tl))
+    flow.paragraph("Highest moments (H)", 9, color=MUTED)
+    flow.table(tables.moments(s.high_moments, "H", tl))
+    flow.heading("Share of participants attentive", keep=PLOT_H + 0.45)
+    if measured:
+        flow.plot(figures.draw_attention, view, s, PLOT_H, legend_w=1.3)
+    flow.paragraph(f"Attention below {pct(s.parameters.low_attention_threshold)}", 9, color=MUTED)
+    flow.table(tables.low_attention(s, tl))
+    flow.heading("Emotion mix over time", keep=PLOT_H + 0.45)
+    if s.session.attention_only:
+        flow.paragraph(tables.NOT_ANALYSED, 9, color=MUTED)
+    elif measured:
+        flow.plot(figures.draw_emotions, view, s, PLOT_H, legend_w=0.9)
+    else:
+        flow.paragraph(NO_FACES, 9, color=MUTED)
+    people = tables.participants(s)
+    if people is not None and view.states is not None:
+        heat_h = figures.heatmap_height(view) - 0.6
+        flow.heading("Attention by participant", keep=heat_h + 0.45)
+        flow.plot(figures.draw_heatmap, view, s, heat_h, 1.1)
+        flow.heading("Participants")
+        flow.table(people)
+
+
+def _image_pages(flow: PageFlow, data: ReportData, s: ReportSummary) -> None:
+    image = figures.ImageFigures.of(data)
+    flow.heading("What the image shows", keep=1.8)
+    image.draw_attention(flow.axes(1.3))
+    if image.has_emotion(s.session.attention_only):
+        image.draw_emotions(flow.axes(1.7))
+    elif s.session.attention_only:
+        flow.paragraph(tables.NOT_ANALYSED, 9, color=MUTED)
+    faces = tables.image_faces(s)
+    if faces is not None:
+        flow.heading("Faces")
+        flow.table(faces)

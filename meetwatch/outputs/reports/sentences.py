@@ -6,7 +6,6 @@ EU AI Act and our own privacy promise rule out, in every privacy mode.
 
 from __future__ import annotations
 
-from datetime import tzinfo
 from typing import TYPE_CHECKING
 
 from meetwatch.outputs.reports import clock
@@ -16,50 +15,57 @@ if TYPE_CHECKING:
     from meetwatch.outputs.reports.summary import ReportSummary
 
 MAX_LISTED = 5
+NO_FACES = (
+    "No face was measured, so there is nothing to say about attention, engagement or emotion."
+)
 
 
-def describe(s: ReportSummary, tz: tzinfo) -> list[str]:
+def people_count(n: int) -> str:
+    return f"{n} participant" + ("s" if n != 1 else "")
+
+
+def describe(s: ReportSummary, tl: clock.Timeline) -> list[str]:
     session, overall = s.session, s.overall
-    people = f"{session.participants_seen} participant" + (
-        "s" if session.participants_seen != 1 else ""
-    )
+    people = people_count(session.participants_seen)
+    if session.kind == "image":
+        return [_image_sentence(s, people)]
     end = (
         session.ended_at
         if session.ended_at is not None
         else session.started_at + session.duration_s
     )
+    what = "recording" if tl.recording else "session"
     first = (
-        f"The session ran {clock.duration(session.duration_s)}, from "
-        f"{clock.hhmm(session.started_at, tz)} to {clock.hhmm(end, tz)}, with {people}."
+        f"The {what} ran {clock.duration(session.duration_s)}, from "
+        f"{tl.short(session.started_at)} to {tl.short(end)}, with {people}."
     )
     if session.partial:
         first += (
             " It has no recorded end (still running or interrupted): this report covers it so far."
         )
     out = [first]
+    if overall.seconds_with_faces == 0:
+        return [*out, NO_FACES]
     if overall.mean_engagement is not None:
         line = f"Room engagement averaged {pct(overall.mean_engagement)}"
         if s.low_moments and s.high_moments:
             lo, hi = s.low_moments[0], s.high_moments[0]
             line += (
-                f"; it was lowest from {clock.hhmm(lo.start, tz)} to {clock.hhmm(lo.end, tz)} "
-                f"({pct(lo.mean_engagement)}) and highest from {clock.hhmm(hi.start, tz)} to "
-                f"{clock.hhmm(hi.end, tz)} ({pct(hi.mean_engagement)})"
+                f"; it was lowest from {tl.short(lo.start)} to {tl.short(lo.end)} "
+                f"({pct(lo.mean_engagement)}) and highest from {tl.short(hi.start)} to "
+                f"{tl.short(hi.end)} ({pct(hi.mean_engagement)})"
             )
         out.append(line + ".")
     threshold = pct(s.parameters.low_attention_threshold)
     for iv in s.low_attention[:MAX_LISTED]:
         out.append(
-            f"Attention fell below {threshold} from {clock.hhmmss(iv.start, tz)} to "
-            f"{clock.hhmmss(iv.end, tz)} ({clock.duration(iv.duration_s)})."
+            f"Attention fell below {threshold} from {tl.long(iv.start)} to "
+            f"{tl.long(iv.end)} ({clock.duration(iv.duration_s)})."
         )
     if len(s.low_attention) > MAX_LISTED:
         out.append(f"…and {len(s.low_attention) - MAX_LISTED} more times (listed below).")
-    if not s.low_attention and overall.mean_attention_share is not None:
-        out.append(
-            f"Attention never stayed below {threshold} for "
-            f"{s.parameters.low_attention_min_seconds} s or longer."
-        )
+    if not s.low_attention:
+        out.append(no_low_attention(s))
     scored = [x for x in s.sections if x.mean_engagement is not None]
     if len(scored) >= 2:
         lo_sec = min(scored, key=lambda x: x.mean_engagement or 0.0)
@@ -73,3 +79,30 @@ def describe(s: ReportSummary, tz: tzinfo) -> list[str]:
     if raised:
         out.append(f"{len(raised)} alert{'s were' if len(raised) != 1 else ' was'} raised.")
     return out
+
+
+def no_low_attention(s: ReportSummary) -> str:
+    """Why no low-attention interval is listed: it never happened, or the data are too few to
+    tell (a session killed after a few seconds must not read as an attentive one)."""
+    p, measured = s.parameters, s.overall.seconds_with_faces
+    if measured == 0:
+        return "No attention was measured (no face was seen)."
+    if measured < p.low_attention_min_seconds:
+        return (
+            f"Attention was measured for only {clock.duration(measured)}, too short to tell "
+            f"whether it stayed below {pct(p.low_attention_threshold)} for "
+            f"{p.low_attention_min_seconds} s."
+        )
+    return (
+        f"Attention never stayed below {pct(p.low_attention_threshold)} for "
+        f"{p.low_attention_min_seconds} s or longer."
+    )
+
+
+def _image_sentence(s: ReportSummary, people: str) -> str:
+    if s.overall.mean_attention_share is None:
+        return f"One image with {people}; no face could be measured."
+    return (
+        f"One image with {people}: {pct(s.overall.mean_attention_share)} of the faces look at "
+        f"the screen, room engagement {pct(s.overall.mean_engagement)}."
+    )

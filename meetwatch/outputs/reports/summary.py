@@ -1,11 +1,16 @@
 """The report's findings as one versioned pydantic model: the JSON file, and what every
 other format shows.
 
-JSON summary, schema_version 1 (every field is described below; `ReportSummary.
-model_json_schema()` gives the machine-readable schema). Times are unix seconds plus the same
-instant as local ISO 8601 text (`*_local`); shares and engagement are fractions in [0, 1];
-null means "not known" (no face seen), never zero. `participants` is absent in aggregate-only
-mode.
+JSON summary, schema_version 2 (every field is described below; `ReportSummary.
+model_json_schema()` gives the machine-readable schema). Every instant is given three ways:
+unix seconds (`start`), seconds from the start of the session (`start_s`; in a recording, the
+position in the file) and as text (`start_time`): local ISO 8601 time for a live session,
+`HH:MM:SS` position in the file for a recording (`session.kind`). Shares and engagement are
+fractions in [0, 1]; null means "not known" (no face seen), never zero. `participants` is
+absent in aggregate-only mode.
+
+Version 2 (from 1): `*_local` of spans and alerts became `*_time` (recording time for
+recordings) plus `*_s`; `session.kind` and `overall.seconds_with_faces` were added.
 """
 
 from __future__ import annotations
@@ -17,14 +22,16 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
-from meetwatch.analysis.signals import EMOTIONS
+from meetwatch.aggregation.models import ATTENTION_STATES, AttentionState
 from meetwatch.errors import ConfigError
 from meetwatch.outputs.reports import clock
 from meetwatch.outputs.reports.analysis import Span, extreme_windows, low_intervals, nanmean
-from meetwatch.outputs.reports.data import ABSENT, STATE_CODE, ReportData, Section
+from meetwatch.outputs.reports.data import ABSENT, STATE_CODE, ReportData, Section, SessionKind
 from meetwatch.outputs.reports.sentences import describe
 
-SUMMARY_SCHEMA_VERSION = 1
+SUMMARY_SCHEMA_VERSION = 2
+TIME_TEXT = "local ISO 8601 time (live) or HH:MM:SS position in the file (recording)"
+OFFSET_TEXT = "seconds from the session start (recording: position in the file)"
 ON_SCREEN = STATE_CODE["on_screen"]
 FACE_CODES = [STATE_CODE[s] for s in ("on_screen", "away", "eyes_closed")]
 CAMERA_OFF = STATE_CODE["camera_off"]
@@ -64,22 +71,32 @@ class _Model(BaseModel):
 class TimeSpan(_Model):
     start: float = Field(description="Unix seconds")
     end: float = Field(description="Unix seconds, exclusive")
-    start_local: str = Field(description="start as local ISO 8601 time")
-    end_local: str = Field(description="end as local ISO 8601 time")
+    start_s: float = Field(description=f"start in {OFFSET_TEXT}")
+    end_s: float = Field(description=f"end in {OFFSET_TEXT}")
+    start_time: str = Field(description=f"start as {TIME_TEXT}")
+    end_time: str = Field(description=f"end as {TIME_TEXT}")
     duration_s: float
 
 
 class SessionSummary(_Model):
     session_id: str
+    kind: SessionKind = Field(
+        description="'live' (a meeting watched live), 'recording' (a video file: times are "
+        "positions in the file) or 'image' (one frame: no timeline)"
+    )
     source: str = Field(description="What was analysed, e.g. 'window:Zoom Meeting'")
-    started_at: float
-    started_local: str
+    started_at: float = Field(description="Unix seconds (recording: when it was analysed)")
+    started_local: str = Field(description="started_at as local ISO 8601 time")
     ended_at: float | None = Field(description="null: still running or interrupted")
     ended_local: str | None
     partial: bool = Field(description="true when no end was recorded: the report is so far")
     duration_s: float
     analysis_rate: float = Field(description="Frames analysed per second (target)")
     privacy_mode: str = Field(description="'individual' or 'aggregate_only'")
+    attention_only: bool = Field(
+        description="true: emotion was not analysed (attention-only mode); engagement comes "
+        "from attention and presence alone"
+    )
     app_version: str
     participants_seen: int
     seconds_with_data: int = Field(description="Seconds with a room sample")
@@ -96,6 +113,7 @@ class Overall(_Model):
     mean_engagement: Share | None = Field(description="Mean room engagement")
     mean_attention_share: Share | None = Field(description="Mean share of faces on screen")
     low_attention_seconds: int = Field(description="Total length of low_attention intervals")
+    seconds_with_faces: int = Field(description="Seconds in which attention was measured")
 
 
 class SectionStats(TimeSpan):
@@ -117,27 +135,27 @@ class LowAttentionInterval(TimeSpan):
     mean_attention_share: Share
 
 
-class EmotionShare(_Model):
-    emotion: str
-    share: Share = Field(description="Mean probability over the seconds with a face")
-
-
 class ParticipantStats(_Model):
     participant_id: int
     label: str = Field(description='"Participant N" unless names were enabled')
-    first_seen: float
-    last_seen: float
+    first_seen: float = Field(description="Unix seconds")
+    last_seen: float = Field(description="Unix seconds")
+    first_seen_time: str = Field(description=TIME_TEXT)
+    last_seen_time: str = Field(description=TIME_TEXT)
     seconds_present: int = Field(description="Seconds with a tile for this participant")
     seconds_with_face: int = Field(description="...of which a face was seen")
     seconds_camera_off: int
+    attention_seconds: dict[AttentionState, int] = Field(
+        description="Seconds in each attention state (states never seen are left out)"
+    )
     attentive_share: Share | None = Field(description="Share of face seconds on screen")
     mean_engagement: Share | None
-    dominant_emotions: list[EmotionShare] = Field(description="Two largest, largest first")
 
 
 class AlertSummary(_Model):
-    t: float
-    time_local: str
+    t: float = Field(description="Unix seconds")
+    t_s: float = Field(description=OFFSET_TEXT)
+    time: str = Field(description=TIME_TEXT)
     kind: str
     state: str = Field(description="'raised' or 'cleared'")
     message: str
@@ -165,10 +183,11 @@ class ReportSummary(_Model):
 def summarize(data: ReportData, options: ReportOptions) -> ReportSummary:
     tz = options.zone
     f, room = data.facts, data.room
+    tl = f.timeline(tz)
     t0 = float(room.t[0])
 
     def grid_span(s: Span) -> dict[str, Any]:
-        return _span(t0 + s.start, t0 + s.end, tz)
+        return _span(t0 + s.start, t0 + s.end, tl)
 
     low = low_intervals(
         room.attention_share, options.low_attention_threshold, options.low_attention_min_seconds
@@ -186,6 +205,7 @@ def summarize(data: ReportData, options: ReportOptions) -> ReportSummary:
         generated_at=datetime.now(tz).isoformat(timespec="seconds"),
         session=SessionSummary(
             session_id=f.session_id,
+            kind=f.kind,
             source=f.source,
             started_at=f.started_at,
             started_local=clock.iso(f.started_at, tz),
@@ -195,6 +215,7 @@ def summarize(data: ReportData, options: ReportOptions) -> ReportSummary:
             duration_s=f.duration_s,
             analysis_rate=f.analysis_rate,
             privacy_mode=f.privacy_mode,
+            attention_only=f.attention_only,
             app_version=f.app_version,
             participants_seen=f.participants_seen,
             seconds_with_data=int(room.has_row.sum()),
@@ -209,18 +230,20 @@ def summarize(data: ReportData, options: ReportOptions) -> ReportSummary:
             mean_engagement=nanmean(room.engagement),
             mean_attention_share=nanmean(room.attention_share),
             low_attention_seconds=int(low_mask.sum()),
+            seconds_with_faces=int((~np.isnan(room.attention_share)).sum()),
         ),
-        sections=[_section(s, data, low_mask, tz) for s in data.sections],
+        sections=[_section(s, data, low_mask, tl) for s in data.sections],
         low_moments=[Moment(**grid_span(s), mean_engagement=s.mean) for s in moments[False]],
         high_moments=[Moment(**grid_span(s), mean_engagement=s.mean) for s in moments[True]],
         low_attention=[
             LowAttentionInterval(**grid_span(s), mean_attention_share=s.mean) for s in low
         ],
-        participants=None if data.people is None else _participants(data),
+        participants=None if data.people is None else _participants(data, tl),
         alerts=[
             AlertSummary(
                 t=a.t,
-                time_local=clock.iso(a.t, tz),
+                t_s=tl.seconds(a.t),
+                time=tl.stamp(a.t),
                 kind=a.kind,
                 state=a.state,
                 message=a.message,
@@ -231,24 +254,28 @@ def summarize(data: ReportData, options: ReportOptions) -> ReportSummary:
         ],
         summary=[],
     )
-    return summary.model_copy(update={"summary": describe(summary, tz)})
+    return summary.model_copy(update={"summary": describe(summary, tl)})
 
 
-def _span(a: float, b: float, tz: tzinfo) -> dict[str, Any]:
+def _span(a: float, b: float, tl: clock.Timeline) -> dict[str, Any]:
     return {
         "start": a,
         "end": b,
-        "start_local": clock.iso(a, tz),
-        "end_local": clock.iso(b, tz),
+        "start_s": tl.seconds(a),
+        "end_s": tl.seconds(b),
+        "start_time": tl.stamp(a),
+        "end_time": tl.stamp(b),
         "duration_s": b - a,
     }
 
 
-def _section(s: Section, data: ReportData, low_mask: np.ndarray, tz: tzinfo) -> SectionStats:
+def _section(
+    s: Section, data: ReportData, low_mask: np.ndarray, tl: clock.Timeline
+) -> SectionStats:
     room = data.room
     a, b = np.searchsorted(room.t, [s.start, s.end], side="left").tolist()
     return SectionStats(
-        **_span(s.start, s.end, tz),
+        **_span(s.start, s.end, tl),
         title=s.title,
         mean_engagement=nanmean(room.engagement[a:b]),
         mean_attention_share=nanmean(room.attention_share[a:b]),
@@ -256,7 +283,7 @@ def _section(s: Section, data: ReportData, low_mask: np.ndarray, tz: tzinfo) -> 
     )
 
 
-def _participants(data: ReportData) -> list[ParticipantStats]:
+def _participants(data: ReportData, tl: clock.Timeline) -> list[ParticipantStats]:
     people = data.people
     assert people is not None
     state = people.state
@@ -264,26 +291,27 @@ def _participants(data: ReportData) -> list[ParticipantStats]:
     face = np.isin(state, FACE_CODES).sum(axis=1)
     on_screen = (state == ON_SCREEN).sum(axis=1)
     camera_off = (state == CAMERA_OFF).sum(axis=1)
+    per_state = np.stack([(state == STATE_CODE[a]).sum(axis=1) for a in ATTENTION_STATES], 1)
     out = []
     for i, pid in enumerate(people.ids.tolist()):
-        mix = people.emotion_mean[i]
-        top = [
-            int(k) for k in np.argsort(-np.nan_to_num(mix, nan=-1.0))[:2] if not np.isnan(mix[k])
-        ]
         out.append(
             ParticipantStats(
                 participant_id=pid,
                 label=people.labels[i],
                 first_seen=float(people.first_seen[i]),
                 last_seen=float(people.last_seen[i]),
+                first_seen_time=tl.stamp(float(people.first_seen[i])),
+                last_seen_time=tl.stamp(float(people.last_seen[i])),
                 seconds_present=int(present[i]),
                 seconds_with_face=int(face[i]),
                 seconds_camera_off=int(camera_off[i]),
+                attention_seconds={
+                    a: int(n)
+                    for a, n in zip(ATTENTION_STATES, per_state[i].tolist(), strict=True)
+                    if n
+                },
                 attentive_share=float(on_screen[i] / face[i]) if face[i] else None,
                 mean_engagement=nanmean(people.engagement[i].astype(np.float64)),
-                dominant_emotions=[
-                    EmotionShare(emotion=EMOTIONS[k], share=float(mix[k])) for k in top
-                ],
             )
         )
     return out

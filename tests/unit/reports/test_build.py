@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import sqlite3
@@ -134,15 +135,22 @@ def test_old_schema_store_is_upgraded_then_reported(tmp_path: Path) -> None:
 
 def test_combine_compares_sessions_and_sections(demo_store: Path, tmp_path: Path) -> None:
     paths = combine_reports(demo_store, ["demo", "agg"], tmp_path, options=OPTIONS)
-    assert [p.suffix for p in paths] == [".html", ".json"]
-    data = json.loads(paths[1].read_text())
+    assert [p.suffix for p in paths] == [".html", ".pdf", ".csv", ".json"]  # every default
+    assert paths[1].read_bytes().startswith(b"%PDF")
+    with paths[2].open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["session_id"], r["low_attention_seconds"]) for r in rows] == [
+        ("demo", "30"),
+        ("agg", "30"),
+    ]
+    data = json.loads(paths[3].read_text())
     assert [s["session_id"] for s in data["sessions"]] == ["demo", "agg"]
     assert data["section_titles"] == ["Introduction", "Questions"]
     demo, agg = data["sessions"]
     assert demo["mean_engagement"] == pytest.approx(agg["mean_engagement"])  # same meeting
     assert demo["low_attention_seconds"] == 30 and demo["alerts_raised"] == 2
     html = paths[0].read_text()
-    assert html.count("<svg") == 1 and not re.search(r"Participant \d", html)
+    assert html.count("<svg") == 2 and not re.search(r"Participant \d", html)  # desk, phone
     assert "2025-01-14 15:12" in html and "2025-01-14 16:12" in html
 
 

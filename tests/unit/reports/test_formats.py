@@ -177,7 +177,7 @@ def test_html_is_self_contained(reports: Reports) -> None:
     assert "<link" not in html and "<script" not in html and "@import" not in html
     assert not re.search(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", html)
     assert "Content-Security-Policy" in html and "default-src 'none'" in html
-    assert html.count("<svg") == 4  # engagement, attention, emotions, heatmap
+    assert html.count("<svg") == 8  # engagement, attention, emotions, heatmap; desk and phone
     assert "@media print" in html and "@media (max-width" in html
 
 

@@ -29,6 +29,7 @@ EXTRA_SLOTS = 10_000  # faces beside a grid take slots from here, clear of the g
 _CUT = (0.2, 0.8)  # a face with this share inside its best tile is cut by the tile's border
 _BIG_FACE = 0.15  # of the frame height: one face this big is a webcam video, not a gallery
 _OUTSIDE = 0.2  # a face with less than this share in every tile lies beside the grid
+_SAME_TILE = 0.9  # IoU: a tile this close to one of the last layout's is the same tile
 _SEARCH_MARGIN = 0.02  # of the frame: how far around leftover content the search looks
 
 
@@ -43,7 +44,7 @@ class WholeWindow:
             raise ValueError(f"search_every must be at least 1, got {search_every}")
         self._search = WindowSearch()
         self._every = search_every
-        self._layout: tuple[tuple[int, int], tuple[Rect, ...]] | None = None
+        self._layout: Layout | None = None
         self._age = 0
         self._faces: Tiles | None = None  # tiles around the faces of the last search
         self._replace = False  # whether they replace the layout's tiles or lie beside them
@@ -51,7 +52,7 @@ class WholeWindow:
 
     def __call__(self, frame: Frame, tiles: Tiles) -> Tiles:
         layout = (frame.size, tuple(t.rect for t in tiles.tiles))
-        changed = layout != self._layout
+        changed = not _same_layout(layout, self._layout)
         self.searched = changed or self._age + 1 >= self._every
         if self.searched:
             self._layout, self._age = layout, 0
@@ -120,6 +121,16 @@ class WholeWindow:
 
     def close(self) -> None:
         self._search.close()
+
+
+Layout = tuple[tuple[int, int], tuple[Rect, ...]]
+
+
+def _same_layout(a: Layout, b: Layout | None) -> bool:
+    """Same frame size and tiles, each within a few pixels (a recording's tiles jitter)."""
+    if b is None or a[0] != b[0] or len(a[1]) != len(b[1]):
+        return False
+    return all(max(r.iou(q) for q in b[1]) >= _SAME_TILE for r in a[1])
 
 
 def _inside_share(face: Rect, tiles: list[Rect]) -> float:

@@ -83,9 +83,9 @@ def tile_rects(
         for obstacle in obstacles:
             _clear_of(box, face.center, obstacle)
     out = []
-    for x0, y0, x1, y1 in boxes:
-        ix0, iy0 = int(np.floor(x0)), int(np.floor(y0))
-        out.append(Rect(ix0, iy0, max(1, int(np.ceil(x1)) - ix0), max(1, int(np.ceil(y1)) - iy0)))
+    for x0, y0, x1, y1 in boxes:  # rounded alike, so cut edges meet without overlapping
+        ix0, iy0 = round(x0), round(y0)
+        out.append(Rect(ix0, iy0, max(1, round(x1) - ix0), max(1, round(y1) - iy0)))
     return out
 
 

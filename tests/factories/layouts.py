@@ -23,7 +23,8 @@ from meetwatch.demo.webcam import webcam_frame
 from meetwatch.geometry import Rect
 from tests.factories.galleries import make_gallery, real_faces
 
-Frame = Literal["window", "letterbox", "pillarbox"]
+# "cropped": a capture region drawn tightly round the tiles, so no window background shows
+Frame = Literal["window", "letterbox", "pillarbox", "cropped"]
 MIN_FACE_HEIGHT = 24  # px; smaller faces are not promised to be found
 _BAR_SHARE = 0.125  # letterbox / pillarbox bars take this share of the frame on each side
 
@@ -118,7 +119,14 @@ def build(data_dir: Path, case: LayoutCase, seed: int = 0) -> Scene:
         self_face = real_faces(data_dir)[seed % 7]
         extra = _draw_self_view(image, gallery, self_face, np.random.default_rng(seed))
     ox, oy = (w - inner[0]) // 2, (h - inner[1]) // 2
-    if (ox, oy) != (0, 0):
+    if case.frame == "cropped":
+        x0 = min(t.rect.x for t in gallery.tiles)
+        y0 = min(t.rect.y for t in gallery.tiles)
+        x1 = max(t.rect.x + t.rect.w for t in gallery.tiles)
+        y1 = max(t.rect.y + t.rect.h for t in gallery.tiles)
+        image = np.ascontiguousarray(image[y0:y1, x0:x1])
+        ox, oy = -x0, -y0
+    elif (ox, oy) != (0, 0):
         framed = np.zeros((h, w, 3), np.uint8)
         framed[oy : oy + inner[1], ox : ox + inner[0]] = image
         image = framed

@@ -23,6 +23,7 @@ from meetwatch.capture.frame import Frame
 from meetwatch.config.models import Config
 from meetwatch.faces.faces import Faces
 from meetwatch.faces.finder import FaceFinder
+from meetwatch.faces.whole_window import WholeWindow
 from meetwatch.layout import split_tiles
 from meetwatch.layout.identity import hold_covered
 from meetwatch.layout.tiles import Tiles
@@ -51,6 +52,7 @@ class Perception:
             else EmotionModel(threads=config.analysis.threads)
         )
         self._finder = FaceFinder()
+        self._whole_window = WholeWindow()
         self._analyzer = Analyzer(emotion, config.analysis.emotion_min_face_px)
         self._previous: Tiles | None = None
 
@@ -59,11 +61,13 @@ class Perception:
             return Observation(frame, None, Faces.empty(frame.index, frame.timestamp), None)
         tiles = hold_covered(split_tiles(frame, self._previous), self._previous, frame.image)
         self._previous = tiles
+        tiles = self._whole_window(frame, tiles)  # tiles around faces no grid explains
         faces = self._finder.find(frame, tiles)
         return Observation(frame, tiles, faces, self._analyzer.analyse(frame, faces))
 
     def close(self) -> None:
         self._finder.close()
+        self._whole_window.close()
 
 
 class RoomState:

@@ -1,0 +1,74 @@
+"""The web overlay in headless Chromium says what a privacy mode leaves out: no emotion bar in
+attention-only mode, and why there are no room figures while aggregate-only mode withholds
+them. Skips when no Chromium is installed."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from meetwatch.aggregation.models import SessionInfo
+from meetwatch.runtime.events import Event
+from tests.factories.browser import CHROMIUM
+from tests.integration.test_web_overlay import DevTools, browser
+from tests.integration.ws_support import live_feed, room
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
+__all__ = ["browser"]  # the fixture, shared with the other overlay tests
+
+PRIVACY_JS = """JSON.stringify({
+  caption: document.getElementById("emotion-caption").textContent,
+  bar: getComputedStyle(document.getElementById("emotion-bar")).display,
+  segments: document.querySelectorAll("#emotion-bar span").length,
+  faces: document.getElementById("faces-value").textContent,
+  gauge: document.getElementById("engagement-value").textContent,
+})"""
+
+
+def _view(browser: DevTools, wanted: str, timeout: float = 20) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        raw = browser.evaluate(PRIVACY_JS)
+        view = None if raw is None else json.loads(raw)
+        if view is not None and wanted in json.dumps(view):
+            return view
+        assert time.monotonic() < deadline, f"overlay never showed {wanted!r}: {view}"
+        time.sleep(0.1)
+
+
+def test_overlay_says_attention_only_and_why_figures_are_withheld(
+    browser: DevTools, artifacts_dir: Path
+) -> None:
+    with live_feed() as (server, bus, _controller):
+        browser.call("Page.navigate", url=server.overlay_url())
+        browser.wait_for(lambda s: s["status"] == "live")
+        now = time.time()
+        info = SessionInfo(
+            session_id="s1", started_at=now, source="zoom", analysis_rate=1.0, attention_only=True
+        )
+        bus.publish(Event("SessionStarted", info, now))
+        attention = room(0.7, now).model_copy(update={"attention_only": True, "emotion_mix": {}})
+        bus.publish(Event("EngagementUpdated", attention, now))
+        view = _view(browser, "attention only: emotion not analysed")
+        assert view["bar"] == "none" and view["segments"] == 0 and view["gauge"] == "70%"
+        shot = browser.call("Page.captureScreenshot", format="png")
+        (artifacts_dir / "web_overlay_attention_only.png").write_bytes(
+            base64.b64decode(shot["data"])
+        )
+
+        withheld = attention.model_copy(
+            update={
+                "engagement": None,
+                "attention_share": None,
+                "participants": [],
+                "participants_with_face": 3,
+                "min_faces": 5,
+            }
+        )
+        bus.publish(Event("EngagementUpdated", withheld, now + 1))
+        view = _view(browser, "room figures from 5 faces (3 visible)")
+        assert view["gauge"] == "–"

@@ -12,8 +12,8 @@ import re
 import numpy as np
 
 from meetwatch.capture.frame import Frame
-from meetwatch.capture.screen import ScreenGrabber
 from meetwatch.capture.source import SourceBase
+from meetwatch.capture.window_pixels import WindowPixels, open_window_pixels
 from meetwatch.capture.windows import (
     MeetingApp,
     TitlePattern,
@@ -47,7 +47,7 @@ class WindowSource(SourceBase):
         self.meeting_app = meeting_app
         self._clock = clock or SystemClock()
         self._backend: WindowBackend | None = None
-        self._grabber: ScreenGrabber | None = None
+        self._pixels: WindowPixels | None = None
         self._window: WindowInfo | None = None
         self._last_size = (1, 1)
 
@@ -64,12 +64,12 @@ class WindowSource(SourceBase):
 
     def read(self) -> Frame:
         self._require_open()
-        assert self._backend is not None and self._grabber is not None
+        assert self._backend is not None and self._pixels is not None
         now = self._clock.now()
         info = self._locate(self._backend)
         image = None
-        if info is not None and info.visible:
-            image = self._grabber.grab(info.rect)
+        if info is not None and info.visible:  # minimised: missing, never stale pixels
+            image = self._pixels.grab(info)
         if image is None:
             w, h = self._last_size
             return self._frame(np.zeros((h, w, 3), np.uint8), now, missing=True)
@@ -83,7 +83,7 @@ class WindowSource(SourceBase):
             found = self._matching(windows)
             if not found:
                 raise CaptureError(self._no_match_message(windows))
-            self._grabber = ScreenGrabber()
+            self._pixels = open_window_pixels()
         except BaseException:
             backend.close()
             raise
@@ -91,10 +91,10 @@ class WindowSource(SourceBase):
         self._last_size = (1, 1)
 
     def _close(self) -> None:
-        assert self._backend is not None and self._grabber is not None
-        self._grabber.close()
+        assert self._backend is not None and self._pixels is not None
+        self._pixels.close()
         self._backend.close()
-        self._backend = self._grabber = None
+        self._backend = self._pixels = None
 
     def _locate(self, backend: WindowBackend) -> WindowInfo | None:
         """The window's current state, or the best match by title again when it was destroyed

@@ -1,8 +1,9 @@
 """Windows window discovery through user32/dwmapi with ctypes (no pywin32 needed).
 
-Coordinates are physical pixels (the process is made DPI-aware, as mss does) so they match
-what mss grabs. Bounds come from DWM's extended frame, which excludes the invisible resize
-border that GetWindowRect includes on Windows 10+.
+Coordinates are physical pixels: the process is made per-monitor DPI-aware (v2), so a window
+on a 150 % monitor next to a 100 % one reports its real pixel size on both, matching what
+Graphics Capture delivers. Bounds come from DWM's extended frame, which excludes the
+invisible resize border that GetWindowRect includes on Windows 10+.
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ from __future__ import annotations
 import ctypes
 from ctypes import wintypes
 from pathlib import Path
+from typing import Any
 
 from meetwatch.capture.windows import WindowInfo, meeting_app_for
 
 _DWMWA_EXTENDED_FRAME_BOUNDS = 9
 _DWMWA_CLOAKED = 14
 _PROCESS_QUERY_LIMITED_INFORMATION = 0x1000
+_PER_MONITOR_AWARE_V2 = -4  # DPI_AWARENESS_CONTEXT_PER_MONITOR_AWARE_V2 (Windows 10 1703+)
+_PROCESS_PER_MONITOR_DPI_AWARE = 2  # shcore's PROCESS_PER_MONITOR_DPI_AWARE (Windows 8.1+)
 
 
 class Win32Windows:
@@ -26,7 +30,7 @@ class Win32Windows:
             "kernel32", use_last_error=True
         )
         self._kernel32.OpenProcess.restype = wintypes.HANDLE  # default int would truncate
-        self._user32.SetProcessDPIAware()
+        make_dpi_aware(self._user32)
 
     def list_windows(self) -> list[WindowInfo]:
         handles: list[int] = []
@@ -96,3 +100,18 @@ class Win32Windows:
             return Path(buffer.value).stem
         finally:
             self._kernel32.CloseHandle(process)
+
+
+def make_dpi_aware(user32: Any) -> None:
+    """Per-monitor DPI awareness, falling back to what older Windows versions have. A call
+    that fails because awareness was already set (by mss or Qt) is fine: it stays set."""
+    try:
+        if user32.SetProcessDpiAwarenessContext(ctypes.c_void_p(_PER_MONITOR_AWARE_V2)):
+            return
+    except AttributeError:  # before Windows 10 1703
+        pass
+    try:
+        shcore = ctypes.WinDLL("shcore")  # type: ignore[attr-defined]
+        shcore.SetProcessDpiAwareness(_PROCESS_PER_MONITOR_DPI_AWARE)
+    except (OSError, AttributeError):  # before Windows 8.1
+        user32.SetProcessDPIAware()

@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,7 @@ import numpy as np
 from meetwatch.aggregation.models import ParticipantEngagement, SessionInfo
 from meetwatch.analysis.signals import FaceSignals
 from meetwatch.capture.blank import CaptureBlocked
+from meetwatch.capture.files import ImageSource, VideoSource
 from meetwatch.capture.frame import Frame
 from meetwatch.capture.source import FrameSource
 from meetwatch.config import Config, config_dir, data_dir
@@ -200,6 +201,11 @@ class App:
         frames: LatestQueue[Frame] = LatestQueue(1)
         observed: LatestQueue[Observation] = LatestQueue(1)
         vcam = self.vcam
+        # A file's frames carry their position in it: on the session's clock they become the
+        # session start plus that position, as `meetwatch analyze` records them, so a
+        # `run --video` session's report speaks recording time (not 1970).
+        from_file = isinstance(run.source, VideoSource | ImageSource)
+        file_start = float(int(run.info.started_at))  # whole: seconds are binned on the clock
 
         def produce() -> Frame | None:
             try:
@@ -211,6 +217,8 @@ class App:
             if frame is None:
                 self.ended.set()
                 raise SourceExhausted
+            if from_file:
+                frame = replace(frame, timestamp=file_start + frame.timestamp)
             return frame
 
         def perceive(frame: Frame) -> Observation:

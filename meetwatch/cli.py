@@ -106,25 +106,35 @@ def build_parser() -> argparse.ArgumentParser:
     _add_privacy(p)
     p.add_argument("--quiet", action="store_true", help="no live terminal view")
 
-    p = sub.add_parser("analyze", help="analyse a recorded meeting video or a single image")
-    p.add_argument("path", type=Path)
+    p = sub.add_parser(
+        "analyze", help="analyse recorded meeting videos and images (files or folders)"
+    )
+    p.add_argument(
+        "paths", type=Path, nargs="+", metavar="PATH", help="files, or folders searched recursively"
+    )
     _add_common(p)
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--json", action="store_true", help="print one JSON line per input")
     p.add_argument(
         "--rate", type=float, default=1.0, help="video frames analysed per second of video"
     )
     p.add_argument(
-        "--report", type=Path, metavar="DIR", help="also write the session report to DIR"
+        "--report", type=Path, metavar="DIR", help="also write each input's report to DIR"
     )
-    p.add_argument(
-        "--no-store", action="store_true", help="do not record the analysis as a session"
+    stored = p.add_mutually_exclusive_group()
+    stored.add_argument(
+        "--store", action="store_true", help="record images as sessions too (videos always are)"
     )
+    stored.add_argument("--no-store", action="store_true", help="record nothing, not even videos")
     _add_privacy(p)
 
-    p = sub.add_parser("report", help="write a session report (HTML, PDF, CSV, JSON)")
+    p = sub.add_parser("report", help="write a session report (HTML, PDF, CSV, JSON, Parquet)")
     p.add_argument("session", nargs="?", default="latest", help='session id or "latest"')
     _add_common(p)
-    p.add_argument("--format", default="html,pdf,csv,json", help="comma-separated formats")
+    p.add_argument(
+        "--format",
+        default="html,pdf,csv,json",
+        help="comma-separated formats: html, pdf, csv, json, parquet",
+    )
     p.add_argument("--out", type=Path, default=Path("."), help="output folder")
     p.add_argument("--combine", nargs="+", metavar="SESSION", help="compare several sessions")
     p.add_argument("--store", type=Path, help="session database (default: the user data folder)")

@@ -193,83 +193,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from rich.progress import Progress
+    from meetwatch.analyze_cli import run_batch
 
-    from meetwatch.offline import analyse
-    from meetwatch.runtime.events import EventBus
-
-    if not args.path.exists():
-        raise CaptureError(f"{args.path} does not exist")
-    if args.report and args.no_store:
-        raise ConfigError("--report builds the report from the recorded session: drop --no-store")
-    config = _config(args)
-    bus = EventBus()
-    store = recorder = None
-    if not args.no_store:
-        from meetwatch.app import report_options, store_path
-        from meetwatch.session.recorder import SessionRecorder
-        from meetwatch.session.store import SessionStore
-
-        store = SessionStore.open(store_path(config))
-        recorder = SessionRecorder(store, bus, config_json=config.model_dump_json())
-        recorder.start()
-    try:
-        with Progress(transient=True, disable=args.json or not sys.stderr.isatty()) as bar:
-            task = bar.add_task(f"analysing {args.path.name}", total=None)
-            result = analyse(
-                args.path,
-                config,
-                bus,
-                rate=args.rate,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
-    finally:
-        if recorder is not None:
-            recorder.stop()
-    if args.no_store:
-        result = result.model_copy(update={"session_id": None})
-    if args.report:
-        from meetwatch.outputs.reports import build_report
-
-        assert store is not None and result.session_id is not None  # checked up front
-        paths = build_report(
-            store, result.session_id, out_dir=args.report, options=report_options(config)
-        )
-        if not args.json:
-            print("report: " + ", ".join(str(p) for p in paths))
-    if store is not None:
-        store.close()
-    if args.json:
-        print(result.model_dump_json(indent=2))
-        return 0
-    _print_result(result)
-    return 0
-
-
-def _print_result(result: Any) -> None:
-    from meetwatch.outputs.text import percent
-
-    room = result.room
-    print(
-        f"{result.source}: {result.frames_analysed} frame(s), "
-        f"{result.tiles} tile(s) ({result.layout}), "
-        f"{result.faces} face(s) in the last frame"
-    )
-    if room is not None:
-        print(
-            f"room engagement {percent(room.engagement)}, attentive {percent(room.attention_share)}"
-        )
-        if room.attention_only:
-            print("attention-only: emotion not analysed; engagement from attention and presence")
-    for p in result.participants:
-        states = ", ".join(f"{k} {v:.0%}" for k, v in p.attention.items())
-        eng = "–" if p.mean_engagement is None else f"{p.mean_engagement:.0%}"
-        print(f"  {p.label} (tile {p.slot}): engagement {eng}, {states}")
-    if not result.participants and room is not None:
-        for p in room.participants:
-            print(f"  {p.label} (tile {p.slot}): {p.attention}")
-    if result.session_id:
-        print(f"recorded as session {result.session_id} (meetwatch report {result.session_id})")
+    return run_batch(args, _config(args))
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -285,7 +211,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     store = SessionStore.open(path)
     try:
         if args.combine:
-            paths = combine_reports(store, args.combine, args.out, options=report_options(config))
+            paths = combine_reports(
+                store, args.combine, args.out, formats=formats, options=report_options(config)
+            )
         else:
             paths = build_report(
                 store,

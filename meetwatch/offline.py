@@ -1,16 +1,17 @@
-"""`meetwatch analyze`: the live core run over a recorded meeting video or a single image.
+"""`meetwatch analyze`: the live core run over recorded meeting videos and single images.
 
 Frames are analysed one after another (nothing is dropped: there is no live deadline) with
-the same Perception and RoomState as a live session, and the result is recorded as a
-session unless the user opts out, so `meetwatch report` works on recordings too.
+the same Perception and RoomState as a live session; the caller records the result as a
+session (see meetwatch.analyze_cli), so `meetwatch report` works on recordings too.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,10 +21,15 @@ from meetwatch.aggregation.models import SCHEMA_VERSION, AttentionState, RoomEng
 from meetwatch.capture.files import ImageSource, VideoSource
 from meetwatch.capture.source import FrameSource
 from meetwatch.config import Config
+from meetwatch.errors import CaptureError
 from meetwatch.pipeline import Perception, RoomState
 from meetwatch.runtime.events import Event, EventBus
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
+VIDEO_SUFFIXES = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".wmv", ".mpg", ".mpeg"}
+MEDIA_SUFFIXES = IMAGE_SUFFIXES | VIDEO_SUFFIXES
+
+log = logging.getLogger(__name__)
 
 
 class ParticipantResult(BaseModel):
@@ -54,29 +60,96 @@ class AnalysisResult(BaseModel):
 
 
 def source_for(path: Path, rate: float) -> FrameSource:
-    if path.suffix.lower() in IMAGE_SUFFIXES:
+    if is_image(path):
         return ImageSource(path)
     return VideoSource(path, rate=rate)
 
 
-def analyse(
-    path: Path,
-    config: Config,
-    bus: EventBus | None = None,
-    rate: float = 1.0,
-    progress: Callable[[int, int], None] | None = None,
-) -> AnalysisResult:
-    """Analyse every sampled frame; `bus` receives the session's events (recorder, etc.)."""
-    bus = bus or EventBus()
-    source = source_for(path, rate)
-    seconds: list[RoomEngagement] = []
-    unsubscribe = bus.subscribe(
-        lambda e: seconds.append(e.payload) if e.kind == "EngagementUpdated" else None
-    )
-    with source:
-        perception = Perception(config)
-        started = time.time()
-        info = SessionInfo(
+def is_image(path: Path) -> bool:
+    return path.suffix.lower() in IMAGE_SUFFIXES
+
+
+def media_files(paths: Sequence[Path]) -> list[Path]:
+    """The inputs of a batch: files as given, folders searched recursively for images and
+    videos (by name, sorted; hidden files and folders skipped). A path that does not exist
+    stays in the list, so that its error is reported in its turn like any other."""
+    out: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            out.append(path)
+            continue
+        found = [
+            p
+            for p in path.rglob("*")
+            if p.suffix.lower() in MEDIA_SUFFIXES
+            and p.is_file()
+            and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        ]
+        out += sorted(found)
+    return list(dict.fromkeys(out))  # a file named twice (or inside a named folder) once
+
+
+class Analyser:
+    """Analyses any number of files with one load of the face and emotion models: loading
+    them takes longer than analysing a short clip, so a folder of recordings must not pay
+    for it per file."""
+
+    def __init__(self, config: Config) -> None:
+        log.info("loading the face and emotion models")
+        self.config = config
+        self._perception = Perception(config)
+
+    def close(self) -> None:
+        self._perception.close()
+
+    def __enter__(self) -> Analyser:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def analyse(
+        self,
+        path: Path,
+        bus: EventBus | None = None,
+        rate: float = 1.0,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> AnalysisResult:
+        """Analyse every sampled frame; `bus` receives the session's events (recorder, etc.).
+
+        Sample times are the analysis start plus the position in the file, so the session's
+        timeline is the recording's and reports can show positions (`00:12:30`).
+        """
+        config = self.config
+        bus = bus or EventBus()
+        if not path.exists():
+            raise CaptureError(f"{path} does not exist")
+        source = source_for(path, rate)
+        if isinstance(source, ImageSource):  # one frame: judged on its own, with no waiting
+            config = config.model_copy(update={"tracking": config.tracking.for_still_image()})
+        seconds: list[RoomEngagement] = []
+        unsubscribe = bus.subscribe(
+            lambda e: seconds.append(e.payload) if e.kind == "EngagementUpdated" else None
+        )
+        try:
+            with source:
+                self._perception.reset()
+                result = self._run(source, config, bus, rate, progress, seconds)
+        finally:
+            unsubscribe()
+        return result
+
+    def _run(
+        self,
+        source: FrameSource,
+        config: Config,
+        bus: EventBus,
+        rate: float,
+        progress: Callable[[int, int], None] | None,
+        seconds: list[RoomEngagement],
+    ) -> AnalysisResult:
+        started = float(int(time.time()))  # whole: seconds are binned on the clock, and
+        info = SessionInfo(  # second k of the file must be the session's second k
             session_id=uuid.uuid4().hex,
             started_at=started,
             source=source.describe(),
@@ -91,38 +164,33 @@ def analyse(
             or 1
         )
         last = None
-        last_t = started
+        end = started
         try:
             while (frame := source.read()) is not None:
-                # Recorded time becomes wall-clock time from the start of the analysis, so
-                # reports of recordings read like reports of live sessions.
                 frame = replace(frame, timestamp=started + frame.timestamp)
-                last = perception(frame)
+                last = self._perception(frame)
                 room(last)
-                last_t = frame.timestamp
+                # a video's last sample stands for one sampling period; an image has no length
+                end = frame.timestamp + (0.0 if isinstance(source, ImageSource) else 1.0 / rate)
                 if progress:
                     progress(room.frames, total)
         finally:
-            perception.close()
-            ended = info.model_copy(update={"ended_at": last_t})
-            bus.publish(Event("SessionEnded", ended, last_t))
-            unsubscribe()
-    if room.frames == 0 and last is None:
-        from meetwatch.errors import CaptureError
-
-        raise CaptureError(f"{path}: no frame could be read")
-    latest = room.latest
-    return AnalysisResult(
-        source=info.source,
-        session_id=info.session_id,
-        frames_analysed=room.frames,
-        duration_seconds=round(last_t - started, 3),
-        tiles=0 if last is None or last.tiles is None else len(last.tiles.tiles),
-        layout="none" if last is None or last.tiles is None else last.tiles.layout,
-        faces=0 if last is None else len(last.faces),
-        room=latest,
-        participants=_participants(seconds or ([latest] if latest else [])),
-    )
+            ended = info.model_copy(update={"ended_at": end})
+            bus.publish(Event("SessionEnded", ended, end))
+        if room.frames == 0 and last is None:
+            raise CaptureError(f"{source.describe()}: no frame could be read")
+        latest = room.latest
+        return AnalysisResult(
+            source=info.source,
+            session_id=info.session_id,
+            frames_analysed=room.frames,
+            duration_seconds=round(end - started, 3),
+            tiles=0 if last is None or last.tiles is None else len(last.tiles.tiles),
+            layout="none" if last is None or last.tiles is None else last.tiles.layout,
+            faces=0 if last is None else len(last.faces),
+            room=latest,
+            participants=_participants(seconds or ([latest] if latest else [])),
+        )
 
 
 def _participants(seconds: list[RoomEngagement]) -> list[ParticipantResult]:

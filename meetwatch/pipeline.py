@@ -65,6 +65,13 @@ class Perception:
         faces = self._finder.find(frame, tiles)
         return Observation(frame, tiles, faces, self._analyzer.analyse(frame, faces))
 
+    def reset(self) -> None:
+        """Start afresh on another recording while keeping the loaded models (a batch of
+        files loads them once): no tiles, followed faces or layout carry over."""
+        self._previous = None
+        self._finder.reset()
+        self._whole_window.reset()
+
     def close(self) -> None:
         self._finder.close()
         self._whole_window.close()

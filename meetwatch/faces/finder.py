@@ -263,6 +263,10 @@ class FaceFinder:
             score=score,
         )
 
+    def reset(self) -> None:
+        """Forget the faces being followed: the next frame is from another recording."""
+        self._known = {}
+
     def close(self) -> None:
         if not self._closed:
             if self._pool is not None:

@@ -50,6 +50,10 @@ class WholeWindow:
         self._replace = False  # whether they replace the layout's tiles or lie beside them
         self.searched = False  # whether the last call searched the window (for metrics)
 
+    def reset(self) -> None:
+        """Forget the last layout and faces: the next frame is from another recording."""
+        self._layout, self._age, self._faces, self._replace = None, 0, None, False
+
     def __call__(self, frame: Frame, tiles: Tiles) -> Tiles:
         layout = (frame.size, tuple(t.rect for t in tiles.tiles))
         changed = not _same_layout(layout, self._layout)

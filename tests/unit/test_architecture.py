@@ -5,10 +5,11 @@
 (c) A pipeline stage never imports a later stage:
     capture < layout < faces < analysis < tracking < aggregation < session < outputs.
     Exception: meetwatch.aggregation.models, the shared wire/persisted models (AttentionState
-    and friends), which every layer may use. The drivers (app, pipeline, offline, commands,
-    cli, demo, desktop, qt, training, terminal_view) sit outside the order and may import any
-    stage; stages, runtime and config never import a driver. runtime sits below every stage
-    (capture uses its clock and stage runner), so it imports no stage but the shared models.
+    and friends), which every layer may use. The drivers (app, pipeline, offline, analyze_cli,
+    commands, cli, demo, desktop, qt, training, terminal_view) sit outside the order and may
+    import any stage; stages, runtime and config never import a driver. runtime sits below
+    every stage (capture uses its clock and stage runner), so it imports no stage but the
+    shared models.
 (d) Privacy: no module writes pictures to disk (cv2.imwrite, cv2.VideoWriter) unless listed
     in PICTURE_WRITERS; the tests write screenshots to the artifacts folder, the product
     never writes a face.
@@ -36,6 +37,7 @@ STAGES = (
 SHARED = "meetwatch.aggregation.models"
 DRIVERS = {
     "__main__",
+    "analyze_cli",
     "app",
     "cli",
     "commands",

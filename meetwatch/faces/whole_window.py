@@ -27,6 +27,7 @@ from meetwatch.layout.tiles import Tiles
 SEARCH_EVERY = 10  # frames between searches of an unchanged layout
 EXTRA_SLOTS = 10_000  # faces beside a grid take slots from here, clear of the grid's
 _CUT = (0.2, 0.8)  # a face with this share inside its best tile is cut by the tile's border
+_CUT_FACES = 1 / 3  # a grid that cuts this share of the faces is wrong (one may lean out)
 _BIG_FACE = 0.15  # of the frame height: one face this big is a webcam video, not a gallery
 _OUTSIDE = 0.2  # a face with less than this share in every tile lies beside the grid
 _SAME_TILE = 0.9  # IoU: a tile this close to one of the last layout's is the same tile
@@ -108,14 +109,18 @@ class WholeWindow:
         rects = [t.rect for t in tiles.tiles]
         shares = [_inside_share(f.rect, rects) for f in found]
         lo, hi = _CUT
-        if any(lo <= s <= hi for s in shares):
+        cut = sum(lo <= s <= hi for s in shares)
+        if cut and cut >= _CUT_FACES * len(found):
             self._keep(found, frame, replace=True, beside=None)
         else:
             outside = [f for f, s in zip(found, shares, strict=True) if s < _OUTSIDE]
-            self._keep(outside, frame, replace=False, beside=tiles)
+            self._keep(_beside(tiles, outside), frame, replace=False, beside=tiles)
 
     def _beside_grid(self, frame: Frame, tiles: Tiles) -> None:
         """Search only what the grid leaves over: content off the tiles (a self-view)."""
+        if tiles.layout == "screen_share":
+            self._keep([], frame, replace=False, beside=tiles)
+            return
         rects = [t.rect for t in (*tiles.tiles, *tiles.covered)]
         found: list[FaceBox] = []
         for region in _leftover_content(frame.image, rects):
@@ -135,6 +140,12 @@ def _same_layout(a: Layout, b: Layout | None) -> bool:
     if b is None or a[0] != b[0] or len(a[1]) != len(b[1]):
         return False
     return all(max(r.iou(q) for q in b[1]) >= _SAME_TILE for r in a[1])
+
+
+def _beside(tiles: Tiles, faces: list[FaceBox]) -> list[FaceBox]:
+    """Faces off the tiles that are people: none beside a screen share (faces in the shared
+    content are pictures, not participants)."""
+    return [] if tiles.layout == "screen_share" else faces
 
 
 def _inside_share(face: Rect, tiles: list[Rect]) -> float:

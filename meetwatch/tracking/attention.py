@@ -60,11 +60,12 @@ class AttentionJudge:
         else:
             self._closed_since = None
         widen = 1.0 if calibrated else cfg.uncalibrated_tolerance_factor
-        off = (  # a NaN gaze (eye not measurable) fails its comparisons: no evidence
-            abs(yaw - reference.yaw) > cfg.yaw_tolerance * widen
-            or abs(pitch - reference.pitch) > cfg.pitch_tolerance * widen
-            or abs(gaze_x - reference.gaze_x) > cfg.gaze_tolerance * widen
-            or abs(gaze_y - reference.gaze_y) > cfg.gaze_tolerance * widen
+        # Where the person looks is where the head points plus where the eyes turn in it.
+        # An eye that cannot be measured (NaN) adds no turn: the head alone decides.
+        sideways = (yaw - reference.yaw) + cfg.gaze_degrees_x * _turn(gaze_x, reference.gaze_x)
+        vertical = (pitch - reference.pitch) + cfg.gaze_degrees_y * _turn(gaze_y, reference.gaze_y)
+        off = (
+            abs(sideways) > cfg.yaw_tolerance * widen or abs(vertical) > cfg.pitch_tolerance * widen
         )
         candidate: AttentionState = "away" if off else "on_screen"
         if appearing:
@@ -83,3 +84,8 @@ class AttentionJudge:
         if state != self.state:
             self.state, self.since = state, since
         self._pending = None
+
+
+def _turn(offset: float, rest: float) -> float:
+    """The eye's offset from its rest position; 0 when it cannot be measured."""
+    return offset - rest if math.isfinite(offset) else 0.0

@@ -49,26 +49,37 @@ class TrackingConfig(BaseModel):
     yaw_tolerance: float = Field(
         default=20.0,
         gt=0,
-        title="Yaw tolerance",
-        description="Head turned further than this many degrees left or right of the "
-        "participant's calibrated rest pose counts as looking away.",
+        title="Sideways tolerance",
+        description="Looking further than this many degrees left or right of the "
+        "participant's calibrated rest pose counts as looking away. The direction is the "
+        "head's yaw plus the eyes' turn (gaze_degrees_x), so eyes turned aside in a frontal "
+        "head count, and a turned head whose eyes still hold the screen does not.",
     )
     pitch_tolerance: float = Field(
         default=15.0,
         gt=0,
-        title="Pitch tolerance",
-        description="Head tilted further than this many degrees up or down from the "
-        "participant's calibrated rest pose counts as looking away.",
+        title="Up/down tolerance",
+        description="Looking further than this many degrees up or down from the "
+        "participant's calibrated rest pose (head pitch plus the eyes' turn, "
+        "gaze_degrees_y) counts as looking away: down at a phone or notes, or up.",
     )
-    gaze_tolerance: float = Field(
-        default=0.6,
-        gt=0,
-        title="Gaze tolerance",
-        description="Iris offset (in units of the eye's half width, 0 = centred) further than "
-        "this from the calibrated rest gaze, on either axis, counts as looking away.",
+    gaze_degrees_x: float = Field(
+        default=40.0,
+        ge=0,
+        title="Sideways eye turn",
+        description="Degrees of sideways eye rotation per unit of iris offset (1 = the iris "
+        "at the eye corner; the eye turns about 40 degrees there).",
+    )
+    gaze_degrees_y: float = Field(
+        default=10.0,
+        ge=0,
+        title="Vertical eye turn",
+        description="Degrees of vertical eye rotation per unit of iris offset between the "
+        "lids. Small, because the lids follow the eye: looking down lowers the upper lid "
+        "onto the iris, which then reads as looking up.",
     )
     uncalibrated_tolerance_factor: float = Field(
-        default=1.5,
+        default=1.25,
         ge=1,
         title="Tolerance widening before calibration",
         description="Until a participant is calibrated the reference is a straight-ahead pose "
@@ -86,7 +97,7 @@ class TrackingConfig(BaseModel):
         ge=0,
         title="Eyes-closed duration",
         description="Eyes must stay closed this long to count as 'eyes_closed', so blinks "
-        "(about 0.1-0.4 s) are ignored.",
+        "(about 0.1-0.4 s) are ignored. A single image is judged at once.",
     )
     away_seconds: float = Field(
         default=1.0,
@@ -109,3 +120,11 @@ class TrackingConfig(BaseModel):
         description="A face missing for less than this keeps its previous state; after it the "
         "participant is 'no_face'. Bridges single missed detections.",
     )
+
+    def for_still_image(self) -> TrackingConfig:
+        """The same rules for a single image: one frame is all the evidence there is, so
+        closed eyes and a look away are reported from it instead of waiting seconds for
+        more (which would call every still image 'on_screen')."""
+        return self.model_copy(
+            update={"eyes_closed_seconds": 0.0, "away_seconds": 0.0, "return_seconds": 0.0}
+        )

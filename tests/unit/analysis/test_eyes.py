@@ -24,7 +24,7 @@ EYE_CONTOURS = (
 def test_open_eyes_are_open_and_mirror_invariant(name: str) -> None:
     img = portrait(name)
     ear = eye_aspect_ratio(find_one(img))[0]
-    assert ear > EYES_CLOSED_EAR + 0.07
+    assert ear > EYES_CLOSED_EAR + 0.05
     assert abs(eye_aspect_ratio(find_one(flipped(img)))[0] - ear) < 0.03
 
 
@@ -56,7 +56,8 @@ def _lids_closed_by(lm: np.ndarray, fraction: float) -> np.ndarray:
 
 def test_ear_falls_as_lids_close_and_ignores_face_size() -> None:
     lm = find_one(portrait("astronaut"))
-    ears = [eye_aspect_ratio(_lids_closed_by(lm, f))[0] for f in (0.0, 0.5, 1.0)]
+    # lids lowered by a third still read open; half-shut (drowsy) eyes already read closed
+    ears = [eye_aspect_ratio(_lids_closed_by(lm, f))[0] for f in (0.0, 0.3, 1.0)]
     assert ears[0] > ears[1] > EYES_CLOSED_EAR > ears[2]
     np.testing.assert_allclose(eye_aspect_ratio(lm * 3.0 + 17.0), eye_aspect_ratio(lm), rtol=1e-5)
 
@@ -71,14 +72,18 @@ def _ckplus(data_dir, names: list[str]) -> np.ndarray:
 @pytest.mark.data
 def test_ckplus_shut_and_wide_open_eyes(data_dir) -> None:
     """Shut eyes (frames checked by eye) fall under the threshold, surprised eyes well over it."""
-    shut = ["sadness/S093_001_00000020.png", "disgust/S106_004_00000008.png",
-            "disgust/S079_002_00000012.png", "anger/S089_003_00000036.png"]
+    shut = [
+        "sadness/S093_001_00000020.png",
+        "disgust/S106_004_00000008.png",
+        "disgust/S079_002_00000012.png",
+        "anger/S089_003_00000036.png",
+    ]
     assert (_ckplus(data_dir, shut) < EYES_CLOSED_EAR).all()
     with open(data_dir / "ckplus48" / "labels.csv", newline="") as f:
         rows = [r for r in csv.DictReader(f) if r["label"] == "surprise"]
     last_frames = list({(r["subject"], r["sequence"]): r["file"] for r in rows}.values())[:20]
     wide = _ckplus(data_dir, last_frames)
-    assert (wide > EYES_CLOSED_EAR + 0.05).all() and np.median(wide) > 0.28
+    assert (wide > EYES_CLOSED_EAR + 0.03).all() and np.median(wide) > 0.28
 
 
 def test_degenerate_input_gives_nan_without_warnings() -> None:

@@ -29,5 +29,5 @@ def reports(
             p.suffix[1:]: p
             for p in build_report(demo_store, sid, out_dir=out / sid, options=OPTIONS)
         }
-        for sid in ("demo", "agg", "running")
+        for sid in ("demo", "agg", "running", "lecture")
     }

@@ -46,12 +46,15 @@ def emotion_of(pid: int, second: int, seconds: int) -> dict[str, float]:
 
 
 def session_info(
-    session_id: str, start: float = T0, privacy_mode: PrivacyMode = "individual"
+    session_id: str,
+    start: float = T0,
+    privacy_mode: PrivacyMode = "individual",
+    source: str = "window:Zoom Meeting",
 ) -> SessionInfo:
     return SessionInfo(
         session_id=session_id,
         started_at=start,
-        source="window:Zoom Meeting",
+        source=source,
         analysis_rate=5,
         privacy_mode=privacy_mode,
     )
@@ -69,8 +72,10 @@ def scripted_session(
     start: float = T0,
     ended: bool = True,
     alerts: Sequence[Alert] = (),
+    source: str = "window:Zoom Meeting",
 ) -> SessionInfo:
-    info = session_info(session_id, start, privacy_mode)
+    """`source` "video:..." makes it a recording: second k is then k s into the file."""
+    info = session_info(session_id, start, privacy_mode, source)
     store.start_session(info, "{}")
     marks = dict(sections)
     for second in range(seconds):
@@ -161,6 +166,8 @@ def write_demo_store(path: Path) -> Path:
     agg      the same meeting in aggregate-only mode (a per-participant alert is stored too,
              to check that no report shows it)
     running  the same meeting, 90 s so far, no end recorded
+    lecture  the demo meeting as a recording (video:lecture 3.mp4) analysed the day before:
+             its report speaks positions in the file (00:00:40), not times of day
     """
     with SessionStore.open(path) as store:
         scripted_session(
@@ -182,4 +189,11 @@ def write_demo_store(path: Path) -> Path:
             ],
         )
         scripted_session(store, "running", seconds=90, start=T0 + 7200, ended=False)
+        scripted_session(
+            store,
+            "lecture",
+            start=T0 - 86400,
+            source="video:lecture 3.mp4",
+            alerts=low_attention_alerts("lecture", T0 - 86360, T0 - 86330, T0 - 86328),
+        )
     return path

@@ -41,7 +41,8 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def export(db: Path, out: Path, *args: str) -> list[Path]:
-    assert main(["report", *args, "--store", str(db), "--format", "parquet", "--out", str(out)]) == 0
+    args = ("report", *args, "--store", str(db), "--format", "parquet", "--out", str(out))
+    assert main(list(args)) == 0
     return sorted(out.iterdir())
 
 
@@ -53,9 +54,10 @@ def test_a_session_exports_three_tables(course: Path, tmp_path: Path) -> None:
         "meetwatch-lecture-2-l2w1.session.parquet",
     ]
     samples, seconds, session = (pq.read_table(f) for f in files)
-    assert pq.read_metadata(files[1]).metadata[b"meetwatch.schema_version"] == str(
-        PARQUET_SCHEMA_VERSION
-    ).encode()
+    assert (
+        pq.read_metadata(files[1]).metadata[b"meetwatch.schema_version"]
+        == str(PARQUET_SCHEMA_VERSION).encode()
+    )
     assert seconds.num_rows == 120 and samples.num_rows == 4 * 120
     rows = seconds.to_pylist()
     assert rows[40]["recording_time"] == "00:00:40" and rows[40]["time_local"] is None

@@ -117,8 +117,7 @@ def test_an_image_gets_an_image_report(tmp_path: Path) -> None:
     s = json.loads(by["json"].read_text())
     assert s["session"]["kind"] == "image"
     assert s["summary"] == [
-        "One image with 4 participants: 100% of the faces look at the screen, "
-        "room engagement 80%."
+        "One image with 4 participants: 100% of the faces look at the screen, room engagement 80%."
     ]
     text = html_text(by["html"])
     assert "Image report" in text and "Length" not in text and "frames/s" not in text

@@ -86,3 +86,21 @@ def write_meeting_clip(data_dir: Path, path: Path) -> MeetingClip:
         away if AWAY_FROM <= i / FPS < AWAY_UNTIL else attentive for i in range(SECONDS * FPS)
     )
     return MeetingClip(write_video(path, script), attentive, away)
+
+
+# A second script: everyone looks at the screen, but the participant in tile LEAVER leaves
+# the picture (camera on, an empty room behind) from LEAVE_FROM to LEAVE_UNTIL seconds.
+LEAVER = 2
+LEAVE_FROM, LEAVE_UNTIL = 20, 40
+
+
+def write_leaver_clip(data_dir: Path, path: Path) -> MeetingClip:
+    faces = real_faces(data_dir)
+    frontal = [faces[i] for i in FRONTAL] + [faces[FRONTAL[0]]]
+    gone = list(frontal)
+    gone[LEAVER] = np.full_like(frontal[LEAVER], 90)  # the webcam still shows the room
+    present, absent = _gallery(frontal), _gallery(gone)
+    script = (
+        absent if LEAVE_FROM <= i / FPS < LEAVE_UNTIL else present for i in range(SECONDS * FPS)
+    )
+    return MeetingClip(write_video(path, script), present, absent)

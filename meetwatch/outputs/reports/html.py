@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from meetwatch import __version__
 from meetwatch.outputs.reports import clock, figures, tables
 from meetwatch.outputs.reports.data import ReportData
+from meetwatch.outputs.reports.definitions import definition_lines
 from meetwatch.outputs.reports.sentences import NO_FACES
 from meetwatch.outputs.reports.summary import ReportOptions, ReportSummary
 from meetwatch.outputs.reports.svg import to_svg
@@ -307,8 +308,9 @@ def _footer(s: ReportSummary) -> str:
         f"Low attention: attentive share under {pct(p.low_attention_threshold)} for at least "
         f"{p.low_attention_min_seconds} s. Moments: {p.moment_window_s} s windows."
     )
+    meanings = "".join(f"<p>{escape(line)}</p>" for line in definition_lines())
     return (
-        f"<footer><p>{escape(DISCLOSURE)}</p><p>{escape(rules)}</p>"
+        f"<footer>{meanings}<p>{escape(DISCLOSURE)}</p><p>{escape(rules)}</p>"
         f"<p>Made by meetwatch {escape(__version__)} on this device; nothing was uploaded.</p>"
         "</footer>"
     )

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from meetwatch.outputs.reports import clock, figures, tables
 from meetwatch.outputs.reports.data import ReportData
+from meetwatch.outputs.reports.definitions import definition_lines
 from meetwatch.outputs.reports.html import DISCLOSURE, KIND_TITLE, Draw, title
 from meetwatch.outputs.reports.sentences import NO_FACES
 from meetwatch.outputs.reports.summary import ReportOptions, ReportSummary
@@ -164,6 +165,8 @@ def write_pdf(data: ReportData, s: ReportSummary, options: ReportOptions, path: 
         flow.heading("Alerts")
         flow.table(tables.alerts(s, tl))
         flow.space(0.1)
+        for line in definition_lines():
+            flow.paragraph(line, 8, color=MUTED)
         flow.paragraph(DISCLOSURE, 8, color=MUTED)
         flow.finish_page()
 

@@ -22,10 +22,16 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
-from meetwatch.aggregation.models import ATTENTION_STATES, AttentionState
+from meetwatch.aggregation.models import ATTENTION_STATES, NOT_ATTENDING, AttentionState
 from meetwatch.errors import ConfigError
 from meetwatch.outputs.reports import clock
-from meetwatch.outputs.reports.analysis import Span, extreme_windows, low_intervals, nanmean
+from meetwatch.outputs.reports.analysis import (
+    Span,
+    extreme_windows,
+    low_intervals,
+    nanmean,
+    runs,
+)
 from meetwatch.outputs.reports.data import ABSENT, STATE_CODE, ReportData, Section, SessionKind
 from meetwatch.outputs.reports.sentences import describe
 
@@ -45,6 +51,7 @@ class ReportOptions:
     low_attention_min_seconds: int = 30  # ...for at least this long to be listed
     moment_window_s: int = 60  # length of a low/high engagement moment
     moment_count: int = 3  # how many low and how many high moments
+    away_min_seconds: int = 10  # a participant away this long (camera on) is listed
     tz: tzinfo | None = None  # local time zone of the report (None: this machine's)
 
     def __post_init__(self) -> None:
@@ -150,6 +157,11 @@ class ParticipantStats(_Model):
     )
     attentive_share: Share | None = Field(description="Share of face seconds on screen")
     mean_engagement: Share | None
+    away: list[TimeSpan] = Field(
+        default_factory=list,
+        description="Stretches of at least away_min_seconds with the camera on and the "
+        "participant looking away or gone from the picture",
+    )
 
 
 class AlertSummary(_Model):
@@ -238,7 +250,9 @@ def summarize(data: ReportData, options: ReportOptions) -> ReportSummary:
         low_attention=[
             LowAttentionInterval(**grid_span(s), mean_attention_share=s.mean) for s in low
         ],
-        participants=None if data.people is None else _participants(data, tl),
+        participants=None
+        if data.people is None
+        else _participants(data, tl, options.away_min_seconds),
         alerts=[
             AlertSummary(
                 t=a.t,
@@ -283,7 +297,9 @@ def _section(
     )
 
 
-def _participants(data: ReportData, tl: clock.Timeline) -> list[ParticipantStats]:
+def _participants(
+    data: ReportData, tl: clock.Timeline, away_min_seconds: int
+) -> list[ParticipantStats]:
     people = data.people
     assert people is not None
     state = people.state
@@ -292,6 +308,8 @@ def _participants(data: ReportData, tl: clock.Timeline) -> list[ParticipantStats
     on_screen = (state == ON_SCREEN).sum(axis=1)
     camera_off = (state == CAMERA_OFF).sum(axis=1)
     per_state = np.stack([(state == STATE_CODE[a]).sum(axis=1) for a in ATTENTION_STATES], 1)
+    not_attending = np.isin(state, [STATE_CODE[a] for a in NOT_ATTENDING])
+    t0 = float(data.room.t[0])
     out = []
     for i, pid in enumerate(people.ids.tolist()):
         out.append(
@@ -312,6 +330,11 @@ def _participants(data: ReportData, tl: clock.Timeline) -> list[ParticipantStats
                 },
                 attentive_share=float(on_screen[i] / face[i]) if face[i] else None,
                 mean_engagement=nanmean(people.engagement[i].astype(np.float64)),
+                away=[
+                    TimeSpan(**_span(t0 + a, t0 + b, tl))
+                    for a, b in runs(not_attending[i])
+                    if b - a >= away_min_seconds
+                ],
             )
         )
     return out

@@ -148,6 +148,7 @@ def participants(s: ReportSummary) -> Table | None:
             "Camera off",
             "Attentive",
             "Engagement",
+            "Away (camera on)",
         ],
         [
             [
@@ -157,6 +158,7 @@ def participants(s: ReportSummary) -> Table | None:
                 clock.duration(p.seconds_camera_off) if p.seconds_camera_off else "–",
                 pct(p.attentive_share),
                 pct(p.mean_engagement),
+                ", ".join(f"{a.start_time}–{a.end_time}" for a in p.away) or "–",
             ]
             for p in s.participants
         ],

@@ -6,10 +6,14 @@ Needs the `chromium` and `poppler-utils` system packages; skips with the reason 
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -17,10 +21,12 @@ from PIL import Image
 
 from meetwatch.outputs.palette import ATTENTION_COLORS, EMOTION_COLORS, RGB
 from tests.factories.browser import CHROMIUM, chromium_command
+from tests.integration.test_web_overlay import DevTools, browser
 from tests.unit.reports import fixtures
 
 Reports = dict[str, dict[str, Path]]
 demo_store, reports = fixtures.demo_store, fixtures.reports  # the unit tests' demo reports
+__all__ = ["browser", "demo_store", "reports"]  # fixtures used here
 POPPLER = shutil.which("pdftoppm") and shutil.which("pdftotext")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt)")
 needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils not installed (apt)")
@@ -117,3 +123,72 @@ def test_pdf_reports_partial_and_aggregate_sessions(reports: Reports) -> None:
     aggregate = pdf_text(reports["agg"]["pdf"])
     assert "Aggregate only" in aggregate and "16:12:40" in aggregate  # room findings stay
     assert not re.search(r"Participant \d", aggregate)
+
+
+# -- what a reader sees at desktop and phone width (DevTools protocol) --------------------------
+
+LAYOUT_JS = """JSON.stringify((() => {
+  const width = document.documentElement.clientWidth;
+  const shown = [...document.querySelectorAll("figure")].filter((f) => f.offsetParent !== null);
+  const texts = shown.flatMap((f) => [...f.querySelectorAll("text")]);
+  const inside = (t) => {
+    const r = t.getBoundingClientRect();
+    return r.width > 0 && r.left >= 0 && r.right <= width;
+  };
+  return {
+    width,
+    scrollWidth: document.documentElement.scrollWidth,
+    figures: shown.map((f) => f.className),
+    legend: texts
+      .filter((t) => LEGEND.includes(t.textContent))
+      .map((t) => [t.textContent, inside(t)]),
+    ticks: texts.map((t) => t.textContent).filter((s) => /^\\d\\d:\\d\\d:\\d\\d$/.test(s)),
+  };
+})())"""
+LEGEND = ["on screen", "away", "eyes closed", "no face", "camera off", "happy", "neutral"]
+
+
+def _layout(browser: DevTools, html: Path, width: int, shot: Path) -> dict[str, Any]:
+    """Open `html` in a viewport `width` px wide, save a full-page screenshot to `shot`."""
+    browser.call(
+        "Emulation.setDeviceMetricsOverride",
+        width=width,
+        height=900,
+        deviceScaleFactor=1,
+        mobile=width < 600,
+    )
+    browser.call("Page.navigate", url=html.as_uri())
+    deadline = time.monotonic() + 30
+    while browser.evaluate("document.readyState") != "complete":
+        assert time.monotonic() < deadline, "the report did not load"
+        time.sleep(0.1)
+    size = browser.call("Page.getLayoutMetrics")["cssContentSize"]
+    clip = {"x": 0, "y": 0, "width": width, "height": size["height"], "scale": 1}
+    png = browser.call("Page.captureScreenshot", clip=clip, captureBeyondViewport=True)
+    shot.write_bytes(base64.b64decode(png["data"]))
+    js = LAYOUT_JS.replace("LEGEND", json.dumps(LEGEND))
+    return dict(json.loads(browser.evaluate(js)))
+
+
+@needs_chromium
+@pytest.mark.parametrize("width", [1280, 400])
+def test_recording_report_fits_the_screen(
+    reports: Reports, browser: DevTools, width: int, artifacts_dir: Path
+) -> None:
+    shot = artifacts_dir / f"report-recording-{width}.png"
+    seen = _layout(browser, reports["lecture"]["html"], width, shot)
+    assert seen["width"] == width
+    assert seen["scrollWidth"] <= width, "the page scrolls sideways"
+    # one version of each plot is shown: the phone's below 640 px
+    assert set(seen["figures"]) == {"phone" if width < 640 else "desk"}
+    assert len(seen["figures"]) == 4
+    # every attention state and the emotions in a legend a reader can see whole
+    labels = {label for label, _ in seen["legend"]}
+    assert set(LEGEND) <= labels, labels
+    assert all(whole for _, whole in seen["legend"]), seen["legend"]
+    # the time axes speak positions in the recording
+    assert {"00:00:00", "00:01:00", "00:02:00"} <= set(seen["ticks"]), seen["ticks"]
+    image = np.asarray(Image.open(shot).convert("RGB")).astype(np.int16)
+    assert image.shape[1] == width
+    # camera off and no face have their own colours: the camera-off row is painted
+    assert pixels_of(image, ATTENTION_COLORS["camera_off"]) > 500

@@ -187,7 +187,12 @@ def _cmd_validate_config(args: argparse.Namespace) -> int:
 
 
 def _cmd_list_windows(args: argparse.Namespace) -> int:
+    from meetwatch.capture.display import WAYLAND_PICKS, is_wayland
     from meetwatch.capture.windows import list_windows
+
+    if is_wayland():
+        print(WAYLAND_PICKS)
+        return 0
 
     windows = [w for w in list_windows() if args.all or w.visible]
     if not windows:

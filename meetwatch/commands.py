@@ -19,7 +19,7 @@ from meetwatch.capture.source import FrameSource
 from meetwatch.config import Config, load_config
 from meetwatch.desktop.notice import presenter_notice
 from meetwatch.errors import CaptureError, ConfigError, MeetwatchError
-from meetwatch.first_run import settle_usage
+from meetwatch.first_run import note_if_unanswered, settle_usage
 
 
 def _config(args: argparse.Namespace, **overrides: Any) -> Config:
@@ -46,10 +46,16 @@ def _config(args: argparse.Namespace, **overrides: Any) -> Config:
 
 
 def _source(args: argparse.Namespace) -> FrameSource:
+    from meetwatch.capture.display import is_wayland
     from meetwatch.capture.files import VideoSource
     from meetwatch.capture.screen import RegionSource, ScreenSource
     from meetwatch.capture.window_source import WindowSource
 
+    if (args.window or args.screen is not None) and is_wayland():
+        from meetwatch.capture.portal_source import PortalSource
+
+        print("Wayland: pick the meeting window (or screen) in the desktop's sharing dialog")
+        return PortalSource()
     if args.window:
         return WindowSource(args.window)
     if args.screen is not None:
@@ -89,6 +95,7 @@ def _live(
             print(f"live feed: {app.feed.url()}  overlay: {overlay}")
         info = app.start_session(source)
         print(presenter_notice(app.config))
+        note_if_unanswered(args.config, args.used_in)
         print(f"session {info.session_id} recording to {app.store.path if app.store else '-'}")
         if args.quiet:
             app.wait(duration, frames)
@@ -195,7 +202,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_analyze(args: argparse.Namespace) -> int:
     from meetwatch.analyze_cli import run_batch
 
-    return run_batch(args, _config(args))
+    status = run_batch(args, _config(args))
+    note_if_unanswered(args.config, args.used_in)
+    return status
 
 
 def cmd_report(args: argparse.Namespace) -> int:

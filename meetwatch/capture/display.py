@@ -14,15 +14,31 @@ from collections.abc import Mapping
 from meetwatch.errors import CaptureError
 
 WAYLAND_MESSAGE = (
-    "This is a Wayland session, which blocks plain screen capture. Log into an X11 session "
-    "(for example 'GNOME on Xorg' from the login screen's gear menu), or record the meeting "
-    "with a portal-based recorder (such as OBS with PipeWire screen capture) and analyse the "
+    "This is a Wayland session, which lets no application look at other windows. Listing "
+    "windows and a fixed screen region need an X11 session (for example 'GNOME on Xorg' from "
+    "the login screen's gear menu). `meetwatch run --window` or `--screen` works here through "
+    "the desktop's screen-sharing portal, whose dialog picks the meeting window; or analyse a "
     "recording with `meetwatch analyze VIDEO`."
+)
+WAYLAND_PICKS = (
+    "This is a Wayland session: windows cannot be listed here. `meetwatch run --window` opens "
+    "the desktop's screen-sharing dialog, where you pick the meeting window (or screen); the "
+    "choice is remembered for the next session."
 )
 NO_DISPLAY_MESSAGE = (
     "No display to capture: the DISPLAY environment variable is not set. Run meetwatch inside "
     "your desktop session, or analyse a recording with `meetwatch analyze VIDEO`."
 )
+
+
+def is_wayland(env: Mapping[str, str] | None = None, platform: str = sys.platform) -> bool:
+    """A Wayland session, where capture goes through the desktop portal. XWayland's DISPLAY
+    does not count: through it, other applications' windows are black or absent."""
+    if platform.startswith(("win", "darwin")):
+        return False
+    env = os.environ if env is None else env
+    wayland = env.get("XDG_SESSION_TYPE", "").lower() == "wayland"
+    return wayland or bool(env.get("WAYLAND_DISPLAY") and not env.get("DISPLAY"))
 
 
 def ensure_screen_access(
@@ -32,8 +48,7 @@ def ensure_screen_access(
     if platform.startswith(("win", "darwin")):
         return
     env = os.environ if env is None else env
-    wayland = env.get("XDG_SESSION_TYPE", "").lower() == "wayland"
-    if wayland or (env.get("WAYLAND_DISPLAY") and not env.get("DISPLAY")):
+    if is_wayland(env, platform):
         raise CaptureError(WAYLAND_MESSAGE)
     if not env.get("DISPLAY"):
         raise CaptureError(NO_DISPLAY_MESSAGE)

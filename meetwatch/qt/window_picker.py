@@ -24,6 +24,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from meetwatch.capture.display import WAYLAND_PICKS, is_wayland
 from meetwatch.capture.windows import WindowInfo
 from meetwatch.geometry import Rect
 from meetwatch.qt import application
@@ -97,7 +98,12 @@ class WindowPicker(QDialog):
         self.list.itemDoubleClicked.connect(lambda _: self.accept())
         self.list.currentItemChanged.connect(lambda *_: self._update_buttons())
         layout.addWidget(self.list)
-        self.empty = QLabel("No windows found. Open the meeting, or select a screen region.")
+        self.empty = QLabel(
+            WAYLAND_PICKS
+            if is_wayland()
+            else "No windows found. Open the meeting, or select a screen region."
+        )
+        self.empty.setWordWrap(True)
         layout.addWidget(self.empty)
         buttons = QDialogButtonBox()
         self.region_button = QPushButton("Select a screen region...")

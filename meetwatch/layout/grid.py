@@ -143,6 +143,7 @@ def _find_layout(image: np.ndarray, inside: bool = False) -> Layout:
         return whole
     min_side = max(8, round(_MIN_TILE_SIDE * min(w, h)))
     best, best_score = whole, 0.0
+    looked_inside: set[Rect] = set()
     for mask in (background_mask, brightness_mask):  # a clean grab, then a recording
         regions = content_regions(mask(image, colour), min_side)
         regions = _plausible(_split_merged(regions), min_side) if regions else []
@@ -151,9 +152,10 @@ def _find_layout(image: np.ndarray, inside: bool = False) -> Layout:
         found = _classify(image, regions)
         if _score(found) > best_score:
             best, best_score = found, _score(found)
-        if len(regions) == 1 and not inside:
+        if len(regions) == 1 and not inside and regions[0] not in looked_inside:
             # one picture framed by bars: a gallery shown letterboxed in a player
             r = regions[0]
+            looked_inside.add(r)
             nested = _find_layout(image[r.y : r.y + r.h, r.x : r.x + r.w], inside=True)
             moved = [Rect(t.x + r.x, t.y + r.y, t.w, t.h) for t in nested[1]]
             if _score(nested) > best_score:

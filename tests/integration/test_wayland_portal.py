@@ -119,14 +119,23 @@ class StandInPortal:
 
 
 @pytest.fixture
-def portal(session_bus: str) -> Iterator[StandInPortal]:
-    stand_in = StandInPortal()
+def portal(request: pytest.FixtureRequest, session_bus: str) -> Iterator[StandInPortal]:
+    """The stand-in portal; parametrize indirectly with its keyword arguments."""
+    stand_in = StandInPortal(**getattr(request, "param", {}))
     yield stand_in
     stand_in.close()
 
 
-def test_the_conversation_and_the_restore_token(portal: StandInPortal) -> None:
-    client = ScreenCastPortal()
+@pytest.fixture
+def client(session_bus: str) -> Iterator[ScreenCastPortal]:
+    connected = ScreenCastPortal()
+    yield connected
+    connected.close()
+
+
+def test_the_conversation_and_the_restore_token(
+    portal: StandInPortal, client: ScreenCastPortal
+) -> None:
     cast = client.start(restore_token="token-from-last-time")
     client.close()
     assert cast.streams[0].node_id == 42 and cast.streams[0].size == (320, 240)
@@ -136,38 +145,30 @@ def test_the_conversation_and_the_restore_token(portal: StandInPortal) -> None:
     assert select["types"][1] == 3  # a window or a monitor, the user picks
     assert select["persist_mode"][1] == 2 and select["restore_token"][1] == "token-from-last-time"
     assert select["multiple"][1] is False
+    closed = threading.Event()
+    for _ in range(100):  # the stand-in handles the Close call on its own thread
+        if "Close" in portal.calls or closed.wait(0.05):
+            break
     assert "Close" in portal.calls
 
 
-def test_cancelled_dialog_is_a_clear_error(session_bus: str) -> None:
-    stand_in = StandInPortal(cancel=True)
-    client = ScreenCastPortal()
-    try:
-        with pytest.raises(CaptureError, match="cancelled in the desktop's dialog"):
-            client.start()
-    finally:
-        client.close()
-        stand_in.close()
+@pytest.mark.parametrize("portal", [{"cancel": True}], indirect=True)
+def test_cancelled_dialog_is_a_clear_error(portal: StandInPortal, client: ScreenCastPortal) -> None:
+    with pytest.raises(CaptureError, match="cancelled in the desktop's dialog"):
+        client.start()
 
 
-def test_old_portals_get_no_restore_options(session_bus: str) -> None:
-    stand_in = StandInPortal(version=3)
-    client = ScreenCastPortal()
-    try:
-        client.start(restore_token="old")
-    finally:
-        client.close()
-        stand_in.close()
-    assert "persist_mode" not in stand_in.calls["SelectSources"]
+@pytest.mark.parametrize("portal", [{"version": 3}], indirect=True)
+def test_old_portals_get_no_restore_options(
+    portal: StandInPortal, client: ScreenCastPortal
+) -> None:
+    os.close(client.start(restore_token="old").pipewire_fd)
+    assert "persist_mode" not in portal.calls["SelectSources"]
 
 
-def test_no_portal_on_the_bus_says_what_to_install(session_bus: str) -> None:
-    client = ScreenCastPortal()
-    try:
-        with pytest.raises(CaptureError, match="xdg-desktop-portal"):
-            client.start()
-    finally:
-        client.close()
+def test_no_portal_on_the_bus_says_what_to_install(client: ScreenCastPortal) -> None:
+    with pytest.raises(CaptureError, match="xdg-desktop-portal-gnome"):
+        client.start()
 
 
 @needs_gst

@@ -15,7 +15,6 @@ import re
 import shutil
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from meetwatch.capture.frame import Frame
 from meetwatch.faces.finder import FaceFinder
 from meetwatch.layout import split_tiles
 from meetwatch.outputs.palette import ATTENTION_COLORS
+from meetwatch.outputs.reports.clock import position
 from tests.factories import meeting_clip as clip
 from tests.factories.cli import meetwatch
 from tests.integration.test_reports_render import (
@@ -122,10 +122,11 @@ def test_report_summary_finds_the_low_attention_interval(analysed: Analysed) -> 
     assert session["session_id"] == analysed.result["session_id"]
     assert not session["partial"] and session["participants_seen"] == clip.TILES
     assert session["seconds_with_data"] == clip.SECONDS
+    assert session["kind"] == "recording"
     (low,) = s["low_attention"]
-    # analyze maps video time 0 to the wall-clock start of the analysis
-    start = low["start"] - session["started_at"]
-    end = low["end"] - session["started_at"]
+    # times are positions in the recording
+    start, end = low["start_s"], low["end_s"]
+    assert (low["start_time"], low["end_time"]) == (position(start), position(end))
     assert start == pytest.approx(clip.AWAY_FROM, abs=TOLERANCE_S)
     assert end == pytest.approx(clip.AWAY_UNTIL, abs=TOLERANCE_S)
     assert low["mean_attention_share"] == pytest.approx(2 / 5)  # 2 of 5 faces on screen
@@ -136,12 +137,8 @@ def test_report_summary_finds_the_low_attention_interval(analysed: Analysed) -> 
     shares = sorted(p["attentive_share"] for p in people.values() if p["seconds_with_face"])
     assert shares[:3] == [pytest.approx(1 - (end - start) / clip.SECONDS, abs=0.05)] * 3
     assert shares[3:] == [1.0, 1.0]
-    sentence = f"Attention fell below 50% from {_clock(low['start'])} to {_clock(low['end'])}"
+    sentence = f"Attention fell below 50% from {low['start_time']} to {low['end_time']}"
     assert any(line.startswith(sentence) for line in s["summary"]), s["summary"]
-
-
-def _clock(t: float) -> str:
-    return datetime.fromtimestamp(t, UTC).strftime("%H:%M:%S")  # the child runs with TZ=UTC
 
 
 def test_csv_has_one_row_per_participant_and_second(analysed: Analysed) -> None:
@@ -151,11 +148,14 @@ def test_csv_has_one_row_per_participant_and_second(analysed: Analysed) -> None:
     assert Counter(r["participant_id"] for r in rows) == {
         str(i): clip.SECONDS for i in range(1, clip.TILES + 1)
     }
-    assert len({r["t"] for r in rows}) == clip.SECONDS
+    assert {float(r["seconds_from_start"]) for r in rows} == set(range(clip.SECONDS))
+    assert rows[0]["recording_time"] == "00:00:00" and rows[-1]["recording_time"] == "00:00:59"
     low = analysed.summary["low_attention"][0]
-    during = [r for r in rows if low["start"] + 3 <= float(r["t"]) < low["end"] - 3]
+    during = [
+        r for r in rows if low["start_s"] + 3 <= float(r["seconds_from_start"]) < low["end_s"] - 3
+    ]
     away = [r for r in during if r["attention"] == "away"]
-    assert len(away) == 3 * len({r["t"] for r in during})
+    assert len(away) == 3 * len({r["seconds_from_start"] for r in during})
     # head pose (smoothed) of the people looking away is turned far to the side
     assert all(abs(float(r["yaw"])) > 30 for r in away)
 
@@ -180,5 +180,5 @@ def test_pdf_report_pages(analysed: Analysed, tmp_path: Path, artifacts_dir: Pat
         shutil.copy(page, artifacts_dir / f"analyze-report-pdf-{i}.png")
     text = re.sub(r"\s+", " ", pdf_text(analysed.report["pdf"]))
     low = analysed.summary["low_attention"][0]
-    assert f"Attention fell below 50% from {_clock(low['start'])} to {_clock(low['end'])}" in text
+    assert f"Attention fell below 50% from {low['start_time']} to {low['end_time']}" in text
     assert all(f"Participant {i}" in text for i in range(1, clip.TILES + 1))

@@ -1,0 +1,78 @@
+"""Tiles and faces found on windows as users have them (the layout tests' table).
+
+Run: MEETWATCH_DATA=DIR python benchmarks/bench_real_looks.py [--sizes 1080,720,360]
+
+Every case of the real-looks table (gaps of 1-2 px, letterbox, short last rows, Meet grids of
+49 and 75, camera-off initials and photos, speaker border, toolbar, self-view) is drawn with
+dataset faces at each size, once as drawn and once read back from an mp4v file, then split
+(layout stage), completed by the whole-window search and searched for faces, as the pipeline
+does. Per case: windows whose every tile was found at IoU >= 0.9, and visible faces (at least
+24 px high, live video only) with a found face on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' factories
+
+from meetwatch.capture.frame import Frame
+from meetwatch.faces.finder import FaceFinder
+from meetwatch.faces.whole_window import WholeWindow
+from meetwatch.layout.grid import split_tiles
+from tests.factories.layouts import REAL_LOOKS, build
+from tests.factories.video import through_video
+from tests.unit.layout.matching import match
+
+_SIZES = {1080: (1920, 1080), 720: (1280, 720), 360: (640, 360)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1080,720,360")
+    args = parser.parse_args()
+    data = Path(os.environ.get("MEETWATCH_DATA", "")).expanduser()
+    if not (data / "fer2013").is_dir():
+        sys.exit("error: set MEETWATCH_DATA to the datasets folder (with fer2013/ and ckplus48/)")
+    sizes = [_SIZES[int(s)] for s in args.sizes.split(",")]
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    print(f"{'case':<22}{'tiles exact':>12}{'faces found':>14}")
+    with FaceFinder() as finder:
+        for case in REAL_LOOKS:
+            row = [0, 0, 0, 0]  # windows exact, windows, faces found, faces visible
+            for size in sizes:
+                scene = build(data, case.at(size))
+                for source in ("drawn", "mp4v"):
+                    image = scene.image if source == "drawn" else through_video(scene.image)
+                    frame = Frame(image, 0.0, 0, case.name)
+                    layout = split_tiles(frame)
+                    exact = len(layout.tiles) == len(scene.tiles) and len(
+                        match(scene.tiles, layout.tiles)
+                    ) == len(scene.tiles)
+                    whole = WholeWindow()
+                    faces = finder.find(frame, whole(frame, layout))
+                    whole.close()
+                    visible = scene.visible_faces()
+                    found = sum(
+                        any(
+                            x <= f.center[0] <= x + w and y <= f.center[1] <= y + h
+                            for x, y, w, h in faces.boxes
+                        )
+                        for f in visible
+                    )
+                    counts = (int(exact), 1, found, len(visible))
+                    for key in (case.name, f"{size[1]}p {source}", "all"):
+                        totals[key] = [a + b for a, b in zip(totals[key], counts, strict=True)]
+                    row = [a + b for a, b in zip(row, counts, strict=True)]
+            print(f"{case.name:<22}{row[0]:>6}/{row[1]:<5}{row[2]:>8}/{row[3]:<5}")
+    for key in [f"{s[1]}p {src}" for s in sizes for src in ("drawn", "mp4v")] + ["all"]:
+        e, n, f, v = totals[key]
+        print(f"{key:<22}{e:>6}/{n:<5}{f:>8}/{v:<5} ({100 * f / max(1, v):.1f} % of faces)")
+
+
+if __name__ == "__main__":
+    main()

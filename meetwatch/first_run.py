@@ -3,7 +3,8 @@
 On a terminal the question is asked once and the answer saved to the config file. Scripts
 and CI never block: `--used-in` with `--in-eu` answers for one run, the config keys
 `privacy.used_in` and `privacy.in_eu` answer for good, and with neither and no terminal the
-run goes ahead in attention-only mode, the lawful default, and says so in one line.
+run goes ahead in attention-only mode, the lawful default, and says so in one line (printed
+by the command after its own first lines, so an error still comes first).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from meetwatch.config import Config
+from meetwatch.config import Config, load_config
 from meetwatch.desktop.settings_file import save_config
 from meetwatch.desktop.usage import (
     UsedIn,
@@ -48,8 +49,14 @@ def settle_usage(
             path = save_config(config, config_path)
             _say(f"mode: {mode_name(config)} (saved in {path})\n{mode_help(config)}\n")
             return config
-    _say(UNANSWERED + "\n")
     return with_attention_only(config, True)
+
+
+def note_if_unanswered(config_path: Path | None, used_in: UsedIn | None) -> None:
+    """Say, once, that this run fell back to the lawful default (nothing answered it: no
+    flags, no config keys, no terminal or no reply on it)."""
+    if used_in is None and not answered(load_config(config_path)):
+        _say(UNANSWERED + "\n")
 
 
 def _say(text: str) -> None:

@@ -36,7 +36,9 @@ def _gallery(path: Path, faces: int) -> Path:
 
 
 def _room(home: Path, image: Path, *args: str) -> dict:
-    done = meetwatch(home, "analyze", str(image), "--json", *args, stdin=subprocess.DEVNULL)
+    done = meetwatch(
+        home, "analyze", str(image), "--json", "--store", *args, stdin=subprocess.DEVNULL
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["faces"] == result["room"]["participants_with_face"]
@@ -86,9 +88,8 @@ def test_without_a_terminal_the_first_run_does_not_wait_and_picks_the_lawful_def
     tmp_path: Path,
 ) -> None:
     started = time.monotonic()
-    done = meetwatch(
-        tmp_path, "analyze", str(_black(tmp_path)), stdin=subprocess.DEVNULL, timeout=120
-    )
+    black = str(_black(tmp_path))
+    done = meetwatch(tmp_path, "analyze", black, "--store", stdin=subprocess.DEVNULL, timeout=120)
     assert done.returncode == 0, done.stderr
     notes = [line for line in done.stderr.splitlines() if "where meetwatch is used" in line]
     assert notes == [UNANSWERED]
@@ -98,7 +99,7 @@ def test_without_a_terminal_the_first_run_does_not_wait_and_picks_the_lawful_def
     assert time.monotonic() - started < 120
     # an answer in the config file is used silently, and emotion is on outside the EU
     config_file(tmp_path, '[privacy]\nused_in = "workplace"\nin_eu = false\n')
-    done = meetwatch(tmp_path, "analyze", str(_black(tmp_path)), stdin=subprocess.DEVNULL)
+    done = meetwatch(tmp_path, "analyze", black, "--store", stdin=subprocess.DEVNULL)
     assert done.returncode == 0 and "where meetwatch is used" not in done.stderr
     rows = store_rows(tmp_path, "SELECT config_json FROM sessions ORDER BY started_at")
     assert json.loads(rows[-1][0])["privacy"]["attention_only"] is False

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 import cv2
@@ -51,7 +50,8 @@ class SearchStats:
 class WindowSearch:
     """Finds faces at least MIN_FACE px high anywhere in a frame (BGR).
 
-    Owns its own mediapipe graphs (not thread-safe): create once per thread, `close()` after.
+    Owns its own mediapipe graphs (not thread-safe): create once per thread, `close()` after
+    (or use `contextlib.closing`).
     """
 
     def __init__(self, min_detection_confidence: float = 0.5) -> None:
@@ -169,17 +169,6 @@ class WindowSearch:
     def close(self) -> None:
         self._far.close()
         self._near.close()
-
-    def __enter__(self) -> WindowSearch:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _windows(w: int, h: int) -> list[Rect]:

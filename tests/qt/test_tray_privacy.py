@@ -1,6 +1,6 @@
 """The tray's privacy modes, offscreen: the first-run dialog asks where meetwatch is used,
-the attention-only toggle runs the demo session without the emotion model, and the settings
-say which mode is in use and what each does."""
+the attention-only toggle runs the demo session without the emotion model, the settings say
+which mode is in use and what each does, and the overlay says when emotion is not analysed."""
 
 from __future__ import annotations
 
@@ -9,18 +9,23 @@ from pathlib import Path
 
 import pytest
 from PyQt6.QtCore import QTimer
+from PyQt6.QtGui import QImage
 from PyQt6.QtWidgets import QApplication, QComboBox
 
 from meetwatch.assets import models_dir
 from meetwatch.config import Config, load_config
 from meetwatch.config.models import PrivacyConfig
 from meetwatch.desktop.usage import MODE_HELP, USES
+from meetwatch.geometry import Rect
+from meetwatch.outputs import palette
 from meetwatch.qt.consent import ConsentDialog
+from meetwatch.qt.overlay import OverlayWidget
 from meetwatch.qt.settings_dialog import NOT_SET, SettingsDialog
 from meetwatch.qt.tray import _first_run
 from tests.qt.feed import wait_until
 from tests.qt.test_tray import accept_consent, menu_texts, trigger
 from tests.qt.tray_support import Home, running_tray, use_home
+from tests.unit.outputs import scene
 
 
 @pytest.fixture
@@ -103,3 +108,37 @@ def test_settings_show_the_mode_and_keep_unanswered_questions_unanswered(
     assert dialog.validate() == config  # saving unchanged settings answers nothing
     dialog.editors["privacy.attention_only"].set_value(False)
     assert dialog.mode_text.text().startswith("Mode in use: emotion on, individual.")
+
+
+def _emotion_bar_colours(image: QImage, r: Rect) -> tuple[int, int]:
+    """(pixels in an emotion colour, pixels of text) inside the overlay's emotion-bar row."""
+    emotion = set(palette.EMOTION_COLORS.values())
+    coloured = text = 0
+    for y in range(r.y, r.y + r.h):
+        for x in range(r.x, r.x + r.w):
+            c = image.pixelColor(x, y)
+            rgb = (c.red(), c.green(), c.blue())
+            coloured += rgb in emotion
+            text += c.red() > 90 and max(rgb) - min(rgb) < 20  # grey text on the dark plate
+    return coloured, text
+
+
+def test_qt_overlay_says_attention_only_instead_of_an_emotion_bar(
+    qapp: QApplication, artifacts_dir: Path
+) -> None:
+    widget = OverlayWidget(clock=lambda: 100.0)
+    try:
+        widget.on_connection(True, "connected")
+        bar = widget.layout_spec.emotions
+        assert bar is not None
+        widget.state.apply_event("EngagementUpdated", scene.room(), 100.0)
+        with_emotion = _emotion_bar_colours(widget.grab().toImage(), bar)
+        room = scene.room().model_copy(update={"attention_only": True, "emotion_mix": {}})
+        widget.state.apply_event("EngagementUpdated", room, 100.0)
+        shot = widget.grab()
+        shot.save(str(artifacts_dir / "overlay_attention_only.png"))
+        without = _emotion_bar_colours(shot.toImage(), bar)
+    finally:
+        widget.close()
+    assert with_emotion[0] > 100 and without[0] == 0
+    assert without[1] > 30  # the words "attention only: emotion not analysed"

@@ -47,9 +47,7 @@ class Perception:
         # Attention-only mode never builds the model: no onnxruntime session exists, so no
         # face can be read for emotion by accident.
         emotion = (
-            None
-            if config.privacy.attention_only
-            else EmotionModel(threads=config.analysis.threads)
+            None if config.privacy.attention_only else EmotionModel(threads=config.analysis.threads)
         )
         self._finder = FaceFinder()
         self._whole_window = WholeWindow()

@@ -8,6 +8,7 @@ is needed) and everything it printed is searched for them.
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +32,10 @@ def test_live_run_prints_no_library_chatter_and_shows_the_overlay_address(
     tmp_path: Path,
 ) -> None:
     clip = _clip(tmp_path / "meeting.mp4")
-    done = meetwatch(tmp_path, "run", "--video", str(clip), "--rate", "2", "--port", "0")
+    with socket.socket() as s:  # a free port, so parallel runs never clash on the default
+        s.bind(("127.0.0.1", 0))
+        port = str(s.getsockname()[1])
+    done = meetwatch(tmp_path, "run", "--video", str(clip), "--rate", "2", "--port", port)
     assert done.returncode == 0, done.stderr
     lines = (done.stdout + done.stderr).splitlines()
     chatter = [line for line in lines if LIBRARY_WORDS.search(line)]

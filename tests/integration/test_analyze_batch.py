@@ -107,3 +107,22 @@ def test_nothing_to_analyse_is_one_error(tmp_path: Path) -> None:
     assert done.returncode != 0 and "Traceback" not in done.stderr
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert errors == [f"error: no image or video file found in {tmp_path / 'empty'}"]
+
+
+def test_run_video_records_positions_in_the_file(term: Path, tmp_path: Path) -> None:
+    """The live path on a file: samples on the session clock (its start plus the position in
+    the file), not the file's own seconds since 1970, and the report in recording time."""
+    video = str(term / "lecture 1.mp4")
+    done = meetwatch(tmp_path, "run", "--video", video, "--no-server", "--quiet", *ANSWER)
+    assert done.returncode == 0, done.stderr
+    ((started, source),) = store_rows(tmp_path, "SELECT started_at, source FROM sessions")
+    assert source == "video:lecture 1.mp4"
+    times = [t for (t,) in store_rows(tmp_path, "SELECT t FROM room_samples ORDER BY t")]
+    assert times and times[0] == int(started)  # second 0 of the file is the session's first
+    assert times[-1] < int(started) + 4  # a 4-second file (a busy machine may drop frames)
+    out = tmp_path / "reports"
+    report = meetwatch(tmp_path, "report", "--format", "json", "--out", str(out))
+    assert report.returncode == 0, report.stderr
+    (summary,) = (json.loads(p.read_text()) for p in out.glob("*.json"))
+    assert summary["session"]["kind"] == "recording"
+    assert "from 00:00:00 to 00:00:0" in summary["summary"][0], summary["summary"]

@@ -7,8 +7,8 @@ through one Timeline, so the HTML, PDF, CSV, JSON and Parquet files cannot disag
 which of the two they speak. Live reports use one time zone: the machine's unless the caller
 gives one (tests do, so their expectations do not depend on where they run).
 
-Recordings are stored with sample times `started_at + position in the file` (see
-meetwatch.offline and App), so the position is simply `t - started_at`.
+Recordings are stored with sample times `started_at + position in the file` (started_at a
+whole second; see meetwatch.offline and App), so the position is simply `t - started_at`.
 """
 
 from __future__ import annotations
@@ -46,8 +46,9 @@ def iso(t: float, tz: tzinfo) -> str:
 
 
 def position(seconds: float) -> str:
-    """'00:12:30': a position in a recording, as video players show it."""
-    s = max(0, int(seconds + 0.5))
+    """'00:12:30': a position in a recording, as video players show it (the second it is
+    in, not the nearest one: a player shows 00:12:30 until 00:12:31 begins)."""
+    s = max(0, int(seconds + 1e-6))
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
@@ -95,7 +96,11 @@ class Timeline:
 
 
 def timeline(source: str, started_at: float, tz: tzinfo) -> Timeline:
-    return Timeline(tz, started_at, is_recording(source))
+    """A recording's 00:00:00 is its session start's whole second: the aggregator bins
+    samples by whole seconds of the session clock, and files are mapped onto it from there."""
+    if is_recording(source):
+        return Timeline(tz, float(int(started_at)), True)
+    return Timeline(tz, started_at)
 
 
 def duration(seconds: float) -> str:

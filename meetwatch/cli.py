@@ -27,6 +27,16 @@ def _region(text: str) -> tuple[int, int, int, int]:
     return (x, y, w, h)
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("expected a port number, 1-65535") from exc
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port: choose 1-65535")
+    return port
+
+
 def _add_source(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument(
@@ -92,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--vcam", choices=["annotated", "dashboard", "emoji"], help="publish a virtual camera"
     )
     p.add_argument("--no-server", action="store_true", help="do not serve the websocket feed")
-    p.add_argument("--port", type=int, help="websocket/overlay port")
+    p.add_argument("--port", type=_port, help="websocket/overlay port (1-65535)")
     _add_privacy(p)
     p.add_argument("--quiet", action="store_true", help="no live terminal view")
 

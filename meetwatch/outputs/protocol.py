@@ -69,6 +69,7 @@ class RequestCode(IntEnum):
     UNKNOWN_REQUEST_TYPE = 204
     INVALID_REQUEST_DATA = 400
     NOT_ALLOWED = 403  # e.g. per-participant data in aggregate-only mode
+    TOO_MANY_REQUESTS = 429  # e.g. sections marked faster than the feed accepts them
     REQUEST_FAILED = 500  # the core refused (message in `comment`)
 
 

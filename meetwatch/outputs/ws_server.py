@@ -5,7 +5,10 @@ state thread; `publish` only hands the event to the loop (`call_soon_threadsafe`
 pipeline never waits for a client, a socket or an encoder. Each event is encoded once and
 queued to every subscribed client; every client has a bounded queue and one sender task,
 so a client that stops reading fills only its own queue and is dropped (close 4011) while
-the others keep receiving. See docs/protocol.md for the protocol and close codes.
+the others keep receiving. Other local programs are kept from blocking or flooding it by
+the guards in feed_guards.py: connections in their handshake, and connections not yet
+identified, each have a pool of their own and never take an identified client's place.
+See docs/protocol.md for the protocol and close codes.
 """
 
 from __future__ import annotations
@@ -16,11 +19,11 @@ import hmac
 import http
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
-from urllib.parse import urlencode
+from typing import Any, NoReturn, Protocol
+from urllib.parse import quote
 
 from pydantic import BaseModel, ValidationError
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -33,6 +36,14 @@ from meetwatch.aggregation.models import ParticipantEngagement, SessionInfo
 from meetwatch.assets import ui_dir
 from meetwatch.errors import MeetwatchError, OutputError
 from meetwatch.outputs import http_server
+from meetwatch.outputs.feed_guards import (
+    FailedTokens,
+    OldestGivesWay,
+    ThrottledLog,
+    TokenBucket,
+    is_out_of_files,
+    raise_open_file_limit,
+)
 from meetwatch.outputs.protocol import (
     EVENT_BIT,
     REQUESTS,
@@ -67,6 +78,7 @@ LAN = "0.0.0.0"
 _TRANSPORT_MAX_SIZE = 2**20  # beyond this websockets itself closes with 1009
 _GOING_AWAY = int(WsCloseCode.GOING_AWAY)
 _CLOSE_TIMEOUT = 2.0  # a client that does not answer our close frame is cut off after this
+_INTERNAL_ERROR = int(WsCloseCode.INTERNAL_ERROR)
 
 
 class SessionController(Protocol):
@@ -89,10 +101,15 @@ class FeedSettings:
     host: str = LOOPBACK  # LAN ("0.0.0.0") only when the user opts in (--lan)
     port: int = DEFAULT_PORT  # 0: any free port (tests)
     allowed_origins: tuple[str, ...] = ()  # extra browser origins, e.g. "http://192.168.1.5:8765"
-    max_clients: int = 32
+    max_clients: int = 32  # identified clients
+    max_unidentified: int = 64  # connected, not identified yet: the oldest gives way
+    max_handshakes: int = 64  # HTTP requests still arriving: the oldest is cut off
+    handshake_timeout: float = 5.0
     queue_size: int = 256  # messages waiting per client before it counts as not reading
     max_message_bytes: int = 64 * 1024
-    identify_timeout: float = 10.0
+    identify_timeout: float = 5.0  # a real client identifies at once, on Hello
+    section_rate: float = 0.5  # MarkSection per second on average (all clients together)
+    section_burst: int = 10
     aggregate_only: bool = False  # privacy mode: nothing per participant leaves the machine
 
 
@@ -100,6 +117,7 @@ class FeedSettings:
 class _Client:
     ws: ServerConnection
     queue: asyncio.Queue[str]
+    peer: str = ""
     subscriptions: int = 0
     identified: bool = False
     sender: asyncio.Task[None] | None = None
@@ -111,6 +129,9 @@ class FeedStats:
     identified: int = 0
     dropped_slow: int = 0  # clients cut off because they stopped reading
     events_sent: int = 0  # event messages queued to clients, all clients together
+    unidentified_evicted: int = 0  # unidentified connections closed to make room
+    handshakes_cut: int = 0  # connections cut off in their HTTP handshake to make room
+    failed_tokens: int = 0
 
 
 class FeedServer:
@@ -137,6 +158,18 @@ class FeedServer:
         self._port: int | None = None
         self._origins: frozenset[str] = frozenset()
         self._clients: set[_Client] = set()
+        self._unidentified: OldestGivesWay[_Client] = OldestGivesWay(self.settings.max_unidentified)
+        self._handshakes: OldestGivesWay[ServerConnection] = OldestGivesWay(
+            self.settings.max_handshakes
+        )
+        self._hosts: frozenset[str] = frozenset()
+        self._failed = FailedTokens()
+        self._sections = TokenBucket(self.settings.section_rate, self.settings.section_burst)
+        self._abuse_log = ThrottledLog(log)
+        self._token_log = ThrottledLog(log)
+        self._crowd_log = ThrottledLog(log)
+        self._out_of_files_logged = False
+        self._query_token_logged = False
         self._wanted = 0  # union of identified clients' subscriptions, read by publishers
         self._request_lock: asyncio.Lock | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -148,6 +181,11 @@ class FeedServer:
         """Listen; raises OutputError when the port cannot be opened."""
         if self._thread is not None:
             raise OutputError("the websocket feed is already running")
+        if not 0 <= self.settings.port <= 65535:
+            raise OutputError(f"port {self.settings.port} does not exist: choose 1-65535")
+        limits = raise_open_file_limit()
+        if limits is not None and limits[1] > limits[0]:
+            log.debug("open-file limit raised from %d to %d", *limits)
         ready = threading.Event()
         self._thread = threading.Thread(
             target=self._run, args=(ready,), name="meetwatch-feed", daemon=True
@@ -195,9 +233,12 @@ class FeedServer:
         return f"ws://{self._display_host()}:{self.port}"
 
     def overlay_url(self, transparent: bool = False) -> str:
-        """The web overlay, token included: give it to a browser or an OBS browser source."""
-        query = {"token": self._token.decode()} | ({"transparent": "1"} if transparent else {})
-        return f"http://{self._display_host()}:{self.port}/?{urlencode(query)}"
+        """The web overlay, token included: give it to a browser or an OBS browser source.
+        The token is in the fragment (after #), which browsers never send to any server, nor
+        put in a Referer header; the page's script reads it from there."""
+        query = "?transparent=1" if transparent else ""
+        fragment = f"#token={quote(self._token.decode(), safe='')}"
+        return f"http://{self._display_host()}:{self.port}/{query}{fragment}"
 
     def stats(self) -> FeedStats:
         return FeedStats(**vars(self._stats))
@@ -211,8 +252,14 @@ class FeedServer:
         # asyncio.run also cancels what is left (e.g. a handshake caught by the shutdown).
         try:
             asyncio.run(self._serve(ready))
+        except Exception as exc:  # after start-up this is a bug: log it, never hang start()
+            if ready.is_set():
+                log.exception("the websocket feed stopped")
+            else:
+                self._startup_error = exc
         finally:
             self._loop = None
+            ready.set()
 
     async def _serve(self, ready: threading.Event) -> None:
         s = self.settings
@@ -224,14 +271,18 @@ class FeedServer:
                 process_request=self._process_request,
                 max_size=max(_TRANSPORT_MAX_SIZE, s.max_message_bytes + 1),
                 compression=None,  # deflate per client per message costs more than it saves here
+                open_timeout=s.handshake_timeout,
                 close_timeout=_CLOSE_TIMEOUT,
+                create_connection=self._connection_class(),
             )
-        except OSError as exc:
+        except (OSError, OverflowError, ValueError) as exc:
             self._startup_error = exc
             ready.set()
             return
+        asyncio.get_running_loop().set_exception_handler(self._on_loop_error)
         self._port = server.sockets[0].getsockname()[1]
         self._origins = http_server.allowed_origins(self._port, s.allowed_origins)
+        self._hosts = http_server.allowed_hosts(self._port, s.allowed_origins)
         self._stopping = asyncio.Event()
         self._request_lock = asyncio.Lock()
         self._loop = asyncio.get_running_loop()
@@ -245,23 +296,81 @@ class FeedServer:
         )
         await server.wait_closed()
 
+    def _connection_class(self) -> type[ServerConnection]:
+        """Connections that count themselves in the handshake pool from the moment the TCP
+        connection is accepted: a request that never finishes arriving (half-open) is cut
+        off once newer ones need the place, instead of holding a file descriptor."""
+        feed = self
+
+        class GuardedConnection(ServerConnection):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                super().connection_made(transport)
+                feed._handshake_started(self)
+
+            def connection_lost(self, exc: Exception | None) -> None:
+                feed._handshakes.discard(self)
+                super().connection_lost(exc)
+
+        return GuardedConnection
+
+    def _handshake_started(self, connection: ServerConnection) -> None:
+        oldest = self._handshakes.add(connection)
+        if oldest is not None:
+            self._stats.handshakes_cut += 1
+            self._crowd_log.warning(
+                "more than %d connections are still sending their HTTP request; "
+                "cutting off the oldest",
+                self.settings.max_handshakes,
+            )
+            oldest.transport.abort()
+
+    def _on_loop_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if is_out_of_files(context.get("exception")):
+            if not self._out_of_files_logged:  # asyncio would log it with a traceback per try
+                self._out_of_files_logged = True
+                log.warning(
+                    "too many open files: the feed accepts new connections again as others "
+                    "close (raise the limit with `ulimit -n`)"
+                )
+            return
+        loop.default_exception_handler(context)
+
     def _process_request(
         self, connection: ServerConnection, request: HttpRequest
     ) -> HttpResponse | None:
+        self._handshakes.discard(connection)  # the request is in: no longer half-open
+        host = http_server.forbidden_host(request, self._hosts, self.settings.host == LAN)
+        if host is not None:
+            self._abuse_log.warning("refused a request for the host name %r", host[:80])
+            return http_server.plain(
+                http.HTTPStatus.MISDIRECTED_REQUEST, "this server answers to 127.0.0.1 only"
+            )
         origin = http_server.forbidden_origin(request, self._origins)
         if origin is not None:
-            log.warning("refused a connection from the web page at %s", origin)
+            self._abuse_log.warning("refused a connection from the web page at %s", origin[:80])
             return http_server.plain(http.HTTPStatus.FORBIDDEN, f"origin not allowed: {origin}")
         if http_server.is_websocket(request):
             return None
+        if http_server.has_query_token(request) and not self._query_token_logged:
+            self._query_token_logged = True
+            log.warning(
+                "an overlay link with the token in its query (?token=) was opened; such links "
+                "stop working in the next release: use the link meetwatch prints now (#token=)"
+            )
         return http_server.static_response(self._overlay_root, request)
 
     async def _handle(self, ws: ServerConnection) -> None:
-        if len(self._clients) >= self.settings.max_clients:
-            await ws.close(CloseCode.TOO_MANY_CLIENTS, "too many clients")
-            return
-        client = _Client(ws, asyncio.Queue(self.settings.queue_size))
+        client = _Client(ws, asyncio.Queue(self.settings.queue_size), _peer(ws))
         self._clients.add(client)
+        oldest = self._unidentified.add(client)
+        if oldest is not None:  # never an identified client: they left this pool
+            self._stats.unidentified_evicted += 1
+            self._crowd_log.warning(
+                "more than %d websocket connections have not identified; closing the oldest",
+                self.settings.max_unidentified,
+            )
+            self._forget(oldest)
+            self._spawn(self._close(oldest, CloseCode.TOO_MANY_CLIENTS, "too many unidentified"))
         self._stats.connected = len(self._clients)
         client.sender = asyncio.create_task(self._send_loop(client))
         try:
@@ -272,6 +381,10 @@ class FeedServer:
             await self._close(client, rejected.code, rejected.reason)
         except ConnectionClosed:
             pass
+        except Exception as exc:  # a bug; one line per burst, not a traceback per connection
+            self._abuse_log.warning("websocket client failed: %s: %s", type(exc).__name__, exc)
+            log.debug("websocket client failed", exc_info=True)
+            await self._close(client, _INTERNAL_ERROR, "internal error")
         finally:
             self._forget(client)
 
@@ -289,10 +402,14 @@ class FeedServer:
         if len(raw) > self.settings.max_message_bytes:
             limit = self.settings.max_message_bytes
             raise Rejected(CloseCode.MESSAGE_TOO_LARGE, f"message over {limit} bytes")
-        op, d = decode_client_message(raw)
+        try:
+            op, d = decode_client_message(raw)
+        except RecursionError:
+            self._abuse_log.warning("closed a websocket client that sent JSON nested too deeply")
+            raise Rejected(CloseCode.MESSAGE_DECODE_ERROR, "JSON nested too deeply") from None
         if op == Op.IDENTIFY:
             assert isinstance(d, Identify)
-            self._identify(client, d)
+            await self._identify(client, d)
         elif not client.identified:
             raise Rejected(CloseCode.NOT_IDENTIFIED, "send Identify first")
         elif op == Op.REIDENTIFY:
@@ -304,7 +421,7 @@ class FeedServer:
             reply = await self._answer(d)
             self._offer(client, encode(Op.REQUEST_RESPONSE, reply))
 
-    def _identify(self, client: _Client, identify: Identify) -> None:
+    async def _identify(self, client: _Client, identify: Identify) -> None:
         if client.identified:
             raise Rejected(CloseCode.ALREADY_IDENTIFIED, "already identified; use Reidentify")
         if identify.rpcVersion != RPC_VERSION:
@@ -314,11 +431,29 @@ class FeedServer:
             )
         token = (identify.token or "").encode()
         if not hmac.compare_digest(token, self._token):
-            raise Rejected(CloseCode.AUTHENTICATION_FAILED, "wrong or missing token")
+            await self._token_failed(client)
+        if self._stats.identified >= self.settings.max_clients:
+            raise Rejected(CloseCode.TOO_MANY_CLIENTS, "too many clients")
         client.identified = True
+        self._unidentified.discard(client)
         self._stats.identified = sum(c.identified for c in self._clients)
         self._subscribe(client, identify.eventSubscriptions)
         self._offer(client, encode(Op.IDENTIFIED, Identified(negotiatedRpcVersion=RPC_VERSION)))
+
+    async def _token_failed(self, client: _Client) -> NoReturn:
+        """Log the failure (rate-limited) and answer repeated ones from the same address
+        ever more slowly, so that guessing the token is hopeless."""
+        self._stats.failed_tokens += 1
+        failures, delay = self._failed.record(client.peer)
+        self._token_log.warning(
+            "refused a websocket client with a wrong or missing token (%d from %s in the last "
+            "minute)",
+            failures,
+            client.peer or "an unknown address",
+        )
+        if delay:
+            await asyncio.sleep(delay)
+        raise Rejected(CloseCode.AUTHENTICATION_FAILED, "wrong or missing token")
 
     def _subscribe(self, client: _Client, subscriptions: int) -> None:
         client.subscriptions = subscriptions
@@ -333,6 +468,7 @@ class FeedServer:
 
     def _forget(self, client: _Client) -> None:
         self._clients.discard(client)
+        self._unidentified.discard(client)
         if client.sender is not None:
             client.sender.cancel()
         self._update_wanted()
@@ -357,6 +493,14 @@ class FeedServer:
         if request.requestType == "GetParticipants" and self.settings.aggregate_only:
             return response(
                 request, RequestCode.NOT_ALLOWED, "aggregate-only mode: no per-participant data"
+            )
+        if request.requestType == "MarkSection" and not self._sections.take():
+            s = self.settings
+            return response(
+                request,
+                RequestCode.TOO_MANY_REQUESTS,
+                f"sections come too fast: {s.section_burst} at once, then one every "
+                f"{1 / s.section_rate:g} s",
             )
         assert self._request_lock is not None
         try:
@@ -417,11 +561,13 @@ class FeedServer:
             self._stats.dropped_slow += 1
             log.warning("dropping a websocket client that stopped reading")
             self._forget(client)
-            task = asyncio.get_running_loop().create_task(
-                self._close(client, CloseCode.SLOW_CLIENT, "too slow: stopped reading")
-            )
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._spawn(self._close(client, CloseCode.SLOW_CLIENT, "too slow: stopped reading"))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` beside the caller, kept referenced until it is done."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _send_loop(self, client: _Client) -> None:
         try:
@@ -440,3 +586,9 @@ class FeedServer:
                 await client.ws.close(code, reason)
         except TimeoutError:
             client.ws.transport.abort()
+
+
+def _peer(ws: ServerConnection) -> str:
+    """The client's address without its port: one program makes many connections."""
+    address = ws.remote_address
+    return str(address[0]) if isinstance(address, tuple) and address else ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -272,3 +273,24 @@ def test_run_names_the_open_windows_when_none_matches(
     )
     message = assert_one_error(done, "No window matches 'No Such Window'", "Open windows:")
     assert "Zoom Meeting" in message
+
+
+# -- run: the live feed ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("port", ["70000", "-1", "0", "http"])
+def test_run_with_an_impossible_port(tmp_path: Path, port: str) -> None:
+    done = meetwatch(tmp_path, "run", "--video", "meeting.mp4", "--port", port, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1 and "argument --port" in errors[0] and "1-65535" in errors[0]
+
+
+def test_run_whose_feed_cannot_start_ends_with_the_reason(tmp_path: Path) -> None:
+    video = write_video(tmp_path / "meeting.mp4", [_gallery((640, 360))] * 2, fps=2)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        done = meetwatch(tmp_path, "run", "--video", str(video), "--quiet", "--port", port)
+    assert_one_error(done, f"127.0.0.1:{port}", "another port")

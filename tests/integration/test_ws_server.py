@@ -234,22 +234,6 @@ def test_own_and_explicitly_allowed_origins_are_accepted() -> None:
             asyncio.run(scenario(server, origin))
 
 
-def test_too_many_clients() -> None:
-    async def scenario(server: FeedServer) -> None:
-        first = await identified_client(server.url())
-        second = await identified_client(server.url())
-        async with connect(server.url()) as third:
-            assert await close_code(third) == CloseCode.TOO_MANY_CLIENTS
-        await first.close()
-        await asyncio.sleep(0.2)  # let the server see the first one leave
-        fourth = await identified_client(server.url())
-        await second.close()
-        await fourth.close()
-
-    with live_feed(max_clients=2) as (server, _, _):
-        asyncio.run(scenario(server))
-
-
 def test_aggregate_only_mode_sends_nothing_per_participant() -> None:
     async def scenario(server: FeedServer, bus: EventBus) -> None:
         ws = await identified_client(server.url(), subscriptions=ALL_EVENTS)

@@ -1,5 +1,8 @@
 // meetwatch web overlay: follows the local websocket feed (docs/protocol.md).
-// URL: http://127.0.0.1:PORT/?token=TOKEN[&port=PORT][&transparent=1]
+// URL: http://127.0.0.1:PORT/[?transparent=1][&port=PORT]#token=TOKEN
+// The token is in the fragment, which the browser never sends to a server, never puts in a
+// Referer header and which OBS does not log. Links from before (?token=TOKEN) still work for
+// one release: the page moves the token into the fragment at once and says the link is old.
 // The view rules match meetwatch/outputs/overlay_state.py (the Qt overlay's state), so both
 // overlays show the same thing: no numbers from a dead or stalled feed, ten minutes of history,
 // alerts for a minute after they were raised.
@@ -27,10 +30,21 @@
   const BACKOFF_MS = [500, 1000, 2000, 4000, 8000];
 
   const params = new URLSearchParams(location.search);
-  const token = params.get("token") || "";
-  const port = params.get("port") || location.port || "8765";
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const oldLink = !fragment.get("token") && Boolean(params.get("token"));
+  const token = fragment.get("token") || params.get("token") || "";
+  if (oldLink) {
+    // Take the token out of the address bar and this history entry right away.
+    params.delete("token");
+    const query = params.toString();
+    const clean = `${location.pathname}${query ? `?${query}` : ""}#token=${encodeURIComponent(token)}`;
+    history.replaceState(null, "", clean);
+    console.warn("meetwatch: this overlay link puts the token in the query (?token=)");
+  }
+  const option = (name) => fragment.get(name) || params.get(name);
+  const port = option("port") || location.port || "8765";
   const host = location.hostname || "127.0.0.1";
-  if (params.get("transparent") === "1") document.documentElement.classList.add("transparent");
+  if (option("transparent") === "1") document.documentElement.classList.add("transparent");
 
   const $ = (id) => document.getElementById(id);
   const css = getComputedStyle(document.documentElement);
@@ -291,9 +305,16 @@
     };
   }
 
+  if (oldLink) {
+    const notice = $("notice");
+    notice.textContent =
+      "old link: the token was in the address (?token=), where history and logs keep it. " +
+      "Use the link meetwatch prints now (…#token=); old links stop working in the next release.";
+    notice.hidden = false;
+  }
   if (!token) {
     view.state = "failed";
-    view.status = "no token in the URL (?token=…)";
+    view.status = "no token in the URL (#token=…)";
   } else {
     connect();
   }

@@ -155,7 +155,10 @@ class ParticipantStats(_Model):
     attention_seconds: dict[AttentionState, int] = Field(
         description="Seconds in each attention state (states never seen are left out)"
     )
-    attentive_share: Share | None = Field(description="Share of face seconds on screen")
+    attentive_share: Share | None = Field(
+        description="Share of the seconds with the camera on spent looking at the screen "
+        "(seconds gone from the picture count as not looking)"
+    )
     mean_engagement: Share | None
     away: list[TimeSpan] = Field(
         default_factory=list,
@@ -307,6 +310,7 @@ def _participants(
     face = np.isin(state, FACE_CODES).sum(axis=1)
     on_screen = (state == ON_SCREEN).sum(axis=1)
     camera_off = (state == CAMERA_OFF).sum(axis=1)
+    camera_on = present - camera_off
     per_state = np.stack([(state == STATE_CODE[a]).sum(axis=1) for a in ATTENTION_STATES], 1)
     not_attending = np.isin(state, [STATE_CODE[a] for a in NOT_ATTENDING])
     t0 = float(data.room.t[0])
@@ -328,7 +332,7 @@ def _participants(
                     for a, n in zip(ATTENTION_STATES, per_state[i].tolist(), strict=True)
                     if n
                 },
-                attentive_share=float(on_screen[i] / face[i]) if face[i] else None,
+                attentive_share=float(on_screen[i] / camera_on[i]) if face[i] else None,
                 mean_engagement=nanmean(people.engagement[i].astype(np.float64)),
                 away=[
                     TimeSpan(**_span(t0 + a, t0 + b, tl))

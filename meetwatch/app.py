@@ -46,6 +46,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Sections one session keeps: a presenter marks a handful, and each one is broadcast, stored
+# and drawn in the report, so a client marking sections in a loop must not get further.
+MAX_SECTIONS = 100
+
 
 @dataclass
 class AppOptions:
@@ -63,6 +67,7 @@ class _Running:
     threads: list[Any] = field(default_factory=list)
     queues: list[LatestQueue[Any]] = field(default_factory=list)
     detach: list[Callable[[], None]] = field(default_factory=list)
+    sections: int = 0
 
 
 class App:
@@ -339,8 +344,12 @@ class App:
         return [] if room is None else room.participants()
 
     def mark_section(self, title: str) -> None:
-        if self._session is None:
+        run = self._session
+        if run is None:
             raise MeetwatchError("no session is running")
+        if run.sections >= MAX_SECTIONS:
+            raise MeetwatchError(f"this session has {MAX_SECTIONS} sections, the most one keeps")
+        run.sections += 1
         self.bus.publish(Event("SectionMarked", {"title": title}, self._clock.now()))
 
 

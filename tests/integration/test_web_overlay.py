@@ -9,11 +9,13 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import logging
 import math
 import subprocess
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,7 @@ from meetwatch.aggregation.models import Alert
 from meetwatch.outputs.palette import ATTENTION_COLORS
 from meetwatch.runtime.events import Event
 from tests.factories.browser import CHROMIUM, chromium_command
-from tests.integration.ws_support import BusController, engagement_event, live_feed
+from tests.integration.ws_support import TOKEN, BusController, engagement_event, live_feed
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
 
@@ -81,10 +83,24 @@ class DevTools:
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[DevTools]:
-    profile = tmp_path / "profile"
+    with _chromium(tmp_path / "profile") as devtools:
+        yield devtools
+
+
+@pytest.fixture
+def rebinding_browser(tmp_path: Path) -> Iterator[DevTools]:
+    """A browser in which the name rebind.example resolves to 127.0.0.1, as it would for a
+    victim once an attacker's DNS server re-points it (DNS rebinding)."""
+    rule = "--host-resolver-rules=MAP rebind.example 127.0.0.1"
+    with _chromium(tmp_path / "profile", rule) as devtools:
+        yield devtools
+
+
+@contextmanager
+def _chromium(profile: Path, *extra: str) -> Iterator[DevTools]:
     proc = subprocess.Popen(
         [
-            *chromium_command(profile, "--remote-debugging-port=0"),
+            *chromium_command(profile, "--remote-debugging-port=0", *extra),
             "--window-size=400,640",
             "about:blank",
         ],
@@ -186,3 +202,69 @@ def test_transparent_option_for_obs(browser: DevTools) -> None:
         )
         assert body == "rgba(0, 0, 0, 0)"
         assert panel.startswith("rgba(24, 26, 31, 0.8")  # the panel keeps a readable plate
+
+
+def _address(browser: DevTools) -> dict[str, str]:
+    raw = browser.evaluate(
+        "JSON.stringify({search: location.search, hash: location.hash, "
+        "notice: document.getElementById('notice').hidden ? '' : "
+        "document.getElementById('notice').textContent})"
+    )
+    return dict(json.loads(raw))
+
+
+def test_the_printed_link_keeps_the_token_out_of_the_query(
+    browser: DevTools, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="meetwatch.outputs.ws_server")
+    with live_feed() as (server, _bus, _controller):
+        browser.call("Page.navigate", url=server.overlay_url())
+        browser.wait_for(lambda s: s["status"] == "live")
+        address = _address(browser)
+    assert address["search"] == "" and address["hash"] == f"#token={TOKEN}"
+    assert address["notice"] == ""
+    assert "?token=" not in caplog.text  # the server never saw the token in a request
+
+
+def test_an_old_query_link_still_works_moves_the_token_and_says_so(
+    browser: DevTools, artifacts_dir: Path
+) -> None:
+    with live_feed() as (server, _bus, _controller):
+        old = f"http://127.0.0.1:{server.port}/?token={TOKEN}&transparent=1"
+        browser.call("Page.navigate", url=old)
+        browser.wait_for(lambda s: s["status"] == "live")
+        address = _address(browser)
+        transparent = browser.evaluate("document.documentElement.classList.contains('transparent')")
+        shot = browser.call("Page.captureScreenshot", format="png")
+        (artifacts_dir / "web_overlay_old_link.png").write_bytes(base64.b64decode(shot["data"]))
+    assert address["search"] == "?transparent=1" and address["hash"] == f"#token={TOKEN}"
+    assert "old link" in address["notice"] and "next release" in address["notice"]
+    assert transparent is True
+
+
+def test_a_rebound_name_gets_nothing(rebinding_browser: DevTools) -> None:
+    """The page of rebind.example, its name now pointing at 127.0.0.1, is same-origin with
+    the feed's port as far as the browser is concerned: the Host header still gives it away."""
+    browser = rebinding_browser
+    with live_feed() as (server, _bus, _controller):
+        browser.call("Page.navigate", url=f"http://rebind.example:{server.port}/#token={TOKEN}")
+        deadline = time.monotonic() + 20
+        while "127.0.0.1 only" not in (browser.evaluate("document.body?.innerText") or ""):
+            assert time.monotonic() < deadline, "the rebound page was served"
+            time.sleep(0.1)
+        status = _await(browser, "fetch('/overlay.js').then((r) => r.status)")
+        socket_result = _await(
+            browser,
+            "new Promise((done) => { const ws = new WebSocket(`ws://${location.host}/`); "
+            "ws.onmessage = () => done('message'); "
+            "ws.onclose = (e) => done(`closed ${e.code}`); })",
+        )
+    assert status == 421
+    assert socket_result == "closed 1006"  # refused at the handshake: no Hello, nothing else
+
+
+def _await(browser: DevTools, expression: str) -> Any:
+    result = browser.call(
+        "Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True
+    )
+    return result["result"].get("value")

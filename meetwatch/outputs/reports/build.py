@@ -72,10 +72,22 @@ def write_report(
         "csv": lambda p: _csv(p, data, data.facts.timeline(options.zone)),
         "json": lambda p: write_text(p, summary_json(summary)),
     }
+    return write_files(
+        stem, formats, writers, lambda: write_parquet(stem, [(data, summary)], options.zone)
+    )
+
+
+def write_files(
+    stem: Path,
+    formats: list[str],
+    writers: dict[str, Callable[[Path], None]],
+    parquet: Callable[[], list[Path]],
+) -> list[Path]:
+    """`stem.html`, `stem.pdf`... one file a format, except Parquet: a file a table."""
     paths = []
     for fmt in formats:
-        if fmt == "parquet":  # several tables, several files
-            paths += write_parquet(stem, [(data, summary)], options.zone)
+        if fmt == "parquet":
+            paths += parquet()
         else:
             paths.append(write_atomic(stem.with_suffix(f".{fmt}"), writers[fmt]))
     return paths

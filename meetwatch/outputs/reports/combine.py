@@ -25,13 +25,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from meetwatch.errors import ConfigError
 from meetwatch.outputs.reports import clock, figures, tables
+from meetwatch.outputs.reports.build import write_files
 from meetwatch.outputs.reports.data import ReportData, StoreLike, load_report_data, opened_store
 from meetwatch.outputs.reports.files import (
     ALL_FORMATS,
     FORMATS,
     check_formats,
     output_dir,
-    write_atomic,
     write_text,
 )
 from meetwatch.outputs.reports.html import (
@@ -118,13 +118,8 @@ def combine_reports(
         "csv": lambda p: write_text(p, comparison_csv(comparison)),
         "json": lambda p: write_text(p, comparison.model_dump_json(indent=2) + "\n"),
     }
-    paths = []
-    for fmt in wanted:
-        if fmt == "parquet":
-            paths += write_parquet(stem, list(zip(loaded, summaries, strict=True)), options.zone)
-        else:
-            paths.append(write_atomic(stem.with_suffix(f".{fmt}"), writers[fmt]))
-    return paths
+    pairs = list(zip(loaded, summaries, strict=True))
+    return write_files(stem, wanted, writers, lambda: write_parquet(stem, pairs, options.zone))
 
 
 def _load(sessions: Sequence[str | ReportData], store: StoreLike | None) -> list[ReportData]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -44,6 +45,12 @@ def _clip(path: Path, frames: int = 12) -> Path:
     faces = demo_faces(6, np.random.default_rng(2))
     image = render_gallery(faces, 6, "zoom", (960, 540), rng=np.random.default_rng(0)).image
     return write_video(path, [image] * frames, fps=2)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -85,7 +92,7 @@ def test_run_in_attention_only_mode_shows_no_emotion_anywhere(
     token = meetwatch(tmp_path, "token", env=env).stdout.strip()
     # answered "outside the EU", where emotion would be on: the flag alone switches it off
     answer = ("--used-in", "other", "--in-eu", "no")
-    run = ("run", "--video", str(clip), "--rate", "2", "--port", "0", "--quiet")
+    run = ("run", "--video", str(clip), "--rate", "2", "--port", str(_free_port()), "--quiet")
     proc = subprocess.Popen(
         [sys.executable, "-m", "meetwatch", *run, "--attention-only", *answer],
         env=env,

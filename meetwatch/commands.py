@@ -18,7 +18,7 @@ from meetwatch.app import App, AppOptions
 from meetwatch.capture.source import FrameSource
 from meetwatch.config import Config, load_config
 from meetwatch.desktop.notice import presenter_notice
-from meetwatch.errors import CaptureError, ConfigError, MeetwatchError
+from meetwatch.errors import CaptureError, ConfigError, MeetwatchError, StoreError
 from meetwatch.first_run import note_if_unanswered, settle_usage
 
 
@@ -107,14 +107,25 @@ def _live(
     finally:
         ended = app.stop_session()
         app.stop()
+    recorder = app.recorder
+    saved = recorder is None or recorder.session_saved
     if ended is not None and ended.ended_at is not None:
         length = ended.ended_at - ended.started_at
         print(
             f"session {ended.session_id} ended after {length:.0f} s; "
-            f"`meetwatch report {ended.session_id}` writes its report"
+            + (
+                f"`meetwatch report {ended.session_id}` writes its report"
+                if saved
+                else "nothing of it could be saved"
+            )
         )
     if app.capture_blocked is not None:
         raise app.capture_blocked
+    if recorder is not None and (recorder.lost_seconds or not saved):
+        raise StoreError(
+            f"{recorder.lost_seconds} s of the session could not be written to the session "
+            f"store: {recorder.last_failure}"
+        )
     return 0
 
 

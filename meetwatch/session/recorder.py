@@ -5,7 +5,10 @@ puts the event on this recorder's queue (dropping and counting when it is full) 
 of its own writes. Engagement arrives at any rate and is recorded once per whole second
 (SecondSampler); every write is committed at once, so a killed process loses at most the
 second in flight. Store failures (full disk) are reported as a StageStatus of stage
-"recorder" and retried with the next event; they never reach the publisher.
+"recorder" and retried with the next event; they never reach the publisher. A session whose
+first write failed (the disk full just as it started) is started again before each later
+write, so freeing space saves the rest of it; every second whose samples could not be
+written is counted in `lost_seconds`, so the end of the session can say so.
 """
 
 from __future__ import annotations
@@ -57,6 +60,9 @@ class SessionRecorder:
         self._thread = threading.Thread(target=self._main, name="meetwatch-recorder", daemon=True)
         self._unsubscribe: Callable[[], None] | None = None
         self._session_id: str | None = None
+        self._unstarted: SessionInfo | None = None  # its row could not be written yet
+        self._lost_seconds = 0
+        self.last_failure = ""  # the last store error of the session, for its summary
         self._sampler = SecondSampler()
         self._stage_states: dict[str, str] = {}
         self._error = ""
@@ -68,6 +74,16 @@ class SessionRecorder:
         """Events lost because the writer fell more than max_queue events behind."""
         with self._drop_lock:
             return self._dropped
+
+    @property
+    def lost_seconds(self) -> int:
+        """Seconds of the current (or last) session whose samples are not in the store."""
+        return self._lost_seconds
+
+    @property
+    def session_saved(self) -> bool:
+        """Whether the current (or last) session's row is in the store."""
+        return self._unstarted is None
 
     def start(self) -> None:
         self._unsubscribe = self._bus.subscribe(self._on_event)
@@ -106,6 +122,7 @@ class SessionRecorder:
             try:
                 self._write(event)
             except StoreError as e:
+                self.last_failure = str(e)
                 self._report(str(e))
             except Exception as e:  # a bug must not silently stop recording
                 log.exception("recorder failed on %s", event.kind)
@@ -117,19 +134,44 @@ class SessionRecorder:
         payload = event.payload
         if event.kind == "SessionStarted":
             info: SessionInfo = payload
-            self._store.start_session(info, self._config_json)
             self._session_id = info.session_id
+            self._unstarted = info
+            self._lost_seconds = 0
+            self.last_failure = ""
             self._sampler = SecondSampler()
             self._stage_states.clear()
-        elif event.kind == "SessionEnded":
+            self._start_if_needed()
+        elif event.kind == "EngagementUpdated":
+            self._write_samples(payload)
+        else:
+            self._start_if_needed()
+            self._write_other(event)
+
+    def _start_if_needed(self) -> None:
+        if self._unstarted is not None:
+            self._store.start_session(self._unstarted, self._config_json)
+            self._unstarted = None
+
+    def _write_samples(self, room: RoomEngagement) -> None:
+        """Every whole second the update completes; each one that fails is counted lost."""
+        failure: StoreError | None = None
+        for sample in self._sampler.feed(room):
+            try:
+                self._start_if_needed()
+                self._store.add_samples(room.session_id, sample)
+            except StoreError as e:
+                self._lost_seconds += 1
+                failure = failure or e
+        if failure is not None:
+            raise failure
+
+    def _write_other(self, event: Event) -> None:
+        payload = event.payload
+        if event.kind == "SessionEnded":
             ended: SessionInfo = payload
             self._store.end_session(ended.session_id, ended.ended_at or event.timestamp)
             if ended.session_id == self._session_id:
                 self._session_id = None
-        elif event.kind == "EngagementUpdated":
-            room: RoomEngagement = payload
-            for sample in self._sampler.feed(room):
-                self._store.add_samples(room.session_id, sample)
         elif event.kind == "AlertRaised":
             alert: Alert = payload
             self._store.add_event(alert.session_id, alert.timestamp, "alert", alert)

@@ -25,7 +25,7 @@ from meetwatch.faces.faces import Faces
 from meetwatch.faces.finder import FaceFinder
 from meetwatch.faces.whole_window import WholeWindow
 from meetwatch.layout import split_tiles
-from meetwatch.layout.identity import hold_covered
+from meetwatch.layout.identity import hold_covered, outside_covered
 from meetwatch.layout.tiles import Tiles
 from meetwatch.runtime.events import Event, EventBus, EventKind
 from meetwatch.tracking.participants import Participants
@@ -59,8 +59,10 @@ class Perception:
             return Observation(frame, None, Faces.empty(frame.index, frame.timestamp), None)
         tiles = hold_covered(split_tiles(frame, self._previous), self._previous, frame.image)
         self._previous = tiles
-        tiles = self._whole_window(frame, tiles)  # tiles around faces no grid explains
+        # tiles around faces no grid explains, but none for a face beside a window over a tile
+        tiles = outside_covered(self._whole_window(frame, tiles))
         faces = self._finder.find(frame, tiles)
+        tiles = self._whole_window.keep_found(tiles, faces)
         return Observation(frame, tiles, faces, self._analyzer.analyse(frame, faces))
 
     def reset(self) -> None:

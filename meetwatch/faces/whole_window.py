@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from meetwatch.capture.frame import Frame
+from meetwatch.faces.faces import Faces
 from meetwatch.faces.window_search import MIN_FACE, FaceBox, WindowSearch
 from meetwatch.geometry import Rect
 from meetwatch.layout.face_tiles import tiles_from_faces
@@ -49,7 +50,8 @@ class WholeWindow:
         self._age = 0
         self._faces: Tiles | None = None  # tiles around the faces of the last search
         self._replace = False  # whether they replace the layout's tiles or lie beside them
-        self.searched = False  # whether the last call searched the window (for metrics)
+        self.searched = False  # whether the last call searched the window
+        self._layout_tiles: Tiles | None = None  # the layout stage's, as last given
 
     def reset(self) -> None:
         """Forget the last layout and faces: the next frame is from another recording."""
@@ -69,12 +71,32 @@ class WholeWindow:
                 self._beside_grid(frame, tiles)
         else:
             self._age += 1
+        self._layout_tiles = tiles
         faces = self._faces
         if faces is None:
             return tiles
         if self._replace:
             return dataclasses.replace(faces, frame_index=frame.index, timestamp=frame.timestamp)
         return dataclasses.replace(tiles, tiles=tiles.tiles + faces.tiles)
+
+    def keep_found(self, tiles: Tiles, faces: Faces) -> Tiles:
+        """The tiles without those built around a face this frame where the faces stage then
+        found none (an emoji, a face on a poster): nobody shows in them, and a tile nobody
+        shows in would be a participant who is always away. Call after each `find`."""
+        built = self._faces
+        if not self.searched or built is None:
+            return tiles
+        with_face = set(faces.slots.tolist())
+        empty = {t.slot for t in built.tiles if t.slot not in with_face}
+        if not empty:
+            return tiles
+        kept = tuple(t for t in built.tiles if t.slot not in empty)
+        self._faces = dataclasses.replace(built, tiles=kept) if kept else None
+        if self._replace and not kept and self._layout_tiles is not None:
+            return self._layout_tiles
+        return dataclasses.replace(
+            tiles, tiles=tuple(t for t in tiles.tiles if t.slot not in empty)
+        )
 
     def _keep(
         self, found: list[FaceBox], frame: Frame, replace: bool, beside: Tiles | None

@@ -28,6 +28,7 @@ _NEIGHBOURS = 2  # overlapping hits a proposal needs; the detector weeds out the
 _CONFIRM_CROP = 3.0  # crop side / proposal side: the face fills a third, as in a tile
 _CONFIRM_REACH = 0.5  # a confirming detection's centre lies this far (of the side) at most
 _SAME_FACE_IOU = 0.3
+_MIN_BOX = 0.75  # the detector's box is tighter than the face: 24 px faces give 18 px boxes
 _CELL = 96  # px: a 2x2 mosaic of cells is the full-range detector's 192 px input
 _MOSAIC = 2
 _MOSAIC_CROP = 2.0  # crop side / proposal side in a mosaic cell: the face fills half
@@ -94,6 +95,7 @@ class WindowSearch:
         faces = [
             FaceBox(Rect(f.rect.x + r.x, f.rect.y + r.y, f.rect.w, f.rect.h), f.score)
             for f in _one_per_face(found)
+            if min(f.rect.w, f.rect.h) >= _MIN_BOX * MIN_FACE
         ]
         self.last_stats = SearchStats(len(proposals), runs, len(faces), time.perf_counter() - t0)
         return faces

@@ -216,3 +216,18 @@ class _Look:
         x0, y0 = int(r.x * s), int(r.y * s)
         x1, y1 = max(x0 + 1, int((r.x + r.w) * s)), max(y0 + 1, int((r.y + r.h) * s))
         return float(self._background[y0:y1, x0:x1].mean()) >= _EMPTY
+
+
+def outside_covered(tiles: Tiles) -> Tiles:
+    """Without the tiles (from any source, e.g. built around faces found in the window)
+    whose centre lies in a covered tile: the face peeking out beside the window over it is
+    that tile's participant, who stays covered, not somebody new."""
+    if not tiles.covered:
+        return tiles
+    kept = tuple(t for t in tiles.tiles if not any(_holds(c.rect, t.rect) for c in tiles.covered))
+    return tiles if len(kept) == len(tiles.tiles) else replace(tiles, tiles=kept)
+
+
+def _holds(outer: Rect, inner: Rect) -> bool:
+    cx, cy = inner.center
+    return outer.x <= cx < outer.x + outer.w and outer.y <= cy < outer.y + outer.h

@@ -6,6 +6,8 @@ gallery, with a light dialog painted over parts of it as a window manager would 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
@@ -13,9 +15,10 @@ import pytest
 from meetwatch.capture.frame import Frame
 from meetwatch.demo.gallery import render_gallery
 from meetwatch.demo.sample_faces import demo_faces
+from meetwatch.geometry import Rect
 from meetwatch.layout import split_tiles
-from meetwatch.layout.identity import MAX_COVER_SECONDS, hold_covered
-from meetwatch.layout.tiles import Tiles
+from meetwatch.layout.identity import MAX_COVER_SECONDS, hold_covered, outside_covered
+from meetwatch.layout.tiles import Tile, Tiles
 
 SIZE = (1280, 720)
 FACES = demo_faces(6, np.random.default_rng(3))
@@ -84,3 +87,17 @@ def test_a_cover_that_stays_becomes_the_layout() -> None:
     assert held.covered
     held = _step(covered, held, 2.0 + MAX_COVER_SECONDS)
     assert held.covered == ()
+
+
+def test_a_face_peeking_out_of_a_covered_tile_is_not_a_new_participant() -> None:
+    image = _gallery()
+    held = _step(image, None, 0.0)
+    held = _step(_dialog(image, 300, 200, 700, 320), held, 1.0)
+    (hidden, *_) = held.covered
+    r = hidden.rect
+    peeking = Tile(10_000, Rect(r.x + r.w - 120, r.y + 10, 100, 100))  # e.g. from a face search
+    beside = Tile(10_001, Rect(0, 0, 20, 20))  # in the window's margin, under no cover
+    found = replace(held, tiles=(*held.tiles, peeking, beside))
+    kept = outside_covered(found)
+    assert [t.slot for t in kept.tiles] == [*(t.slot for t in held.tiles), 10_001]
+    assert kept.covered == held.covered

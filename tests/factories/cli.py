@@ -62,6 +62,15 @@ def store_rows(home: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
         conn.close()
 
 
+def rows_so_far(home: Path, sql: str) -> int:
+    """How many rows a query of a running child's store returns; 0 while the store is still
+    being created."""
+    try:
+        return len(store_rows(home, sql)) if store_path(home).exists() else 0
+    except sqlite3.OperationalError:
+        return 0
+
+
 def config_file(home: Path, text: str) -> Path:
     """Write the user config file the child will read by default."""
     path = home / "config" / "meetwatch" / "config.toml"

@@ -9,7 +9,6 @@ on top, so meetwatch sees the dialog in the frames it analyses.
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ import pytest
 
 from meetwatch.demo.gallery import render_gallery
 from meetwatch.demo.sample_faces import demo_faces
-from tests.factories.cli import cli_env, store_path, store_rows
+from tests.factories.cli import cli_env, rows_so_far, store_rows
 from tests.integration.x11 import GalleryLauncher, wait_for
 
 TITLE = "Zoom Meeting"
@@ -38,15 +37,6 @@ def _dialog_image() -> np.ndarray:
     return image
 
 
-def _seconds(home: Path) -> int:
-    try:
-        if not store_path(home).exists():
-            return 0
-        return len(store_rows(home, "SELECT DISTINCT t FROM room_samples"))
-    except sqlite3.OperationalError:
-        return 0
-
-
 @pytest.mark.slow
 def test_a_window_over_the_gallery_keeps_participants_and_marks_the_covered_seconds(
     galleries: GalleryLauncher, tmp_path: Path
@@ -60,7 +50,8 @@ def test_a_window_over_the_gallery_keeps_participants_and_marks_the_covered_seco
         cmd, env=cli_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     try:
-        wait_for(lambda: _seconds(tmp_path) >= 6, "six seconds of samples", timeout=120)
+        seconds = "SELECT DISTINCT t FROM room_samples"
+        wait_for(lambda: rows_so_far(tmp_path, seconds) >= 6, "six seconds of samples", timeout=120)
         x, y, _, _ = DIALOG
         dialog = galleries.show("Recording", _dialog_image(), position=(x, y))
         shown = time.time()

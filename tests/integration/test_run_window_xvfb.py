@@ -8,7 +8,6 @@ it by title, captures it with mss, and records a session that we then read from 
 from __future__ import annotations
 
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ import pytest
 
 from meetwatch.demo.gallery import render_gallery
 from meetwatch.demo.sample_faces import demo_faces
-from tests.factories.cli import cli_env, store_path, store_rows
+from tests.factories.cli import cli_env, rows_so_far, store_rows
 from tests.integration.x11 import GalleryLauncher, wait_for
 
 TITLE = "Zoom Meeting"
@@ -65,11 +64,7 @@ def _run(home: Path, *args: str) -> subprocess.Popen[str]:
 
 
 def _count(home: Path) -> int:
-    """Samples so far; 0 while the store is still being created."""
-    try:
-        return len(store_rows(home, "SELECT 1 FROM samples")) if store_path(home).exists() else 0
-    except sqlite3.OperationalError:
-        return 0
+    return rows_so_far(home, "SELECT 1 FROM samples")
 
 
 @pytest.mark.slow

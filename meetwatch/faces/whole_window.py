@@ -5,9 +5,11 @@ borders), or a grid with a face beside it (a self-view floating by a short last 
 the whole window is searched (`WindowSearch`) and tiles are built around the faces found
 (`tiles_from_faces`), so tracking, reports and the overlay still work per person.
 
-The search costs about a second on a 1080p window (two cores), so it runs when the layout
-changes and then every SEARCH_EVERY frames; in between, the face tiles of the last search are
-used again and the faces stage follows the faces inside them as it does in grid tiles.
+The search costs about a second on a 1080p window (two cores), so it runs on a session's
+first frame and then every SEARCH_EVERY frames; in between, the face tiles of the last search
+are used again and the faces stage follows the faces inside them as it does in grid tiles. A
+grid is searched whole once, when it first appears at a search; after that only what lies off
+its tiles is searched.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from meetwatch.layout.face_tiles import tiles_from_faces
 from meetwatch.layout.regions import background_colour, background_mask
 from meetwatch.layout.tiles import Tiles
 
-SEARCH_EVERY = 10  # frames between searches of an unchanged layout
+SEARCH_EVERY = 10  # frames between searches
 EXTRA_SLOTS = 10_000  # faces beside a grid take slots from here, clear of the grid's
 _CUT = (0.2, 0.8)  # a face with this share inside its best tile is cut by the tile's border
 _CUT_FACES = 1 / 3  # a grid that cuts this share of the faces is wrong (one may lean out)
@@ -33,6 +35,8 @@ _BIG_FACE = 0.15  # of the frame height: one face this big is a webcam video, no
 _OUTSIDE = 0.2  # a face with less than this share in every tile lies beside the grid
 _SAME_TILE = 0.9  # IoU: a tile this close to one of the last layout's is the same tile
 _SEARCH_MARGIN = 0.02  # of the frame: how far around leftover content the search looks
+
+Layout = tuple[tuple[int, int], tuple[Rect, ...]]  # frame size and tile rectangles
 
 
 class WholeWindow:
@@ -46,37 +50,51 @@ class WholeWindow:
             raise ValueError(f"search_every must be at least 1, got {search_every}")
         self._search = WindowSearch()
         self._every = search_every
-        self._layout: Layout | None = None
         self._age = 0
+        self._checked: Layout | None = None  # the layout the last search looked at
         self._faces: Tiles | None = None  # tiles around the faces of the last search
-        self._replace = False  # whether they replace the layout's tiles or lie beside them
-        self.searched = False  # whether the last call searched the window
+        self._replaced: Layout | None = None  # the layout they replace; None: beside it
         self._layout_tiles: Tiles | None = None  # the layout stage's, as last given
+        self.searched = False  # whether the last call searched the window
 
     def reset(self) -> None:
         """Forget the last layout and faces: the next frame is from another recording."""
-        self._layout, self._age, self._faces, self._replace = None, 0, None, False
+        self._age, self._checked, self._faces, self._replaced = 0, None, None, None
 
     def __call__(self, frame: Frame, tiles: Tiles) -> Tiles:
+        """The tiles to search in this frame.
+
+        A search runs on a session's first frame, when the frame size changes, and then every
+        `search_every` frames, never more often: a recording whose grid is found in one frame
+        and lost in the next costs one search per period, not one per frame. A layout that
+        changes between searches is used as the layout stage gives it until the next search.
+        """
         layout = (frame.size, tuple(t.rect for t in tiles.tiles))
-        changed = not _same_layout(layout, self._layout)
-        self.searched = changed or self._age + 1 >= self._every
+        last = self._checked
+        self.searched = last is None or last[0] != frame.size or self._age + 1 >= self._every
         if self.searched:
-            self._layout, self._age = layout, 0
-            if tiles.layout == "single" or (self._replace and not changed):
-                self._around_faces(frame)
-            elif changed:
-                self._check_grid(frame, tiles)
+            self._age = 0
+            if tiles.layout == "single" or _same_layout(layout, self._replaced):
+                self._around_faces(frame, layout)
+            elif not _same_layout(layout, last):
+                self._check_grid(frame, tiles, layout)
             else:
                 self._beside_grid(frame, tiles)
+            self._checked = layout
         else:
             self._age += 1
         self._layout_tiles = tiles
         faces = self._faces
         if faces is None:
             return tiles
-        if self._replace:
-            return dataclasses.replace(faces, frame_index=frame.index, timestamp=frame.timestamp)
+        if self._replaced is not None:
+            if _same_layout(layout, self._replaced):
+                return dataclasses.replace(
+                    faces, frame_index=frame.index, timestamp=frame.timestamp
+                )
+            return tiles
+        if tiles.layout == "single":
+            return tiles  # the grid they lay beside is gone
         return dataclasses.replace(tiles, tiles=tiles.tiles + faces.tiles)
 
     def keep_found(self, tiles: Tiles, faces: Faces) -> Tiles:
@@ -92,18 +110,23 @@ class WholeWindow:
             return tiles
         kept = tuple(t for t in built.tiles if t.slot not in empty)
         self._faces = dataclasses.replace(built, tiles=kept) if kept else None
-        if self._replace and not kept and self._layout_tiles is not None:
+        if self._replaced is not None and not kept and self._layout_tiles is not None:
             return self._layout_tiles
         return dataclasses.replace(
             tiles, tiles=tuple(t for t in tiles.tiles if t.slot not in empty)
         )
 
     def _keep(
-        self, found: list[FaceBox], frame: Frame, replace: bool, beside: Tiles | None
+        self,
+        found: list[FaceBox],
+        frame: Frame,
+        replaced: Layout | None,
+        beside: Tiles | None = None,
     ) -> None:
-        """Tiles around the faces found; slots carry over from the last search's tiles."""
-        previous = self._faces if self._replace == replace else None
-        self._replace = replace
+        """Tiles around the faces found, replacing a layout or beside the tiles `beside`;
+        slots carry over from the last search's tiles when those had the same role."""
+        previous = self._faces if (self._replaced is None) == (replaced is None) else None
+        self._replaced = replaced if found else None
         if not found:
             self._faces = None
             return
@@ -117,14 +140,14 @@ class WholeWindow:
             obstacles=() if beside is None else [t.rect for t in (*beside.tiles, *beside.covered)],
         )
 
-    def _around_faces(self, frame: Frame) -> None:
+    def _around_faces(self, frame: Frame, layout: Layout) -> None:
         """Tiles around every face in the window, unless it is one webcam's picture."""
         found = self._search.find(frame.image)
         if len(found) == 1 and found[0].rect.h >= _BIG_FACE * frame.size[1]:
             found = []  # the whole-window tile serves it
-        self._keep(found, frame, replace=True, beside=None)
+        self._keep(found, frame, replaced=layout)
 
-    def _check_grid(self, frame: Frame, tiles: Tiles) -> None:
+    def _check_grid(self, frame: Frame, tiles: Tiles, layout: Layout) -> None:
         """A new grid: search the whole window once; faces cut by tile borders mean the grid
         is wrong (tiles are built around the faces instead), faces outside it get tiles."""
         found = self._search.find(frame.image)
@@ -133,28 +156,23 @@ class WholeWindow:
         lo, hi = _CUT
         cut = sum(lo <= s <= hi for s in shares)
         if cut and cut >= _CUT_FACES * len(found):
-            self._keep(found, frame, replace=True, beside=None)
+            self._keep(found, frame, replaced=layout)
         else:
             outside = [f for f, s in zip(found, shares, strict=True) if s < _OUTSIDE]
-            self._keep(_beside(tiles, outside), frame, replace=False, beside=tiles)
+            self._keep(_beside(tiles, outside), frame, replaced=None, beside=tiles)
 
     def _beside_grid(self, frame: Frame, tiles: Tiles) -> None:
         """Search only what the grid leaves over: content off the tiles (a self-view)."""
-        if tiles.layout == "screen_share":
-            self._keep([], frame, replace=False, beside=tiles)
-            return
         rects = [t.rect for t in (*tiles.tiles, *tiles.covered)]
         found: list[FaceBox] = []
-        for region in _leftover_content(frame.image, rects):
-            found += self._search.find(frame.image, region)
+        if tiles.layout != "screen_share":
+            for region in _leftover_content(frame.image, rects):
+                found += self._search.find(frame.image, region)
         outside = [f for f in found if _inside_share(f.rect, rects) < _OUTSIDE]
-        self._keep(outside, frame, replace=False, beside=tiles)
+        self._keep(outside, frame, replaced=None, beside=tiles)
 
     def close(self) -> None:
         self._search.close()
-
-
-Layout = tuple[tuple[int, int], tuple[Rect, ...]]
 
 
 def _same_layout(a: Layout, b: Layout | None) -> bool:

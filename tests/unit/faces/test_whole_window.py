@@ -211,3 +211,27 @@ def test_real_screenshots_keep_their_tiles(data_dir: Path, whole: WholeWindow) -
         tiles, _ = _run(image, whole)
         assert tiles.layout == "grid", row["file"]
         assert [t.rect for t in tiles.tiles] == [t.rect for t in layout.tiles], row["file"]
+
+
+@pytest.mark.data
+def test_a_grid_found_in_every_other_frame_costs_one_search_a_period(data_dir: Path) -> None:
+    """A recording whose grid is found in one frame and lost in the next (noise over the
+    window's border hides its background) is searched once per period, not every frame."""
+    scene = build(data_dir, LayoutCase("flip", "zoom", 4))
+    lost = scene.image.copy()
+    noise = np.random.default_rng(0).integers(0, 256, lost.shape, dtype=np.uint8)
+    border = np.ones(lost.shape[:2], bool)
+    border[30:-30, 30:-30] = False
+    lost[border] = noise[border]
+    frames = [scene.image, lost] * 3
+    assert [split_tiles(_frame(f)).layout for f in frames[:2]] == ["grid", "single"]
+    whole = WholeWindow(search_every=4)
+    try:
+        searched = []
+        for i, image in enumerate(frames):
+            frame = _frame(image, i)
+            whole(frame, split_tiles(frame))
+            searched.append(whole.searched)
+    finally:
+        whole.close()
+    assert searched == [True, False, False, False, True, False]

@@ -20,10 +20,14 @@ import sys
 import threading
 
 # glog/absl prefix (severity letter, MMDD, time, thread, file:line]) and TFLite's "INFO: ..."
-# lines; a fatal line (F...) is not chatter and passes through.
+# lines; a fatal line (F...) is not chatter and passes through. Then what libpng and libjpeg
+# print about a damaged picture (meetwatch says so itself, in one line) and OpenCV's own log.
 CHATTER = re.compile(
     rb"^(?:[IWE]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [^\]]+\] "
-    rb"|INFO: |WARNING: All log messages before absl::InitializeLog\(\))"
+    rb"|INFO: |WARNING: All log messages before absl::InitializeLog\(\)"
+    rb"|libpng (?:warning|error): |Corrupt JPEG data: |Premature end of JPEG file"
+    rb"|Invalid SOS parameters for sequential JPEG|Warning: unknown JFIF revision number"
+    rb"|\[ ?(?:WARN|ERROR|INFO|DEBUG):\d)"
 )
 LOGGER = "meetwatch.native"
 
@@ -36,6 +40,7 @@ def _quiet_environment() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     # ffmpeg's own lines ("moov atom not found") would precede our one error line on bad videos
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "OFF")  # read once, when cv2 is first imported
 
 
 def quiet_native_logs() -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
@@ -45,6 +46,7 @@ class SourceBase:
         self._opened = False
         self._index = 0
         self._blank = BlankWatch()
+        self._last_timestamp: float | None = None
 
     def open(self) -> None:
         if self._opened:
@@ -52,6 +54,7 @@ class SourceBase:
         self._open()
         self._opened = True
         self._index = 0
+        self._last_timestamp = None
         self._blank.reset()
 
     def close(self) -> None:
@@ -85,9 +88,19 @@ class SourceBase:
             raise RuntimeError(f"{self.describe()}: read() before open()")
 
     def _frame(self, image: np.ndarray, timestamp: float, missing: bool = False) -> Frame:
-        frame = Frame(image, timestamp, self._index, self.describe(), missing)
+        frame = Frame(image, self._sane(timestamp), self._index, self.describe(), missing)
         self._index += 1
         return frame
+
+    def _sane(self, timestamp: float) -> float:
+        """Timestamps that never go back and are always finite: a broken stream or file
+        (NaN, -3.7e20, a clock stepping back) must not reach tracking and aggregation,
+        whose time windows assume both. Such a frame keeps the last good time."""
+        last = self._last_timestamp
+        if not math.isfinite(timestamp) or (last is not None and timestamp < last):
+            timestamp = 0.0 if last is None else last
+        self._last_timestamp = timestamp
+        return timestamp
 
     def _screen_frame(self, image: np.ndarray, timestamp: float) -> Frame:
         """A frame of live screen pixels: a blank one is missing, and lasting blankness (a

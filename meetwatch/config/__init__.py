@@ -46,9 +46,14 @@ def load_config(path: Path | None = None) -> Config:
             raise ConfigError(f"config file {path} does not exist")
         return Config()
     try:
-        raw = tomllib.loads(path.read_text())
+        # utf-8-sig: Notepad saves UTF-8 with a byte-order mark, which TOML itself forbids
+        raw = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    except RecursionError:
+        raise ConfigError(f"{path} nests arrays or tables too deeply to be a config") from None
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
     try:

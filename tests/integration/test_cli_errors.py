@@ -294,3 +294,26 @@ def test_run_whose_feed_cannot_start_ends_with_the_reason(tmp_path: Path) -> Non
         port = str(taken.getsockname()[1])
         done = meetwatch(tmp_path, "run", "--video", str(video), "--quiet", "--port", port)
     assert_one_error(done, f"127.0.0.1:{port}", "another port")
+
+
+# -- configuration files as editors save them ------------------------------------------------
+
+
+def test_config_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    path = config_file(tmp_path, "")
+    path.write_bytes(b"\xef\xbb\xbf[capture]\r\nrate_hz = 2.0\r\n")  # Notepad's UTF-8
+    done = meetwatch(tmp_path, "validate-config")
+    assert done.returncode == 0 and "valid" in done.stdout, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b'[capture]\nwindow = "Zo\xffom"\n', "not UTF-8"),
+        (b"x = " + b"[" * 5000 + b"]" * 5000 + b"\n", "too deeply"),
+        (b"x = " + b"{a = " * 5000 + b"1" + b"}" * 5000 + b"\n", "too deeply"),
+    ],
+)
+def test_config_that_cannot_be_read_is_one_line(tmp_path: Path, content: bytes, says: str) -> None:
+    config_file(tmp_path, "").write_bytes(content)
+    assert_one_error(meetwatch(tmp_path, "validate-config"), "config.toml", says)

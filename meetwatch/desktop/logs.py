@@ -9,6 +9,8 @@ from pathlib import Path
 
 from platformdirs import user_log_dir
 
+from meetwatch.private_files import private_file, private_folder
+
 LOG_FILE = "meetwatch.log"
 MAX_BYTES = 1_000_000
 BACKUPS = 3
@@ -30,7 +32,8 @@ def setup_file_logging(folder: Path | None = None, level: int = logging.INFO) ->
     for handler in root.handlers:
         if isinstance(handler, RotatingFileHandler) and Path(handler.baseFilename) == path:
             return path
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
+    private_file(path)  # rotated files keep its mode; the folder is private anyway
     handler = RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
     handler.setFormatter(logging.Formatter(FORMAT))
     root.addHandler(handler)

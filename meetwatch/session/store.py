@@ -26,6 +26,7 @@ from meetwatch import __version__
 from meetwatch.aggregation.models import ATTENTION_STATES, RoomEngagement, SessionInfo
 from meetwatch.analysis.signals import EMOTIONS
 from meetwatch.errors import StoreError
+from meetwatch.private_files import make_private, private_file, private_folder
 from meetwatch.session.migrations import SchemaError, migrate
 from meetwatch.session.rows import (
     EventRow,
@@ -59,10 +60,7 @@ def _explain(path: Path, e: sqlite3.Error) -> StoreError:
     if code.startswith("SQLITE_FULL"):
         text = f"the disk holding {path} is full; free some space (sqlite: {e})"
     elif code.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
-        text = (
-            f"cannot write the session store {path}: the file or its folder is read-only or "
-            f"missing; choose a writable data folder (sqlite: {e})"
-        )
+        return _read_only(path, f"sqlite: {e}")
     elif code.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
         text = (
             f"{path} is damaged or not a meetwatch session store; move it away and meetwatch "
@@ -71,6 +69,13 @@ def _explain(path: Path, e: sqlite3.Error) -> StoreError:
     else:
         text = f"session store {path}: {e}"
     return StoreError(text)
+
+
+def _read_only(path: Path, detail: str) -> StoreError:
+    return StoreError(
+        f"cannot write the session store {path}: the file or its folder is read-only or "
+        f"missing; choose a writable data folder ({detail})"
+    )
 
 
 class SessionStore:
@@ -88,11 +93,17 @@ class SessionStore:
         to date."""
         path = Path(path) if path is not None else default_store_path()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(path.parent)
         except OSError as e:
             raise StoreError(f"cannot create the session folder {path.parent}: {e.strerror}") from e
         if path.is_dir():
             raise StoreError(f"{path} is a folder; give the session store a file name")
+        try:  # before SQLite opens it: its -wal and -shm files take the database file's mode
+            private_file(path)
+        except OSError as e:
+            raise _read_only(path, e.strerror or str(e)) from e
+        for companion in ("-wal", "-shm"):  # left by a version that did not restrict them
+            make_private(path.with_name(path.name + companion))
         try:
             conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         except sqlite3.Error as e:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from meetwatch.errors import ConfigError, OutputError
+from meetwatch.private_files import make_private
 
 FORMATS = ("html", "pdf", "csv", "json")  # what a report is unless asked otherwise
 ALL_FORMATS = (*FORMATS, "parquet")
@@ -49,6 +50,7 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         write(tmp)
+        make_private(tmp)  # a report names who was attentive when: the user's eyes only
         os.replace(tmp, path)
     except OSError as e:
         raise OutputError(f"cannot write the report file {path}: {e.strerror or e}") from e

@@ -23,8 +23,11 @@ from meetwatch.geometry import Rect
 
 MIN_FACE = 24  # px: the smallest face promised to be found
 _CASCADE = "haarcascade_frontalface_alt2.xml"
-_SCALE_STEP = 1.1  # between the cascade's scales; 1.2 misses a tenth more small faces
-_NEIGHBOURS = 2  # overlapping hits a proposal needs; the detector weeds out the rest
+# The cascade is four fifths of a search. Between its scales 1.2 rather than 1.1, with one
+# overlapping hit enough for a proposal: a third faster, and on dataset galleries (9-75 tiles,
+# drawn and through mp4v) 424 of 466 faces against 417 (the detector weeds out the rest).
+_SCALE_STEP = 1.2
+_NEIGHBOURS = 1
 _CONFIRM_CROP = 3.0  # crop side / proposal side: the face fills a third, as in a tile
 _CONFIRM_REACH = 0.5  # a confirming detection's centre lies this far (of the side) at most
 _SAME_FACE_IOU = 0.3

@@ -18,9 +18,12 @@ from meetwatch.layout.identity import assign_slots
 from meetwatch.layout.tile_look import signature
 from meetwatch.layout.tiles import Tile, Tiles
 
-_REACH_X = 1.6  # tile half-width in face widths: the finder's crop (2.4 faces) fits inside
-_REACH_UP = 1.3  # in face heights above the face centre
-_REACH_DOWN = 2.0  # below it: the shoulders
+# Tile reach from the face centre, in face sizes: the faces stage's crop (2.4 faces wide,
+# 1.2 each side) fits inside with room to move, but a face the search missed next door
+# (galleries sit faces 2.5-3 face heights apart) stays outside.
+_REACH_X = 1.4
+_REACH_UP = 1.3
+_REACH_DOWN = 1.5
 _SIGNATURE_WIDTH = 240
 
 

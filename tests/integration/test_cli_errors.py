@@ -317,3 +317,18 @@ def test_config_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
 def test_config_that_cannot_be_read_is_one_line(tmp_path: Path, content: bytes, says: str) -> None:
     config_file(tmp_path, "").write_bytes(content)
     assert_one_error(meetwatch(tmp_path, "validate-config"), "config.toml", says)
+
+
+def test_pictures_of_extreme_aspect_ratio_are_analysed(tmp_path: Path) -> None:
+    """A sliver of a screen (a toolbar, a one-pixel line) is nothing to see, not a crash."""
+    folder = tmp_path / "slivers"
+    folder.mkdir()
+    sizes = [(1, 4000), (4000, 1), (3, 9000), (9000, 3), (2, 16384)]
+    for height, width in sizes:
+        _image(folder / f"{width}x{height}.png", np.full((height, width, 3), 120, np.uint8))
+    done = meetwatch(tmp_path, "analyze", str(folder), "--json")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and "error:" not in done.stderr
+    results = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(results) == len(sizes)
+    assert all(r["frames_analysed"] == 1 and r["faces"] == 0 for r in results)

@@ -37,6 +37,15 @@ _TILE_SIZE = 0.3  # a region within this of the previous tiles' area could be on
 _SAME_SIZE = 0.05  # regions within this of each other's size are tiles of one new grid
 _STILL_THERE = 0.8  # signature correlation of a tile unchanged at its place (ample margin)
 _MERGED_IOU = 0.8  # a region this close to the box around the tiles it lies on merged them
+# A window lying across the gap between two video tiles: along the gap's middle line, pixels
+# that are not background and match the pixels just inside both tiles (one surface over all
+# three). Two webcams never continue each other through a gap; a speaker border is a line
+# unlike the video beside it; a codec's blur leaves the gap near background; camera-off
+# tiles (flat, close to the gap's colour) are left out.
+_GAPS = (2, 24)  # px between neighbouring tiles
+_REACH = 8  # px past each edge of the gap into the tiles
+_SAME_SURFACE = 12  # max channel difference
+_BRIDGED = 0.3  # share of the shared edge
 _EMPTY = 0.8  # share of background colour in the place of a tile that has gone
 _CHECK_WIDTH = 240  # pixels across the frame for the content checks
 
@@ -104,8 +113,29 @@ def assign_slots(
 
 
 def hold_covered(found: Tiles, previous: Tiles | None, image: np.ndarray) -> Tiles:
-    """`found` (this frame's tiles, from any source), or the previous layout with the tiles
-    another window hides moved to `covered` when that is what happened since `previous`.
+    """`found` (this frame's tiles, from any source), with the tiles another window hides
+    moved to `covered`: those of the previous layout that the window broke up (`_held`), and
+    those a window lies across (the layout stage may split tiles evenly under a small window
+    as if nothing lay on them)."""
+    tiles = _held(found, previous, image)
+    colour = background_colour(image)
+    hidden = set() if colour is None else _bridged(tiles.tiles, image, colour)
+    if not hidden:
+        return tiles
+    since = tiles.covered_since
+    if since is None and previous is not None:
+        since = previous.covered_since  # the same cover, seen the other way last frame
+    return replace(
+        tiles,
+        tiles=tuple(t for t in tiles.tiles if t.slot not in hidden),
+        covered=(*tiles.covered, *(t for t in tiles.tiles if t.slot in hidden)),
+        covered_since=tiles.timestamp if since is None else since,
+    )
+
+
+def _held(found: Tiles, previous: Tiles | None, image: np.ndarray) -> Tiles:
+    """`found`, or the previous layout with the tiles another window hides moved to
+    `covered` when that is what happened since `previous`.
 
     A previous tile that is not found at its place again has either gone (its place shows
     the window's background), or is still there with its content (a tile the layout merged
@@ -150,6 +180,41 @@ def hold_covered(found: Tiles, previous: Tiles | None, image: np.ndarray) -> Til
         covered=tuple(hidden),
         covered_since=found.timestamp if since is None else since,
     )
+
+
+def _bridged(tiles: Sequence[Tile], image: np.ndarray, colour: tuple[int, int, int]) -> set[int]:
+    """Slots of the video tiles on either side of a gap that a window lies across."""
+    video = [t for t in tiles if t.kind == "video"]
+    hidden: set[int] = set()
+    for a in video:
+        for b in video:
+            lines = _across_gap(a.rect, b.rect, image)
+            if lines is None:
+                continue
+            middle, inside_a, inside_b = lines
+            gap = background_mask(middle.astype(np.uint8)[None], colour)[0].astype(bool)
+            surface = (np.abs(middle - inside_a).max(axis=1) <= _SAME_SURFACE) & (
+                np.abs(middle - inside_b).max(axis=1) <= _SAME_SURFACE
+            )
+            if (surface & ~gap).mean() >= _BRIDGED:
+                hidden |= {a.slot, b.slot}
+    return hidden
+
+
+def _across_gap(a: Rect, b: Rect, image: np.ndarray) -> list[np.ndarray] | None:
+    """Pixel lines (gap middle, just inside a, just inside b), int16, when b is a's right or
+    lower neighbour across a gap."""
+    gap_x, gap_y = b.x - (a.x + a.w), b.y - (a.y + a.h)
+    top, bottom = max(a.y, b.y), min(a.y + a.h, b.y + b.h)
+    left, right = max(a.x, b.x), min(a.x + a.w, b.x + b.w)
+    lo, hi = _GAPS
+    if lo <= gap_x <= hi and bottom - top > 0.5 * min(a.h, b.h):
+        xs = (a.x + a.w + gap_x // 2, a.x + a.w - _REACH, b.x + _REACH)
+        return [image[top:bottom, x].astype(np.int16) for x in xs]
+    if lo <= gap_y <= hi and right - left > 0.5 * min(a.w, b.w):
+        ys = (a.y + a.h + gap_y // 2, a.y + a.h - _REACH, b.y + _REACH)
+        return [image[y, left:right].astype(np.int16) for y in ys]
+    return None
 
 
 def _place_pairs(tiles: Sequence[Tile], old: Sequence[Tile]) -> dict[int, int]:

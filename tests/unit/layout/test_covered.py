@@ -7,6 +7,7 @@ gallery, with a light dialog painted over parts of it as a window manager would 
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -15,10 +16,12 @@ import pytest
 from meetwatch.capture.frame import Frame
 from meetwatch.demo.gallery import render_gallery
 from meetwatch.demo.sample_faces import demo_faces
+from meetwatch.demo.styles import StyleName
 from meetwatch.geometry import Rect
 from meetwatch.layout import split_tiles
 from meetwatch.layout.identity import MAX_COVER_SECONDS, hold_covered, outside_covered
 from meetwatch.layout.tiles import Tile, Tiles
+from tests.factories.galleries import make_gallery
 
 SIZE = (1280, 720)
 FACES = demo_faces(6, np.random.default_rng(3))
@@ -51,7 +54,8 @@ def _slots(tiles: Tiles) -> tuple[list[int], list[int]]:
 @pytest.mark.parametrize(
     ("dialog", "covered"),
     [
-        ((300, 200, 700, 320), {1, 2, 4, 5}),  # a dialog in the middle merges four tiles
+        ((440, 260, 400, 200), {1, 4}),  # within one column: the tiles are split as before
+        ((300, 200, 700, 320), {0, 1, 2, 3, 4, 5}),  # merges four tiles, lies over two more
         ((100, 100, 1100, 560), {0, 1, 2, 3, 4, 5}),  # one over almost all of it
         ((1000, 560, 280, 160), {5}),  # a notification in the corner
     ],
@@ -101,3 +105,20 @@ def test_a_face_peeking_out_of_a_covered_tile_is_not_a_new_participant() -> None
     kept = outside_covered(found)
     assert [t.slot for t in kept.tiles] == [*(t.slot for t in held.tiles), 10_001]
     assert kept.covered == held.covered
+
+
+@pytest.mark.data
+@pytest.mark.parametrize("style", ["zoom", "teams", "meet"])
+@pytest.mark.parametrize("n", [6, 25])
+def test_no_cover_is_seen_where_there_is_none(data_dir: Path, style: StyleName, n: int) -> None:
+    """Speaker borders, neighbouring camera-off tiles and heavy JPEG blur in the gaps are
+    not a window over the gallery."""
+    for speaker, off in ((None, frozenset()), (1, frozenset({0, 1, 2, 3}))):
+        drawn = make_gallery(data_dir, n, style, seed=n, speaker=speaker, camera_off=off).image
+        for quality in (None, 60, 30):
+            image = drawn
+            if quality is not None:
+                jpeg = cv2.imencode(".jpg", drawn, [cv2.IMWRITE_JPEG_QUALITY, quality])[1]
+                image = cv2.imdecode(jpeg, cv2.IMREAD_COLOR)
+            tiles = _step(image, _step(image, None, 0.0), 1.0)
+            assert tiles.covered == (), (speaker, sorted(off), quality)

@@ -292,21 +292,23 @@ def test_wrong_tokens_are_logged_once_and_slowed(
 # -- requests ----------------------------------------------------------------------------------
 
 
-def test_mark_section_is_rate_limited() -> None:
-    async def scenario(server: FeedServer) -> list[int]:
-        ws = await identified_client(server.url(), subscriptions=0)
-        codes = []
-        for i in range(40):
-            reply = await ws.request("MarkSection", {"title": f"s{i}"}, rid=str(i))
-            codes.append(reply["requestStatus"]["code"])
-        await ws.close()
-        return codes
+def test_mark_section_is_rate_limited(artifacts_dir: Path) -> None:
+    async def scenario(server: FeedServer, bus: EventBus) -> tuple[list[int], dict[str, Any]]:
+        async with watched(server, bus) as watch:
+            ws = await identified_client(server.url(), subscriptions=0)
+            codes = []
+            for i in range(40):
+                reply = await ws.request("MarkSection", {"title": f"s{i}"}, rid=str(i))
+                codes.append(reply["requestStatus"]["code"])
+            await ws.close()
+        return codes, watch.summary()
 
-    with live_feed() as (server, _, controller):
-        codes = asyncio.run(scenario(server))
+    with live_feed() as (server, bus, controller):
+        codes, watch = asyncio.run(scenario(server, bus))
         assert codes[:10] == [100] * 10
         assert codes.count(429) >= 28  # a burst of 10, then one every 2 s
         assert len(controller.sections) == codes.count(100)
+    _record(artifacts_dir, "mark_section_spam", watch)
 
 
 _LOW_LIMIT_FEED = """
@@ -432,26 +434,37 @@ def test_two_origin_headers_are_refused() -> None:
         assert asyncio.run(scenario(server)) == 403
 
 
-def test_nul_bytes_and_long_paths_get_400_or_404_without_tracebacks(
-    caplog: pytest.LogCaptureFixture,
+def test_nul_bytes_long_paths_and_foreign_hosts_get_4xx_without_tracebacks(
+    caplog: pytest.LogCaptureFixture, artifacts_dir: Path
 ) -> None:
+    """200 rounds of odd requests while the well-behaved client listens."""
+
+    def attack(port: int) -> list[int]:
+        statuses = []
+        for _ in range(200):
+            statuses += [
+                _raw_get(port, b"/%00"),
+                _raw_get(port, b"/index.html%00.png"),
+                _raw_get(port, b"/" + b"a" * 7000),
+                _raw_get(port, b"/" + b"%2e%2e/" * 900 + b"etc/passwd"),
+                _raw_get(port, b"/", b"rebind.example"),
+            ]
+        return statuses
+
+    async def scenario(server: FeedServer, bus: EventBus) -> dict[str, Any]:
+        async with watched(server, bus) as watch:
+            statuses = await asyncio.to_thread(attack, server.port)
+            assert statuses == [400, 400, 404, 404, 421] * 200
+            assert _raw_get(server.port, b"/overlay.js") == 200
+        return watch.summary()
+
     caplog.set_level(logging.DEBUG)
-    with live_feed() as (server, _bus, _):
-        port = server.port
-        assert _raw_get(port, b"/%00") == 400
-        assert _raw_get(port, b"/index.html%00.png") == 400
-        assert _raw_get(port, b"/" + b"a" * 7000) == 404
-        assert _raw_get(port, b"/" + b"%2e%2e/" * 900 + b"etc/passwd") == 404
-        assert _raw_get(port, b"/overlay.js") == 200
-        assert asyncio.run(_still_identifies(server)) is True
+    with live_feed() as (server, bus, _):
+        result = asyncio.run(scenario(server, bus))
+    _record(artifacts_dir, "odd_http_requests", result)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert "Traceback" not in caplog.text
-
-
-async def _still_identifies(server: FeedServer) -> bool:
-    client = await identified_client(server.url())
-    await client.close()
-    return True
+    assert caplog.text.count("refused a request for the host name") <= 2  # rate-limited
 
 
 def test_an_old_query_token_link_is_still_served_with_a_warning(

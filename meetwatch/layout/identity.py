@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from meetwatch.geometry import Rect
-from meetwatch.layout.regions import background_colour, background_mask
+from meetwatch.layout.regions import BG_CHANNEL_TOLERANCE, background_colour, background_mask
 from meetwatch.layout.tile_look import signature
 from meetwatch.layout.tiles import Tile, Tiles
 
@@ -46,6 +46,7 @@ _GAPS = (2, 24)  # px between neighbouring tiles
 _REACH = 8  # px past each edge of the gap into the tiles
 _SAME_SURFACE = 12  # max channel difference
 _BRIDGED = 0.3  # share of the shared edge
+_LINE_SAMPLES = 48  # pixels read along each line: a window is far wider than their spacing
 _EMPTY = 0.8  # share of background colour in the place of a tile that has gone
 _CHECK_WIDTH = 240  # pixels across the frame for the content checks
 
@@ -183,38 +184,43 @@ def _held(found: Tiles, previous: Tiles | None, image: np.ndarray) -> Tiles:
 
 
 def _bridged(tiles: Sequence[Tile], image: np.ndarray, colour: tuple[int, int, int]) -> set[int]:
-    """Slots of the video tiles on either side of a gap that a window lies across."""
+    """Slots of the video tiles on either side of a gap that a window lies across.
+
+    Every neighbouring pair (b right of or below a, across a gap of plausible width) is
+    found and read at once: _LINE_SAMPLES points along the gap's middle and just inside
+    each tile, one gather for the whole grid."""
     video = [t for t in tiles if t.kind == "video"]
-    hidden: set[int] = set()
-    for a in video:
-        for b in video:
-            lines = _across_gap(a.rect, b.rect, image)
-            if lines is None:
-                continue
-            middle, inside_a, inside_b = lines
-            gap = background_mask(middle.astype(np.uint8)[None], colour)[0].astype(bool)
-            surface = (np.abs(middle - inside_a).max(axis=1) <= _SAME_SURFACE) & (
-                np.abs(middle - inside_b).max(axis=1) <= _SAME_SURFACE
-            )
-            if (surface & ~gap).mean() >= _BRIDGED:
-                hidden |= {a.slot, b.slot}
-    return hidden
-
-
-def _across_gap(a: Rect, b: Rect, image: np.ndarray) -> list[np.ndarray] | None:
-    """Pixel lines (gap middle, just inside a, just inside b), int16, when b is a's right or
-    lower neighbour across a gap."""
-    gap_x, gap_y = b.x - (a.x + a.w), b.y - (a.y + a.h)
-    top, bottom = max(a.y, b.y), min(a.y + a.h, b.y + b.h)
-    left, right = max(a.x, b.x), min(a.x + a.w, b.x + b.w)
+    if len(video) < 2:
+        return set()
+    r = np.array([t.rect.as_tuple() for t in video], np.int64)
+    x0, y0, x1, y1 = r[:, 0], r[:, 1], r[:, 0] + r[:, 2], r[:, 1] + r[:, 3]
     lo, hi = _GAPS
-    if lo <= gap_x <= hi and bottom - top > 0.5 * min(a.h, b.h):
-        xs = (a.x + a.w + gap_x // 2, a.x + a.w - _REACH, b.x + _REACH)
-        return [image[top:bottom, x].astype(np.int16) for x in xs]
-    if lo <= gap_y <= hi and right - left > 0.5 * min(a.w, b.w):
-        ys = (a.y + a.h + gap_y // 2, a.y + a.h - _REACH, b.y + _REACH)
-        return [image[y, left:right].astype(np.int16) for y in ys]
-    return None
+    top, bottom = np.maximum(y0[:, None], y0[None, :]), np.minimum(y1[:, None], y1[None, :])
+    left, right = np.maximum(x0[:, None], x0[None, :]), np.minimum(x1[:, None], x1[None, :])
+    gap_x, gap_y = x0[None, :] - x1[:, None], y0[None, :] - y1[:, None]
+    short = np.minimum(r[:, None, 2:], r[None, :, 2:])  # (n, n, [w, h]) of the smaller tile
+    beside = (gap_x >= lo) & (gap_x <= hi) & (bottom - top > 0.5 * short[..., 1])
+    below = (gap_y >= lo) & (gap_y <= hi) & (right - left > 0.5 * short[..., 0])
+    i, j = np.nonzero(beside | below)
+    if not len(i):
+        return set()
+    along = np.linspace(0.0, 1.0, _LINE_SAMPLES)[None, None, :]
+    # (pairs, 3 lines: gap middle, inside a, inside b, samples)
+    across_x = np.stack([x1[i] + gap_x[i, j] // 2, x1[i] - _REACH, x0[j] + _REACH], 1)
+    across_y = np.stack([y1[i] + gap_y[i, j] // 2, y1[i] - _REACH, y0[j] + _REACH], 1)
+    run_y = top[i, j][:, None, None] + along * (bottom[i, j] - top[i, j] - 1)[:, None, None]
+    run_x = left[i, j][:, None, None] + along * (right[i, j] - left[i, j] - 1)[:, None, None]
+    vertical = beside[i, j][:, None, None]
+    xs = np.where(vertical, across_x[:, :, None], run_x).astype(np.intp)
+    ys = np.where(vertical, run_y, across_y[:, :, None]).astype(np.intp)
+    px = image[ys, xs].astype(np.int16)  # (pairs, 3, samples, 3)
+    middle = px[:, 0]
+    gap = np.abs(middle - np.array(colour)).max(axis=-1) <= BG_CHANNEL_TOLERANCE
+    surface = (np.abs(middle - px[:, 1]).max(axis=-1) <= _SAME_SURFACE) & (
+        np.abs(middle - px[:, 2]).max(axis=-1) <= _SAME_SURFACE
+    )
+    hit = (surface & ~gap).mean(axis=1) >= _BRIDGED
+    return {video[k].slot for k in (*i[hit].tolist(), *j[hit].tolist())}
 
 
 def _place_pairs(tiles: Sequence[Tile], old: Sequence[Tile]) -> dict[int, int]:

@@ -167,10 +167,15 @@ def test_a_glance_shorter_than_away_seconds_is_not_away() -> None:
     assert intervals(frames, 1) == [("on_screen", 0.0)]
 
 
-def test_gaze_alone_can_make_a_participant_away() -> None:
+def test_eyes_turned_aside_in_a_frontal_head_are_away() -> None:
     tracker = Tracker()
-    frames = run(tracker, 0.0, 5.0, lambda t: [Face(0, gaze=(0.0, 0.95) if t >= 2 else (0, 0))])
+    frames = run(tracker, 0.0, 5.0, lambda t: [Face(0, gaze=(0.8, 0.0) if t >= 2 else (0, 0))])
     assert intervals(frames, 1) == [("on_screen", 0.0), ("away", pytest.approx(2.0))]
+
+
+def test_a_turned_head_whose_eyes_hold_the_screen_is_on_screen() -> None:
+    frames = run(Tracker(), 0.0, 5.0, lambda t: [Face(0, yaw=28.0, gaze=(-0.6, 0.0))])
+    assert intervals(frames, 1) == [("on_screen", 0.0)]
 
 
 def test_face_lost_for_long_becomes_no_face_since_last_seen() -> None:

@@ -5,11 +5,11 @@ borders), or a grid with a face beside it (a self-view floating by a short last 
 the whole window is searched (`WindowSearch`) and tiles are built around the faces found
 (`tiles_from_faces`), so tracking, reports and the overlay still work per person.
 
-The search costs about a second on a 1080p window (two cores), so it runs on a session's
-first frame and then every SEARCH_EVERY frames; in between, the face tiles of the last search
-are used again and the faces stage follows the faces inside them as it does in grid tiles. A
-grid is searched whole once, when it first appears at a search; after that only what lies off
-its tiles is searched.
+The search costs about two 5x5 gallery frames (~0.3 s at 1080p on two cores), so it runs on
+a session's first frame and then every SEARCH_EVERY frames; in between, the face tiles of the
+last search are used again and the faces stage follows the faces inside them as it does in
+grid tiles. A grid is searched whole once, when it first appears at a search; after that only
+what lies off its tiles is searched.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ import threading
 CHATTER = re.compile(
     rb"^(?:[IWE]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [^\]]+\] "
     rb"|INFO: |WARNING: All log messages before absl::InitializeLog\(\)"
+    rb"|Created TensorFlow Lite XNNPACK delegate"  # its "INFO: " can land on another line
     rb"|libpng (?:warning|error): |Corrupt JPEG data: |Premature end of JPEG file"
     rb"|Invalid SOS parameters for sequential JPEG|Warning: unknown JFIF revision number"
     rb"|\[ ?(?:WARN|ERROR|INFO|DEBUG):\d)"

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from meetwatch.geometry import Rect
+from meetwatch.layout.grid import reading_order
 from meetwatch.layout.identity import assign_slots
 from meetwatch.layout.tile_look import signature
 from meetwatch.layout.tiles import Tile, Tiles
@@ -92,18 +93,6 @@ def tile_rects(
     return out
 
 
-def _reading_order(rects: list[Rect], faces: Sequence[Rect]) -> list[int]:
-    """Row by row (faces whose centres lie within half a face height), left to right."""
-    order = sorted(range(len(faces)), key=lambda i: faces[i].center[1])
-    rows: list[list[int]] = []
-    for i in order:
-        if rows and abs(faces[rows[-1][0]].center[1] - faces[i].center[1]) < faces[i].h / 2:
-            rows[-1].append(i)
-        else:
-            rows.append([i])
-    return [i for row in rows for i in sorted(row, key=lambda i: rects[i].x)]
-
-
 def tiles_from_faces(
     image: np.ndarray,
     faces: Sequence[Rect],
@@ -119,9 +108,7 @@ def tiles_from_faces(
     when there are none (faces beside a grid take slots of their own, far above the grid's).
     """
     h, w = image.shape[:2]
-    rects = tile_rects(faces, (w, h), obstacles)
-    order = _reading_order(rects, faces)
-    rects = [rects[i] for i in order]
+    rects, _ = reading_order(tile_rects(faces, (w, h), obstacles))
     scale = min(1.0, _SIGNATURE_WIDTH / w)
     small = cv2.resize(
         image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA

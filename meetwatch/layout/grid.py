@@ -85,7 +85,7 @@ def _plausible(regions: list[Rect], min_side: int) -> list[Rect]:
     return [r for r in regions if min(r.w, r.h) >= min_side and lo <= r.w / r.h <= hi]
 
 
-def _reading_order(rects: list[Rect]) -> tuple[list[Rect], tuple[int, int]]:
+def reading_order(rects: list[Rect]) -> tuple[list[Rect], tuple[int, int]]:
     """Rects sorted row by row, and (rows, cols) of the grid they form."""
     rows: list[list[Rect]] = []
     for r in sorted(rects, key=lambda r: r.center[1]):
@@ -94,7 +94,7 @@ def _reading_order(rects: list[Rect]) -> tuple[list[Rect], tuple[int, int]]:
         else:
             rows.append([r])
     ordered = [r for row in rows for r in sorted(row, key=lambda r: r.x)]
-    return ordered, (len(rows), max(len(row) for row in rows))
+    return ordered, (len(rows), max((len(row) for row in rows), default=0))
 
 
 def _classify(
@@ -106,13 +106,13 @@ def _classify(
     big = [r for r in regions if r.area >= _BIG_VS_LARGEST * largest]
     small = [r for r in regions if r.area < _BIG_VS_LARGEST * largest]
     if len(big) == 1 and small:
-        thumbs, _ = _reading_order(small)
+        thumbs, _ = reading_order(small)
         if is_slide(image, big[0]) and not camera_off_flags(image, big)[0]:
             return "screen_share", thumbs, (0, 0)
         return "speaker", [big[0], *thumbs], (0, 0)
     if sum(r.area for r in big) < _MIN_COVERAGE * w * h:
         return "single", [Rect(0, 0, w, h)], (0, 0)
-    ordered, shape = _reading_order(big)
+    ordered, shape = reading_order(big)
     return "grid", ordered, shape
 
 

@@ -18,7 +18,7 @@ from meetwatch.app import App, AppOptions
 from meetwatch.capture.source import FrameSource
 from meetwatch.config import Config, load_config
 from meetwatch.desktop.notice import presenter_notice
-from meetwatch.errors import CaptureError, ConfigError, MeetwatchError, StoreError
+from meetwatch.errors import CaptureError, ConfigError, MeetwatchError
 from meetwatch.first_run import note_if_unanswered, settle_usage
 
 
@@ -121,11 +121,8 @@ def _live(
         )
     if app.capture_blocked is not None:
         raise app.capture_blocked
-    if recorder is not None and (recorder.lost_seconds or not saved):
-        raise StoreError(
-            f"{recorder.lost_seconds} s of the session could not be written to the session "
-            f"store: {recorder.last_failure}"
-        )
+    if recorder is not None:
+        recorder.raise_if_lost()
     return 0
 
 

@@ -85,6 +85,14 @@ class SessionRecorder:
         """Whether the current (or last) session's row is in the store."""
         return self._unstarted is None
 
+    def raise_if_lost(self) -> None:
+        """After a session: one StoreError saying how much of it is not in the store."""
+        if self._lost_seconds or not self.session_saved:
+            raise StoreError(
+                f"{self._lost_seconds} s of the session could not be written to the session "
+                f"store: {self.last_failure}"
+            )
+
     def start(self) -> None:
         self._unsubscribe = self._bus.subscribe(self._on_event)
         self._thread.start()

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from meetwatch.aggregation.models import SessionInfo
+from meetwatch.errors import StoreError
 from meetwatch.runtime.events import Event, EventBus
 from meetwatch.session.recorder import SessionRecorder
 from meetwatch.session.store import STORE_FILENAME, SessionStore
@@ -106,6 +107,8 @@ def test_recorder_starts_the_session_once_there_is_room_and_counts_lost_seconds(
         store.close()
         reader.close()
     assert recorder.session_saved and recorder.lost_seconds == 4
+    with pytest.raises(StoreError, match=r"^4 s of the session could not be written .* full"):
+        recorder.raise_if_lost()
     with SessionStore.open(small_tmpfs / STORE_FILENAME) as again:
         record = again.get_session("s1")
         assert record.info.ended_at == 1010.0

@@ -5,17 +5,22 @@ and pillarbox, short last rows, Meet grids of 49 and 75 tiles, camera-off tiles 
 or a profile photo, the active speaker's border, a toolbar and a self-view. Each runs at 1080p,
 720p and 360p, as drawn and read back from an MP4 file (mp4v, and H.264 where OpenCV can write
 it). The quick pass takes each case once drawn and once through mp4v at one resolution (a
-different one per case); the rest is marked slow.
+different one per case); the rest is marked slow. Speaker view and screen share go through
+mp4v as well.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from meetwatch.capture.frame import Frame
+from meetwatch.demo.gallery import render_screen_share, render_speaker_view
+from meetwatch.demo.styles import StyleName
 from meetwatch.layout.grid import split_tiles
+from tests.factories.galleries import real_faces
 from tests.factories.layouts import REAL_LOOKS, SIZES, LayoutCase, build
 from tests.factories.video import CODECS, available, through_video
 from tests.unit.layout.matching import match
@@ -60,3 +65,25 @@ def test_every_tile_found(data_dir: Path, case: LayoutCase, source: str) -> None
         assert [pairs[gt.slot].kind for gt in scene.tiles] == [gt.kind for gt in scene.tiles]
         speaking = [gt.slot for gt in scene.tiles if pairs[gt.slot].active_speaker]
         assert speaking == [gt.slot for gt in scene.tiles if gt.active_speaker]
+
+
+@pytest.mark.parametrize("style", ["zoom", "teams", "meet"])
+@pytest.mark.parametrize(
+    "size",
+    [
+        (1280, 720),
+        pytest.param((1920, 1080), marks=pytest.mark.slow),
+        pytest.param((640, 360), marks=pytest.mark.slow),
+    ],
+    ids=["720p", "1080p", "360p"],
+)
+def test_speaker_view_and_screen_share_through_mp4v(
+    data_dir: Path, style: StyleName, size: tuple[int, int]
+) -> None:
+    faces = real_faces(data_dir)
+    rng = np.random.default_rng(1)
+    for render, layout in ((render_speaker_view, "speaker"), (render_screen_share, "screen_share")):
+        gallery = render(faces, 5, style, size=size, rng=rng)
+        tiles = split_tiles(Frame(through_video(gallery.image), 0.0, 0, layout))
+        assert tiles.layout == layout
+        assert len(match(gallery.tiles, tiles.tiles)) == len(gallery.tiles) == len(tiles.tiles)

@@ -135,10 +135,14 @@ class _Recording:
             self._recorder = SessionRecorder(store, self.bus, config_json=config.model_dump_json())
             self._recorder.start()
 
-    def finish(self) -> None:
-        if self._recorder is not None:
-            self._recorder.stop()
-            self._recorder = None
+    def finish(self, check: bool = True) -> None:
+        """Stop recording; a session whose samples did not all reach the store fails its input
+        (StoreError) rather than being reported as analysed, unless another error already did."""
+        recorder, self._recorder = self._recorder, None
+        if recorder is not None:
+            recorder.stop()
+            if check:
+                recorder.raise_if_lost()
 
 
 @contextmanager
@@ -152,8 +156,10 @@ def _recording(store: SessionStore | None, report: bool, config: Config) -> Iter
         recording = _Recording(store, config)
         try:
             yield recording
-        finally:
-            recording.finish()
+        except BaseException:
+            recording.finish(check=False)
+            raise
+        recording.finish()
 
 
 @contextmanager

@@ -161,3 +161,30 @@ def test_run_says_how_many_seconds_were_lost_and_fails(small_tmpfs: Path, tmp_pa
     finally:
         conn.close()
     assert saved >= 1
+
+
+def test_analyze_fails_a_recording_whose_samples_could_not_be_written(
+    small_tmpfs: Path, tmp_path: Path
+) -> None:
+    data_home = small_tmpfs / "data"
+    reader = _prepared_store(data_home / "meetwatch")
+    frame = np.full((360, 640, 3), 90, np.uint8)
+    video = write_video(tmp_path / "lecture.mp4", [frame] * 8, fps=2)
+    _fill(small_tmpfs)  # full for the whole analysis
+    env = cli_env(tmp_path, XDG_DATA_HOME=str(data_home))
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "meetwatch", "analyze", str(video), "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    finally:
+        reader.close()
+    assert done.returncode != 0, done.stdout
+    assert "Traceback" not in done.stderr, done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "could not be written" in errors[0], done.stderr
+    assert '"error"' in done.stdout  # the JSON line says the input failed

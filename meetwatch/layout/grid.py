@@ -24,6 +24,7 @@ from meetwatch.layout.regions import (
     background_mask,
     brightness_mask,
     content_regions,
+    valley_mask,
 )
 from meetwatch.layout.tile_look import (
     camera_off_flags,
@@ -144,7 +145,9 @@ def _find_layout(image: np.ndarray, inside: bool = False) -> Layout:
     min_side = max(8, round(_MIN_TILE_SIDE * min(w, h)))
     best, best_score = whole, 0.0
     looked_inside: set[Rect] = set()
-    for mask in (background_mask, brightness_mask):  # a clean grab, then a recording
+    # a clean grab, a recording (colour bled into the gaps), a scaled-down recording (gaps
+    # blended into the tiles beside them)
+    for mask in (background_mask, brightness_mask, valley_mask):
         regions = content_regions(mask(image, colour), min_side)
         regions = _plausible(_split_merged(regions), min_side) if regions else []
         if not regions:

@@ -26,6 +26,7 @@ BG_BRIGHTNESS_TOLERANCE = 4  # JPEG noise stays inside, Zoom's letterbox grey (+
 BG_CODEC_BRIGHTNESS_TOLERANCE = 8  # a recording's gaps: blocking moves brightness a little
 _BORDER_MODE_SHARE = 0.3  # the background must own this share of the window border
 _MODE_CANDIDATES = 12
+_VALLEY_DEPTH = (2, 3)  # a blended gap pixel is at most 2/3 as far from the background
 _CLEARLY_MORE = 0.1
 _GAP_SHARE = 0.9  # a separator line is at least this much background
 _MAX_REGIONS = 400  # beyond this the picture is not a gallery (text page, noise)
@@ -94,6 +95,25 @@ def brightness_mask(image: np.ndarray, colour: tuple[int, int, int]) -> np.ndarr
     gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     lo, hi = max(0, level - BG_CODEC_BRIGHTNESS_TOLERANCE), level + BG_CODEC_BRIGHTNESS_TOLERANCE
     return cv2.inRange(gray, np.array([lo], np.uint8), np.array([min(255, hi)], np.uint8)) // 255
+
+
+def valley_mask(image: np.ndarray, colour: tuple[int, int, int]) -> np.ndarray:
+    """1 where the pixel's brightness is the background's or clearly nearer to it than the
+    pixels two away on both sides, across or along (uint8).
+
+    A recorder that scales the window down (a 1080p gallery saved at 360p) blends a gap of a few
+    pixels into one or two pixels between the tiles' colours: no longer background, but
+    still a line nearer the background than the pictures on either side of it.
+    """
+    pixel = np.array([[colour]], np.uint8)
+    level = int(cv2.cvtColor(pixel, cv2.COLOR_BGR2GRAY)[0, 0])
+    d = np.abs(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.int16) - level)
+    pad = np.pad(d, 2, mode="edge")
+    h, w = d.shape
+    across = np.minimum(pad[2 : 2 + h, :w], pad[2 : 2 + h, 4 : 4 + w])
+    along = np.minimum(pad[:h, 2 : 2 + w], pad[4 : 4 + h, 2 : 2 + w])
+    near = d * _VALLEY_DEPTH[1] < np.maximum(across, along) * _VALLEY_DEPTH[0]
+    return ((d <= BG_CODEC_BRIGHTNESS_TOLERANCE) | near).astype(np.uint8)
 
 
 class _Cutter:

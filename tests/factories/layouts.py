@@ -137,6 +137,34 @@ def build(data_dir: Path, case: LayoutCase, seed: int = 0) -> Scene:
     )
 
 
+def scaled(scene: Scene, size: tuple[int, int]) -> Scene:
+    """The scene as a recorder saves it after scaling the window to `size` (area averaging):
+    gaps of a few pixels become one or two pixels blended with the tiles beside them."""
+    h, w = scene.image.shape[:2]
+    fx, fy = size[0] / w, size[1] / h
+
+    def fit(r: Rect) -> Rect:
+        x0, y0 = round(r.x * fx), round(r.y * fy)
+        return Rect(x0, y0, round((r.x + r.w) * fx) - x0, round((r.y + r.h) * fy) - y0)
+
+    tiles = [
+        dataclasses.replace(
+            t,
+            rect=fit(t.rect),
+            faces=tuple(fit(f) for f in t.faces),
+            name_strip=fit(t.name_strip) if t.name_strip else None,
+        )
+        for t in scene.tiles
+    ]
+    image = cv2.resize(scene.image, size, interpolation=cv2.INTER_AREA)
+    return Scene(image, tiles, tuple(fit(f) for f in scene.extra_faces))
+
+
+def gap_after_scaling(case: LayoutCase, height: int) -> float:
+    """The case's gap in pixels once its 1080p window is scaled to `height`."""
+    return (case.gap if case.gap is not None else STYLES[case.style].gap) * height / 1080
+
+
 def _shift(r: Rect, dx: int, dy: int) -> Rect:
     return Rect(r.x + dx, r.y + dy, r.w, r.h)
 

@@ -5,8 +5,9 @@ and pillarbox, short last rows, Meet grids of 49 and 75 tiles, camera-off tiles 
 or a profile photo, the active speaker's border, a toolbar and a self-view. Each runs at 1080p,
 720p and 360p, as drawn and read back from an MP4 file (mp4v, and H.264 where OpenCV can write
 it). The quick pass takes each case once drawn and once through mp4v at one resolution (a
-different one per case); the rest is marked slow. Speaker view and screen share go through
-mp4v as well.
+different one per case); the rest is marked slow. Each case is also drawn at 1080p and
+scaled down to 720p and 360p before mp4v, as a recorder does (gaps blend into the tiles).
+Speaker view and screen share go through mp4v as well.
 """
 
 from __future__ import annotations
@@ -21,11 +22,45 @@ from meetwatch.demo.gallery import render_screen_share, render_speaker_view
 from meetwatch.demo.styles import StyleName
 from meetwatch.layout.grid import split_tiles
 from tests.factories.galleries import real_faces
-from tests.factories.layouts import REAL_LOOKS, SIZES, LayoutCase, build
+from tests.factories.layouts import (
+    REAL_LOOKS,
+    SIZES,
+    LayoutCase,
+    build,
+    gap_after_scaling,
+    scaled,
+)
 from tests.factories.video import CODECS, available, through_video
 from tests.unit.layout.matching import match
 
 pytestmark = pytest.mark.data
+
+
+def _scaled_cases() -> list[object]:
+    """Each case drawn at 1080p, scaled down by the recorder and saved as mp4v; gaps that
+    scaling leaves under one pixel wide are not promised. The quick pass takes 360p."""
+    params: list[object] = []
+    for case in REAL_LOOKS:
+        for size in SIZES[1:]:
+            if gap_after_scaling(case, size[1]) < 1.0:
+                continue
+            marks = [] if size[1] == 360 else [pytest.mark.slow]
+            params.append(pytest.param(case, size, marks=marks, id=f"{case.name}-{size[1]}p"))
+    return params
+
+
+@pytest.mark.parametrize(("case", "size"), _scaled_cases())
+def test_every_tile_found_in_a_scaled_down_recording(
+    data_dir: Path, case: LayoutCase, size: tuple[int, int]
+) -> None:
+    scene = scaled(build(data_dir, case), size)
+    tiles = split_tiles(Frame(through_video(scene.image), 0.0, 0, case.name))
+
+    assert tiles.layout == "grid"
+    assert len(tiles.tiles) == len(scene.tiles)
+    pairs = match(scene.tiles, tiles.tiles)
+    missed = [gt.slot for gt in scene.tiles if gt.slot not in pairs]
+    assert not missed, f"tiles {missed} not found at IoU >= 0.9"
 
 
 def _cases() -> list[object]:
@@ -87,3 +122,12 @@ def test_speaker_view_and_screen_share_through_mp4v(
         tiles = split_tiles(Frame(through_video(gallery.image), 0.0, 0, layout))
         assert tiles.layout == layout
         assert len(match(gallery.tiles, tiles.tiles)) == len(gallery.tiles) == len(tiles.tiles)
+
+
+@pytest.mark.parametrize("style", ["zoom", "teams", "meet"])
+def test_two_by_two_recording_at_640x360(data_dir: Path, style: StyleName) -> None:
+    """A 2x2 gallery recorded at 640x360 (scaled from the 1080p window, saved as MP4)."""
+    scene = scaled(build(data_dir, LayoutCase("2x2", style, 4, speaker=1)), (640, 360))
+    tiles = split_tiles(Frame(through_video(scene.image), 0.0, 0, "recording"))
+    assert tiles.grid == (2, 2)
+    assert len(match(scene.tiles, tiles.tiles)) == len(tiles.tiles) == 4

@@ -4,7 +4,8 @@ Run: MEETWATCH_DATA=DIR python benchmarks/bench_real_looks.py [--sizes 1080,720,
 
 Every case of the real-looks table (gaps of 1-2 px, letterbox, short last rows, Meet grids of
 49 and 75, camera-off initials and photos, speaker border, toolbar, self-view) is drawn with
-dataset faces at each size, once as drawn and once read back from an mp4v file, then split
+dataset faces at each size, as drawn, read back from an mp4v file, and (below 1080p) drawn at
+1080p, scaled down as a recorder does and read back from mp4v ("scaled"), then split
 (layout stage), completed by the whole-window search and searched for faces, as the pipeline
 does. Per case: windows whose every tile was found at IoU >= 0.9, and visible faces (at least
 24 px high, live video only) with a found face on them.
@@ -24,7 +25,7 @@ from meetwatch.capture.frame import Frame
 from meetwatch.faces.finder import FaceFinder
 from meetwatch.faces.whole_window import WholeWindow
 from meetwatch.layout.grid import split_tiles
-from tests.factories.layouts import REAL_LOOKS, build
+from tests.factories.layouts import REAL_LOOKS, build, gap_after_scaling, scaled
 from tests.factories.video import through_video
 from tests.unit.layout.matching import match
 
@@ -45,8 +46,13 @@ def main() -> None:
         for case in REAL_LOOKS:
             row = [0, 0, 0, 0]  # windows exact, windows, faces found, faces visible
             for size in sizes:
-                scene = build(data, case.at(size))
-                for source in ("drawn", "mp4v"):
+                drawn = build(data, case.at(size))
+                for source in ("drawn", "mp4v", "scaled"):
+                    if source == "scaled" and (
+                        size[1] == 1080 or gap_after_scaling(case, size[1]) < 1
+                    ):
+                        continue
+                    scene = scaled(build(data, case), size) if source == "scaled" else drawn
                     image = scene.image if source == "drawn" else through_video(scene.image)
                     frame = Frame(image, 0.0, 0, case.name)
                     layout = split_tiles(frame)
@@ -69,7 +75,8 @@ def main() -> None:
                         totals[key] = [a + b for a, b in zip(totals[key], counts, strict=True)]
                     row = [a + b for a, b in zip(row, counts, strict=True)]
             print(f"{case.name:<22}{row[0]:>6}/{row[1]:<5}{row[2]:>8}/{row[3]:<5}")
-    for key in [f"{s[1]}p {src}" for s in sizes for src in ("drawn", "mp4v")] + ["all"]:
+    keys = [f"{s[1]}p {src}" for s in sizes for src in ("drawn", "mp4v", "scaled")]
+    for key in [k for k in keys if k in totals] + ["all"]:
         e, n, f, v = totals[key]
         print(f"{key:<22}{e:>6}/{n:<5}{f:>8}/{v:<5} ({100 * f / max(1, v):.1f} % of faces)")
 

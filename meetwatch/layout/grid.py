@@ -43,6 +43,8 @@ _MIN_COVERAGE = 0.15  # tiles must cover this share of the window to be a galler
 _SIGNATURE_WIDTH = 240
 _REGULAR_AREA = 0.8  # the smallest tile of one gallery is at least this share of the largest
 _MAX_GAP = 0.05  # of a tile's side: gaps between joined tiles are no wider
+_CAMERA_ASPECT = (1.2, 2.0)  # w/h of a tile showing one camera (4:3 to 16:9 and a little)
+_CLEAN_COVER = 0.85  # share of the non-background pixels a clean grab's tiles cover
 
 
 def _split_merged(regions: list[Rect]) -> list[Rect]:
@@ -135,8 +137,20 @@ def _score(layout: Layout) -> float:
     return len(rects) * (1.0 if regular else 0.5)
 
 
+def _clean_grid(layout: Layout, content: int) -> bool:
+    """Equal tiles of a camera's proportions covering nearly all content pixels: nothing
+    merged, cut or dropped, so the passes for recordings are not needed (merged tiles would be
+    too wide, too tall or unequal, or dropped as implausible and leave content uncovered)."""
+    kind, rects, _ = layout
+    if kind != "grid" or len(rects) < 2 or _score(layout) < len(rects):
+        return False
+    lo, hi = _CAMERA_ASPECT
+    covered = sum(r.area for r in rects)
+    return covered >= _CLEAN_COVER * content and all(lo <= r.w / r.h <= hi for r in rects)
+
+
 def _find_layout(image: np.ndarray, inside: bool = False) -> Layout:
-    """The best layout under two masks, looking inside a letterbox or a pillarbox if needed."""
+    """The best layout under three masks, looking inside a letterbox or a pillarbox if needed."""
     h, w = image.shape[:2]
     whole: Layout = ("single", [Rect(0, 0, w, h)], (0, 0))
     colour = background_colour(image)
@@ -147,14 +161,17 @@ def _find_layout(image: np.ndarray, inside: bool = False) -> Layout:
     looked_inside: set[Rect] = set()
     # a clean grab, a recording (colour bled into the gaps), a scaled-down recording (gaps
     # blended into the tiles beside them)
-    for mask in (background_mask, brightness_mask, valley_mask):
-        regions = content_regions(mask(image, colour), min_side)
+    for make_mask in (background_mask, brightness_mask, valley_mask):
+        mask = make_mask(image, colour)
+        regions = content_regions(mask, min_side)
         regions = _plausible(_split_merged(regions), min_side) if regions else []
         if not regions:
             continue
         found = _classify(image, regions)
         if _score(found) > best_score:
             best, best_score = found, _score(found)
+        if _clean_grid(found, mask.size - cv2.countNonZero(mask)):
+            return found  # a clean grab: the other masks would find no more
         if len(regions) == 1 and not inside and regions[0] not in looked_inside:
             # one picture framed by bars: a gallery shown letterboxed in a player
             r = regions[0]

@@ -26,7 +26,7 @@ BG_BRIGHTNESS_TOLERANCE = 4  # JPEG noise stays inside, Zoom's letterbox grey (+
 BG_CODEC_BRIGHTNESS_TOLERANCE = 8  # a recording's gaps: blocking moves brightness a little
 _BORDER_MODE_SHARE = 0.3  # the background must own this share of the window border
 _MODE_CANDIDATES = 12
-_VALLEY_DEPTH = (2, 3)  # a blended gap pixel is at most 2/3 as far from the background
+_VALLEY_DEPTH = (2, 3)  # a blended gap pixel is under 2/3 as far from the background
 _CLEARLY_MORE = 0.1
 _GAP_SHARE = 0.9  # a separator line is at least this much background
 _MAX_REGIONS = 400  # beyond this the picture is not a gallery (text page, noise)
@@ -107,13 +107,19 @@ def valley_mask(image: np.ndarray, colour: tuple[int, int, int]) -> np.ndarray:
     """
     pixel = np.array([[colour]], np.uint8)
     level = int(cv2.cvtColor(pixel, cv2.COLOR_BGR2GRAY)[0, 0])
-    d = np.abs(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.int16) - level)
-    pad = np.pad(d, 2, mode="edge")
-    h, w = d.shape
-    across = np.minimum(pad[2 : 2 + h, :w], pad[2 : 2 + h, 4 : 4 + w])
-    along = np.minimum(pad[:h, 2 : 2 + w], pad[4 : 4 + h, 2 : 2 + w])
-    near = d * _VALLEY_DEPTH[1] < np.maximum(across, along) * _VALLEY_DEPTH[0]
-    return ((d <= BG_CODEC_BRIGHTNESS_TOLERANCE) | near).astype(np.uint8)
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    d = cv2.absdiff(gray, np.full_like(gray, level))
+    mask = (d <= BG_CODEC_BRIGHTNESS_TOLERANCE).astype(np.uint8)
+    if min(d.shape) <= 4:
+        return mask
+    across = cv2.min(d[2:-2, :-4], d[2:-2, 4:])  # two pixels left and right
+    along = cv2.min(d[:-4, 2:-2], d[4:, 2:-2])  # two pixels up and down
+    share, whole = _VALLEY_DEPTH  # d / neighbours < share / whole
+    lhs = d[2:-2, 2:-2].astype(np.uint16) * whole
+    rhs = cv2.max(across, along).astype(np.uint16) * share
+    inner = mask[2:-2, 2:-2]
+    np.bitwise_or(inner, (lhs < rhs).view(np.uint8), out=inner)
+    return mask
 
 
 class _Cutter:

@@ -5,8 +5,10 @@ between background-coloured separators (`regions`), and their sizes tell the lay
 equal rectangles are a gallery grid; one big rectangle beside small equal ones is the
 speaker view, or a screen share when the big one holds flat rendered content. Anything else
 is one whole-window tile ("single"), and the faces stage builds tiles around the faces it
-finds in the whole window (`meetwatch.faces.whole_window`). Recordings blur the gaps, so a
-second mask looks at brightness alone, and a gallery letterboxed in a player is looked into.
+finds in the whole window (`meetwatch.faces.whole_window`). Recordings blur the gaps, so when
+the first mask finds no clean grid, a second looks at brightness alone and a third at lines
+nearer the background than both sides (gaps blended by scaling); a gallery letterboxed in a
+player is looked into.
 """
 
 from __future__ import annotations

@@ -115,6 +115,7 @@ def test_pdf_report_pages_and_text(reports: Reports, tmp_path: Path, artifacts_d
     assert re.search(r"15:12:40 15:13:10 30 s 33%", text)
     assert "Introduction" in text and "Questions" in text
     assert re.search(r"Participant 4 2 min 00 s 0 ?s 2 min 00 s", text)  # pdftotext kerns "0 s"
+    assert "15:12:40–15:13:10" in text  # an away stretch in the table, as clock times
 
 
 @needs_poppler

@@ -231,7 +231,7 @@ def _timeline_sections(
     else:
         emotions = no_data
     parts.append(section_html("Emotion mix over time", emotions, "emotions"))
-    people = tables.participants(s)
+    people = tables.participants(s, tl)
     if people is not None and view.states is not None:
         parts.append(
             section_html(

@@ -200,7 +200,7 @@ def _timeline_pages(
         flow.plot(figures.draw_emotions, view, s, PLOT_H, legend_w=0.9)
     else:
         flow.paragraph(NO_FACES, 9, color=MUTED)
-    people = tables.participants(s)
+    people = tables.participants(s, tl)
     if people is not None and view.states is not None:
         heat_h = figures.heatmap_height(view) - 0.6
         flow.heading("Attention by participant", keep=heat_h + 0.45)

@@ -135,7 +135,7 @@ def low_attention(s: ReportSummary, tl: clock.Timeline) -> Table:
     )
 
 
-def participants(s: ReportSummary) -> Table | None:
+def participants(s: ReportSummary, tl: clock.Timeline) -> Table | None:
     """None in aggregate-only mode. Rows stay in participant order, never ranked, and carry
     no emotion: nobody is named by their emotion (the room's mix is reported instead)."""
     if s.participants is None:
@@ -158,7 +158,7 @@ def participants(s: ReportSummary) -> Table | None:
                 clock.duration(p.seconds_camera_off) if p.seconds_camera_off else "–",
                 pct(p.attentive_share),
                 pct(p.mean_engagement),
-                ", ".join(f"{a.start_time}–{a.end_time}" for a in p.away) or "–",
+                ", ".join(f"{tl.long(a.start)}–{tl.long(a.end)}" for a in p.away) or "–",
             ]
             for p in s.participants
         ],

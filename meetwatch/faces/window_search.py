@@ -19,6 +19,7 @@ import cv2
 import mediapipe as mp
 import numpy as np
 
+from meetwatch.errors import ModelError
 from meetwatch.geometry import Rect
 
 MIN_FACE = 24  # px: the smallest face promised to be found
@@ -62,7 +63,7 @@ class WindowSearch:
         path = cv2.data.haarcascades + _CASCADE  # type: ignore[attr-defined]
         self._cascade = cv2.CascadeClassifier(path)
         if self._cascade.empty():
-            raise RuntimeError(f"OpenCV's face cascade {path} could not be loaded")
+            raise ModelError(f"OpenCV's face cascade {path} is missing or unreadable")
         detection = mp.solutions.face_detection.FaceDetection
         self._far = detection(model_selection=1, min_detection_confidence=min_detection_confidence)
         self._near = detection(model_selection=0, min_detection_confidence=min_detection_confidence)

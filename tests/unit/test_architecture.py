@@ -54,6 +54,7 @@ TORCH_USERS = {
     "training/model.py",
     "training/export.py",
     "training/finalize.py",
+    "training/onnx_weights.py",
 }
 PICTURE_WRITERS: set[str] = set()  # module paths allowed to call cv2.imwrite / VideoWriter
 

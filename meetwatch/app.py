@@ -30,6 +30,7 @@ from meetwatch.capture.blank import CaptureBlocked
 from meetwatch.capture.files import ImageSource, VideoSource
 from meetwatch.capture.frame import Frame
 from meetwatch.capture.source import FrameSource
+from meetwatch.capture.spec import SOURCE_FORMS, open_source
 from meetwatch.config import Config, config_dir, data_dir
 from meetwatch.errors import CaptureError, MeetwatchError
 from meetwatch.pipeline import Observation, Perception, RoomState
@@ -84,7 +85,7 @@ class App:
         self.bus = EventBus()
         self.metrics = Metrics()
         self._clock = SystemClock()
-        self._source_factory = source_factory
+        self._source_factory = source_factory or _named_source
         self._lock = threading.RLock()
         self._session: _Running | None = None
         self.store: SessionStore | None = None
@@ -176,8 +177,6 @@ class App:
             if self._session is not None:
                 raise MeetwatchError("a session is already running; stop it first")
             if source is None or isinstance(source, str):
-                if self._source_factory is None:
-                    raise CaptureError("no capture source given")
                 source = self._source_factory(source)
             source.open()
             try:
@@ -351,6 +350,13 @@ class App:
             raise MeetwatchError(f"this session has {MAX_SECTIONS} sections, the most one keeps")
         run.sections += 1
         self.bus.publish(Event("SectionMarked", {"title": title}, self._clock.now()))
+
+
+def _named_source(spec: str | None) -> FrameSource:
+    """Without a driver's own default, a session needs its source named (capture.spec)."""
+    if not spec:
+        raise CaptureError(f"no capture source given: name one of {SOURCE_FORMS}")
+    return open_source(spec)
 
 
 def _webcam_reader(config: Config) -> Callable[[np.ndarray], FaceSignals]:

@@ -12,10 +12,12 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from meetwatch.app import App, AppOptions
 from meetwatch.capture.source import FrameSource
+from meetwatch.capture.spec import is_portal, open_source
 from meetwatch.config import Config, load_config
 from meetwatch.desktop.notice import presenter_notice
 from meetwatch.errors import CaptureError, ConfigError, MeetwatchError
@@ -45,28 +47,34 @@ def _config(args: argparse.Namespace, **overrides: Any) -> Config:
         raise ConfigError(f"invalid option: {exc}") from exc
 
 
-def _source(args: argparse.Namespace) -> FrameSource:
-    from meetwatch.capture.display import is_wayland
-    from meetwatch.capture.files import VideoSource
-    from meetwatch.capture.screen import RegionSource, ScreenSource
-    from meetwatch.capture.window_source import WindowSource
-
-    if (args.window or args.screen is not None) and is_wayland():
-        from meetwatch.capture.portal_source import PortalSource
-
-        print("Wayland: pick the meeting window (or screen) in the desktop's sharing dialog")
-        return PortalSource()
+def _source_spec(args: argparse.Namespace) -> str:
+    """The flags as the one source string every driver uses (see capture.spec)."""
     if args.window:
-        return WindowSource(args.window)
+        return f"window:{args.window}"
     if args.screen is not None:
-        return ScreenSource(args.screen)
+        return f"screen:{args.screen}"
     if args.region:
-        return RegionSource(*args.region)
+        x, y, w, h = args.region
+        return f"region:{x},{y},{w}x{h}"
     if args.video:
-        return VideoSource(args.video, rate=args.rate or 1.0)
+        return f"video:{args.video}"
     raise ConfigError(
         "choose what to watch: --window TITLE, --screen N, --region X,Y,W,H or --video FILE"
     )
+
+
+def _source_factory(args: argparse.Namespace) -> Callable[[str | None], FrameSource]:
+    """Sources for this run's sessions: the flags' source, or the one a feed client names in
+    `StartSession` after stopping the first."""
+    default = _source_spec(args)
+
+    def make(spec: str | None) -> FrameSource:
+        source = open_source(spec or default, video_rate=args.rate or 1.0)
+        if is_portal(source):
+            print("Wayland: pick the meeting window (or screen) in the desktop's sharing dialog")
+        return source
+
+    return make
 
 
 def _sigterm_as_interrupt() -> None:
@@ -128,9 +136,11 @@ def _live(
 
 def cmd_run(args: argparse.Namespace) -> int:
     config = _config(args)
-    source = _source(args)
+    make_source = _source_factory(args)
+    source = make_source(None)
     options = AppOptions(server=not args.no_server, vcam=args.vcam, port=args.port)
-    return _live(App(config, options), source, args, source.describe(), duration=args.duration)
+    app = App(config, options, source_factory=make_source)
+    return _live(app, source, args, source.describe(), duration=args.duration)
 
 
 def _display_available() -> bool:

@@ -21,6 +21,7 @@ from typing import Literal
 from meetwatch.aggregation.models import SessionInfo, StageStatus
 from meetwatch.app import App, AppOptions, report_options
 from meetwatch.capture.source import FrameSource
+from meetwatch.capture.spec import open_source
 from meetwatch.config import Config, data_dir
 from meetwatch.desktop.settings_file import save_config
 from meetwatch.desktop.usage import mode_name, with_attention_only
@@ -44,24 +45,20 @@ class WatchTarget:
 
 
 def window_target(title: str) -> WatchTarget:
-    from meetwatch.capture.window_source import WindowSource
-
-    return WatchTarget(f"window {title!r}", lambda: WindowSource(title), window_title=title)
+    return WatchTarget(
+        f"window {title!r}", lambda: open_source(f"window:{title}"), window_title=title
+    )
 
 
 def meeting_target() -> WatchTarget:
     """Whichever Zoom/Teams/Meet window is open when the session starts."""
-    from meetwatch.capture.window_source import WindowSource
-
-    return WatchTarget("the first meeting window found", lambda: WindowSource())
+    return WatchTarget("the first meeting window found", lambda: open_source("window:"))
 
 
 def region_target(rect: Rect) -> WatchTarget:
-    from meetwatch.capture.screen import RegionSource
-
     return WatchTarget(
         f"screen region {rect.w}x{rect.h} at {rect.x},{rect.y}",
-        lambda: RegionSource(rect.x, rect.y, rect.w, rect.h),
+        lambda: open_source(f"region:{rect.x},{rect.y},{rect.w}x{rect.h}"),
     )
 
 
@@ -84,14 +81,22 @@ class CoreController:
     ) -> None:
         self.config = config
         self.config_path = config_path
-        self._app_factory = app_factory or (lambda c, server: App(c, AppOptions(server=server)))
+        self.target: WatchTarget = configured_target(config)
+        self._app_factory = app_factory or self._build_app
         self.app = self._app_factory(config, True)
         self.next_section = 1  # number of the section "Mark section" starts next
-        self.target: WatchTarget = configured_target(config)
         self.problems: dict[str, StageStatus] = {}
         self.startup_problem: str | None = None
         self._subscribers: list[Callable[[Event], None]] = []
         self._detach: list[Callable[[], None]] = []
+
+    def _build_app(self, config: Config, server: bool) -> App:
+        """An App whose sessions watch the chosen target, or the source a feed client names
+        in `StartSession` (the same strings the CLI takes)."""
+        return App(config, AppOptions(server=server), source_factory=self._open_source)
+
+    def _open_source(self, spec: str | None) -> FrameSource:
+        return self.target.open_source() if spec is None else open_source(spec)
 
     # -- lifecycle ---------------------------------------------------------------------------
 

@@ -50,6 +50,18 @@ def meetwatch(
     )
 
 
+def meetwatch_process(env: Mapping[str, str], *args: str) -> subprocess.Popen[str]:
+    """A running child meetwatch whose output (stdout and stderr together) the test reads."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "meetwatch", *args],
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
 def store_path(home: Path) -> Path:
     return home / "data" / "meetwatch" / "sessions.sqlite3"
 

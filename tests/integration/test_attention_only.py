@@ -13,7 +13,6 @@ import json
 import shutil
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,7 @@ from meetwatch.demo.sample_faces import demo_faces
 from meetwatch.outputs.emoji import emoji_fill
 from meetwatch.outputs.protocol import ALL_EVENTS, RPC_VERSION
 from meetwatch.outputs.reports.tables import NOT_ANALYSED
-from tests.factories.cli import cli_env, meetwatch, store_rows
+from tests.factories.cli import cli_env, meetwatch, meetwatch_process, store_rows
 from tests.factories.meeting_clip import write_video
 from tests.integration.test_cli_errors import assert_one_error
 
@@ -93,14 +92,7 @@ def test_run_in_attention_only_mode_shows_no_emotion_anywhere(
     # answered "outside the EU", where emotion would be on: the flag alone switches it off
     answer = ("--used-in", "other", "--in-eu", "no")
     run = ("run", "--video", str(clip), "--rate", "2", "--port", str(_free_port()), "--quiet")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "meetwatch", *run, "--attention-only", *answer],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc = meetwatch_process(env, *run, "--attention-only", *answer)
     try:
         assert proc.stdout is not None
         lines = []

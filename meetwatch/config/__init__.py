@@ -8,6 +8,7 @@ from pathlib import Path
 from platformdirs import user_config_dir, user_data_dir
 from pydantic import ValidationError
 
+from meetwatch.config.deprecated import without_deprecated
 from meetwatch.config.models import Config
 from meetwatch.errors import ConfigError
 
@@ -57,6 +58,6 @@ def load_config(path: Path | None = None) -> Config:
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
     try:
-        return Config.model_validate(raw)
+        return Config.model_validate(without_deprecated(raw, str(path)))
     except ValidationError as exc:
         raise ConfigError(_explain(exc, str(path))) from exc

@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Annotated, Any, Literal, Union, get_args
+from typing import Annotated, Any, Literal, Union
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, create_model
@@ -29,7 +29,7 @@ from meetwatch.aggregation.models import (
 )
 from meetwatch.analysis.signals import EMOTIONS, FaceSignals
 from meetwatch.errors import ProtocolError
-from meetwatch.runtime.events import Event, EventKind
+from meetwatch.runtime.events import Event
 
 RPC_VERSION = 1
 SERVER_VERSION = __version__
@@ -75,9 +75,20 @@ class RequestCode(IntEnum):
 
 # -- events -----------------------------------------------------------------------------------
 
-EVENT_TYPES: tuple[EventKind, ...] = get_args(EventKind)
-# One subscription bit per event type, in EventKind order; `eventIntent` carries the bit.
-EVENT_BIT: dict[str, int] = {kind: 1 << i for i, kind in enumerate(EVENT_TYPES)}
+# One subscription bit per event type; `eventIntent` carries it. The bits are part of the wire
+# contract (clients store their sums), so they are written out here rather than following the
+# order of EventKind: a kind added there gets the next free bit, and none of these moves.
+EVENT_BIT: dict[str, int] = {
+    "SessionStarted": 1,
+    "SessionEnded": 2,
+    "ParticipantsChanged": 4,
+    "EngagementUpdated": 8,
+    "FaceSignals": 16,
+    "AlertRaised": 32,
+    "StageStatusChanged": 64,
+    "SectionMarked": 128,
+    "FramesMissing": 256,
+}
 ALL_EVENTS = sum(EVENT_BIT.values())
 HIGH_VOLUME_EVENTS = EVENT_BIT["FaceSignals"]  # per frame: only when asked for explicitly
 DEFAULT_SUBSCRIPTIONS = ALL_EVENTS & ~HIGH_VOLUME_EVENTS

@@ -46,8 +46,19 @@ def test_every_bus_event_has_a_wire_form_and_its_own_bit() -> None:
     assert set(EVENT_DATA) == set(get_args(EventKind))
     assert set(EVENT_BIT) == set(get_args(EventKind))
     assert len(set(EVENT_BIT.values())) == len(EVENT_BIT)
+    assert all(bit > 0 and bit & (bit - 1) == 0 for bit in EVENT_BIT.values())
     assert not DEFAULT_SUBSCRIPTIONS & EVENT_BIT["FaceSignals"]
     assert DEFAULT_SUBSCRIPTIONS & EVENT_BIT["EngagementUpdated"]
+
+
+def test_event_bits_never_move() -> None:
+    """Clients store their subscription sums: the bits released so far are fixed."""
+    released = ["SessionStarted", "SessionEnded", "ParticipantsChanged", "EngagementUpdated"]
+    released += ["FaceSignals", "AlertRaised", "StageStatusChanged", "SectionMarked"]
+    released += ["FramesMissing"]
+    assert {kind: EVENT_BIT[kind] for kind in released} == {
+        kind: 1 << i for i, kind in enumerate(released)
+    }
 
 
 def _wire(kind: Any, payload: Any, aggregate_only: bool = False) -> dict[str, Any] | None:

@@ -22,7 +22,6 @@ from itertools import count
 import cv2
 import numpy as np
 
-from meetwatch.aggregation.models import SessionInfo
 from meetwatch.app import App, AppOptions
 from meetwatch.capture.frame import Frame
 from meetwatch.capture.source import SourceBase
@@ -31,6 +30,7 @@ from meetwatch.demo.gallery import demo_faces, render_gallery
 from meetwatch.faces.whole_window import SEARCH_EVERY
 from meetwatch.pipeline import Perception, RoomState
 from meetwatch.runtime.events import EventBus
+from meetwatch.shared import SessionInfo
 
 GRIDS = (9, 25, 49)
 NO_GRID = 25

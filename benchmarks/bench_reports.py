@@ -21,12 +21,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from meetwatch.aggregation.models import AttentionState  # noqa: E402
 from meetwatch.outputs.reports import ReportOptions, build_report, load_report_data  # noqa: E402
 from meetwatch.outputs.reports.build import write_report  # noqa: E402
 from meetwatch.outputs.reports.files import ALL_FORMATS, output_dir  # noqa: E402
 from meetwatch.outputs.reports.summary import summarize  # noqa: E402
 from meetwatch.session.store import SessionStore  # noqa: E402
+from meetwatch.shared import AttentionState  # noqa: E402
 from tests.unit.reports.sessions import TZ, scripted_session  # noqa: E402
 
 TARGET_S = 15.0

@@ -22,7 +22,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
-from meetwatch.aggregation.models import SCHEMA_VERSION
 from meetwatch.config import Config
 from meetwatch.errors import ConfigError, MeetwatchError
 from meetwatch.offline import Analyser, AnalysisResult, is_image, media_files
@@ -30,6 +29,7 @@ from meetwatch.outputs.text import percent
 from meetwatch.runtime.events import EventBus
 from meetwatch.session.recorder import SessionRecorder
 from meetwatch.session.store import SessionStore
+from meetwatch.shared import SCHEMA_VERSION
 
 
 class FailedInput(BaseModel):

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from meetwatch.aggregation.models import ParticipantEngagement, SessionInfo
+from meetwatch.aggregation.models import ParticipantEngagement
 from meetwatch.analysis.signals import FaceSignals
 from meetwatch.capture.blank import CaptureBlocked
 from meetwatch.capture.files import ImageSource, VideoSource
@@ -41,6 +41,7 @@ from meetwatch.runtime.metrics import Metrics
 from meetwatch.runtime.stage import SourceExhausted, SourceThread, StageThread
 from meetwatch.session.recorder import SessionRecorder
 from meetwatch.session.store import STORE_FILENAME, SessionStore
+from meetwatch.shared import SessionInfo
 
 if TYPE_CHECKING:
     from meetwatch.outputs.reports import ReportOptions

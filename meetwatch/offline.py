@@ -17,13 +17,14 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from meetwatch.aggregation.models import SCHEMA_VERSION, AttentionState, RoomEngagement, SessionInfo
+from meetwatch.aggregation.models import RoomEngagement
 from meetwatch.capture.files import ImageSource, VideoSource
 from meetwatch.capture.source import FrameSource
 from meetwatch.config import Config
 from meetwatch.errors import CaptureError
 from meetwatch.pipeline import Perception, RoomState
 from meetwatch.runtime.events import Event, EventBus
+from meetwatch.shared import SCHEMA_VERSION, AttentionState, SessionInfo
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
 VIDEO_SUFFIXES = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".wmv", ".mpg", ".mpeg"}

@@ -10,12 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from meetwatch.aggregation.aggregator import Aggregator
-from meetwatch.aggregation.models import (
-    ParticipantEngagement,
-    RoomEngagement,
-    SessionInfo,
-    StageStatus,
-)
+from meetwatch.aggregation.models import ParticipantEngagement, RoomEngagement
 from meetwatch.analysis.analyzer import Analyzer
 from meetwatch.analysis.emotion import EmotionModel
 from meetwatch.analysis.signals import FaceSignals
@@ -27,7 +22,8 @@ from meetwatch.faces.whole_window import WholeWindow
 from meetwatch.layout import split_tiles
 from meetwatch.layout.identity import hold_covered, outside_covered
 from meetwatch.layout.tiles import Tiles
-from meetwatch.runtime.events import Event, EventBus, EventKind
+from meetwatch.runtime.events import Event, EventBus
+from meetwatch.shared import EventKind, SessionInfo, StageStatus
 from meetwatch.tracking.participants import Participants
 from meetwatch.tracking.tracker import Tracker
 

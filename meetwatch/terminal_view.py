@@ -17,9 +17,10 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from meetwatch.aggregation.models import RoomEngagement, StageStatus
+from meetwatch.aggregation.models import RoomEngagement
 from meetwatch.outputs.text import percent
 from meetwatch.runtime.events import Event, EventBus
+from meetwatch.shared import StageStatus
 
 _ATTENTION_STYLE = {
     "on_screen": "green",

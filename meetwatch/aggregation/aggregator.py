@@ -14,16 +14,10 @@ import numpy as np
 from meetwatch.aggregation.alerts import AlertEngine
 from meetwatch.aggregation.config import AggregationConfig
 from meetwatch.aggregation.engagement import instant_score
-from meetwatch.aggregation.models import (
-    ATTENTION_STATES,
-    Alert,
-    ParticipantEngagement,
-    PrivacyMode,
-    RoomEngagement,
-)
+from meetwatch.aggregation.models import Alert, ParticipantEngagement, RoomEngagement
 from meetwatch.aggregation.seconds import RoomHistory, SecondSampler
 from meetwatch.analysis.emotion import DEFAULT_MIN_CONFIDENCE, shown_emotion
-from meetwatch.analysis.signals import EMOTIONS
+from meetwatch.shared import ATTENTION_STATES, EMOTIONS, PrivacyMode
 from meetwatch.tracking.participants import Participants, ParticipantState
 
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from meetwatch.aggregation.config import AlertRules
-from meetwatch.aggregation.models import NOT_ATTENDING, Alert, PrivacyMode
+from meetwatch.aggregation.models import Alert
+from meetwatch.shared import NOT_ATTENDING, PrivacyMode
 from meetwatch.tracking.participants import Participants
 
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 
 from meetwatch.aggregation.config import AggregationConfig
-from meetwatch.analysis.signals import EMOTIONS
+from meetwatch.shared import EMOTIONS
 from meetwatch.tracking.participants import ParticipantState
 
 _NEUTRAL = EMOTIONS.index("neutral")

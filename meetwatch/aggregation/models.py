@@ -8,28 +8,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-SCHEMA_VERSION = 1
-
-AttentionState = Literal["on_screen", "away", "eyes_closed", "no_face", "camera_off"]
-ATTENTION_STATES: tuple[AttentionState, ...] = (
-    "on_screen",
-    "away",
-    "eyes_closed",
-    "no_face",
-    "camera_off",
-)
-# Camera on but not looking: turned away, or gone from the picture altogether.
-NOT_ATTENDING: frozenset[AttentionState] = frozenset({"away", "no_face"})
-PrivacyMode = Literal["individual", "aggregate_only"]
+from meetwatch.shared import SCHEMA_VERSION, AttentionState, FrozenModel
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ParticipantEngagement(_Model):
+class ParticipantEngagement(FrozenModel):
     participant_id: int = Field(description="Anonymous id, stable for the session (1, 2, ...)")
     label: str = Field(description='Shown name: "Participant N" unless names are enabled')
     slot: int = Field(description="Tile slot the participant occupies")
@@ -50,7 +34,7 @@ class ParticipantEngagement(_Model):
     eye_openness: float | None = None
 
 
-class RoomEngagement(_Model):
+class RoomEngagement(FrozenModel):
     schema_version: int = SCHEMA_VERSION
     session_id: str
     timestamp: float = Field(description="Unix time, seconds")
@@ -94,7 +78,7 @@ class RoomEngagement(_Model):
     )
 
 
-class Alert(_Model):
+class Alert(FrozenModel):
     schema_version: int = SCHEMA_VERSION
     session_id: str
     kind: str = Field(description='Rule name, e.g. "low_attention"')
@@ -106,25 +90,3 @@ class Alert(_Model):
         default="raised", description="cleared: the episode that raised it is over (at timestamp)"
     )
     participant_id: int | None = Field(default=None, description="For per-participant rules")
-
-
-class SessionInfo(_Model):
-    schema_version: int = SCHEMA_VERSION
-    session_id: str
-    started_at: float
-    ended_at: float | None = None
-    source: str
-    analysis_rate: float
-    privacy_mode: PrivacyMode = "individual"
-    attention_only: bool = Field(
-        default=False, description="Emotion was not analysed in this session (attention-only)"
-    )
-
-
-class StageStatus(_Model):
-    stage: str = Field(description='"capture", "layout", "faces", "analysis", "state", ...')
-    state: Literal["starting", "running", "degraded", "stopped", "error"]
-    message: str = ""
-    fps: float | None = None
-    latency_ms: float | None = None
-    dropped: int = 0

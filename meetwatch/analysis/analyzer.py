@@ -9,9 +9,10 @@ from meetwatch.analysis.emotion import EmotionModel, valence_arousal
 from meetwatch.analysis.eyes import eye_aspect_ratio
 from meetwatch.analysis.gaze import gaze
 from meetwatch.analysis.headpose import head_pose
-from meetwatch.analysis.signals import EMOTIONS, FaceSignals
+from meetwatch.analysis.signals import FaceSignals
 from meetwatch.capture.frame import Frame
 from meetwatch.faces.faces import Faces
+from meetwatch.shared import EMOTIONS
 
 
 class Analyzer:

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# FER-2013 class order: the emotion model's output order and every emotion column downstream.
-EMOTIONS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+from meetwatch.shared import EMOTIONS
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from meetwatch.aggregation.models import SessionInfo, StageStatus
 from meetwatch.app import App, AppOptions, report_options
 from meetwatch.capture.source import FrameSource
 from meetwatch.capture.spec import open_source
@@ -28,6 +27,7 @@ from meetwatch.desktop.usage import mode_name, with_attention_only
 from meetwatch.errors import MeetwatchError, OutputError, StoreError
 from meetwatch.geometry import Rect
 from meetwatch.runtime.events import Event
+from meetwatch.shared import SessionInfo, StageStatus
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from meetwatch.aggregation.models import ParticipantEngagement, RoomEngagement
 from meetwatch.analysis.emotion import shown_emotion
-from meetwatch.analysis.signals import EMOTIONS, FaceSignals
+from meetwatch.analysis.signals import FaceSignals
 from meetwatch.capture.frame import Frame
 from meetwatch.geometry import Rect
 from meetwatch.layout.tiles import Tile, Tiles
@@ -29,6 +29,7 @@ from meetwatch.outputs.overlay_state import (
 )
 from meetwatch.outputs.palette import RGB, bgr
 from meetwatch.outputs.text import percent
+from meetwatch.shared import EMOTIONS
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 _AA = cv2.LINE_AA

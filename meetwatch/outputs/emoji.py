@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from meetwatch.analysis.signals import EMOTIONS
 from meetwatch.outputs.palette import RGB, bgr
+from meetwatch.shared import EMOTIONS
 
 FACE_FILL: dict[str, RGB] = {
     "angry": (242, 112, 72),

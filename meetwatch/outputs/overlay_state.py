@@ -16,17 +16,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from meetwatch.aggregation.models import (
-    Alert,
-    AttentionState,
-    ParticipantEngagement,
-    RoomEngagement,
-    SessionInfo,
-    StageStatus,
-)
-from meetwatch.analysis.signals import EMOTIONS
+from meetwatch.aggregation.models import Alert, ParticipantEngagement, RoomEngagement
 from meetwatch.geometry import Rect
 from meetwatch.outputs.protocol import Op, ParticipantsData, SectionData, parse_server_message
+from meetwatch.shared import EMOTIONS, AttentionState, SessionInfo, StageStatus
 
 HISTORY_SECONDS = 600.0  # the sparkline spans the last ten minutes
 ALERT_SECONDS = 60.0  # an alert stays on screen this long after it was raised

@@ -8,7 +8,7 @@ OpenCV and `hex_color` for HTML/CSS.
 
 from __future__ import annotations
 
-from meetwatch.aggregation.models import AttentionState
+from meetwatch.shared import AttentionState
 
 RGB = tuple[int, int, int]
 

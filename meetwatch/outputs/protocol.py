@@ -20,16 +20,11 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, create_model
 
 from meetwatch import __version__
-from meetwatch.aggregation.models import (
-    Alert,
-    ParticipantEngagement,
-    RoomEngagement,
-    SessionInfo,
-    StageStatus,
-)
-from meetwatch.analysis.signals import EMOTIONS, FaceSignals
+from meetwatch.aggregation.models import Alert, ParticipantEngagement, RoomEngagement
+from meetwatch.analysis.signals import FaceSignals
 from meetwatch.errors import ProtocolError
 from meetwatch.runtime.events import Event
+from meetwatch.shared import EMOTIONS, SessionInfo, StageStatus
 
 RPC_VERSION = 1
 SERVER_VERSION = __version__

@@ -32,7 +32,7 @@ from websockets.frames import CloseCode as WsCloseCode
 from websockets.http11 import Request as HttpRequest
 from websockets.http11 import Response as HttpResponse
 
-from meetwatch.aggregation.models import ParticipantEngagement, SessionInfo
+from meetwatch.aggregation.models import ParticipantEngagement
 from meetwatch.assets import ui_dir
 from meetwatch.errors import MeetwatchError, OutputError
 from meetwatch.outputs import http_server
@@ -69,6 +69,7 @@ from meetwatch.outputs.protocol import (
     response,
 )
 from meetwatch.runtime.events import Event, EventBus
+from meetwatch.shared import SessionInfo
 
 log = logging.getLogger(__name__)
 

@@ -11,21 +11,9 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-EventKind = Literal[
-    "SessionStarted",  # payload: SessionInfo
-    "SessionEnded",  # payload: SessionInfo (ended_at set)
-    "ParticipantsChanged",  # payload: list[ParticipantEngagement]
-    "EngagementUpdated",  # payload: RoomEngagement, about 1 Hz
-    "FaceSignals",  # payload: FaceSignals (per analysed frame; numpy, not for the wire as-is)
-    "AlertRaised",  # payload: Alert
-    "StageStatusChanged",  # payload: StageStatus
-    "SectionMarked",  # payload: dict {"title": str}
-    # payload: dict {"start": float, "end": float, "participants"?: [int]}: the window (or, with
-    # participants, their tiles under another window) was not visible
-    "FramesMissing",
-]
+from meetwatch.shared import EventKind
 
 log = logging.getLogger(__name__)
 

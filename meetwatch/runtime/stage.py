@@ -14,11 +14,11 @@ import threading
 from collections.abc import Callable
 from typing import Generic, Literal, TypeVar
 
-from meetwatch.aggregation.models import StageStatus
 from meetwatch.runtime.clock import Clock, SystemClock
 from meetwatch.runtime.events import Event, EventBus
 from meetwatch.runtime.latest_queue import LatestQueue, QueueClosed
 from meetwatch.runtime.metrics import Metrics, StageMetrics
+from meetwatch.shared import StageStatus
 
 In = TypeVar("In")
 Out = TypeVar("Out")

@@ -18,12 +18,13 @@ import queue
 import threading
 from collections.abc import Callable
 
-from meetwatch.aggregation.models import Alert, RoomEngagement, SessionInfo, StageStatus
+from meetwatch.aggregation.models import Alert, RoomEngagement
 from meetwatch.aggregation.seconds import SecondSampler
 from meetwatch.errors import StoreError
 from meetwatch.runtime.clock import Clock, SystemClock
 from meetwatch.runtime.events import Event, EventBus
 from meetwatch.session.store import SessionStore
+from meetwatch.shared import SessionInfo, StageStatus
 
 STAGE = "recorder"
 # bus events stored as rows of the events table of the running session, by store kind

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from meetwatch.aggregation.models import SessionInfo
+from meetwatch.shared import SessionInfo
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,7 @@ from platformdirs import user_data_path
 from pydantic import BaseModel
 
 from meetwatch import __version__
-from meetwatch.aggregation.models import ATTENTION_STATES, RoomEngagement, SessionInfo
-from meetwatch.analysis.signals import EMOTIONS
+from meetwatch.aggregation.models import RoomEngagement
 from meetwatch.errors import StoreError
 from meetwatch.private_files import make_private, private_file, private_folder
 from meetwatch.session.migrations import SchemaError, migrate
@@ -36,6 +35,7 @@ from meetwatch.session.rows import (
     SampleRow,
     SessionRecord,
 )
+from meetwatch.shared import ATTENTION_STATES, EMOTIONS, SessionInfo
 
 STORE_FILENAME = "sessions.sqlite3"
 _SIGNALS = ("valence", "arousal", "yaw", "pitch", "gaze_x", "gaze_y", "eye_openness")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from meetwatch.aggregation.models import AttentionState
+from meetwatch.shared import AttentionState
 from meetwatch.tracking.calibration import RestPose
 from meetwatch.tracking.config import TrackingConfig
 

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from meetwatch.aggregation.models import AttentionState
-from meetwatch.analysis.signals import EMOTIONS
+from meetwatch.shared import EMOTIONS, AttentionState
 
 
 @dataclass(frozen=True)

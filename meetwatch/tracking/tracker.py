@@ -15,8 +15,9 @@ from typing import Literal
 
 import numpy as np
 
-from meetwatch.analysis.signals import EMOTIONS, FaceSignals
+from meetwatch.analysis.signals import FaceSignals
 from meetwatch.layout.tiles import Tiles
+from meetwatch.shared import EMOTIONS
 from meetwatch.tracking.attention import AttentionJudge
 from meetwatch.tracking.calibration import RestPoseCalibration
 from meetwatch.tracking.config import TrackingConfig

@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from meetwatch.aggregation.models import SessionInfo
 from meetwatch.capture.frame import Frame
 from meetwatch.config import Config
 from meetwatch.demo.scenario import DemoScenario, DemoScript
@@ -18,6 +17,7 @@ from meetwatch.outputs.overlay_state import OverlayState
 from meetwatch.outputs.protocol import event_data
 from meetwatch.pipeline import Perception, RoomState
 from meetwatch.runtime.events import Event, EventBus
+from meetwatch.shared import SessionInfo
 
 pytestmark = pytest.mark.slow
 START = 1_000_000.0

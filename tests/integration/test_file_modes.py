@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from meetwatch.aggregation.models import SessionInfo
 from meetwatch.demo.gallery import render_gallery
 from meetwatch.demo.sample_faces import demo_faces
 from meetwatch.desktop.logs import LOG_FILE, setup_file_logging
 from meetwatch.session.store import STORE_FILENAME, SessionStore
+from meetwatch.shared import SessionInfo
 from tests.factories.cli import meetwatch
 from tests.factories.meeting_clip import write_video
 from tests.integration.ws_support import room

@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from meetwatch.aggregation.models import SessionInfo
 from meetwatch.errors import StoreError
 from meetwatch.runtime.events import Event, EventBus
 from meetwatch.session.recorder import SessionRecorder
 from meetwatch.session.store import STORE_FILENAME, SessionStore
+from meetwatch.shared import SessionInfo
 from tests.factories.cli import cli_env
 from tests.factories.meeting_clip import write_video
 from tests.integration.ws_support import room

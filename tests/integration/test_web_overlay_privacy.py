@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from meetwatch.aggregation.models import SessionInfo
 from meetwatch.runtime.events import Event
+from meetwatch.shared import SessionInfo
 from tests.factories.browser import CHROMIUM
 from tests.integration.test_web_overlay import DevTools, browser
 from tests.integration.ws_support import live_feed, room

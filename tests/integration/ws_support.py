@@ -20,17 +20,12 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from meetwatch.aggregation.models import (
-    ATTENTION_STATES,
-    ParticipantEngagement,
-    RoomEngagement,
-    SessionInfo,
-)
-from meetwatch.analysis.signals import EMOTIONS
+from meetwatch.aggregation.models import ParticipantEngagement, RoomEngagement
 from meetwatch.errors import MeetwatchError
 from meetwatch.outputs.protocol import DEFAULT_SUBSCRIPTIONS, RPC_VERSION, parse_server_message
 from meetwatch.outputs.ws_server import FeedServer, FeedSettings
 from meetwatch.runtime.events import Event, EventBus
+from meetwatch.shared import ATTENTION_STATES, EMOTIONS, SessionInfo
 
 TOKEN = "test-token-0123456789-abcdefghij"
 

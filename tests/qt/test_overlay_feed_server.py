@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 
-from meetwatch.aggregation.models import Alert, RoomEngagement, SessionInfo
+from meetwatch.aggregation.models import Alert, RoomEngagement
 from meetwatch.outputs.ws_server import FeedServer, FeedSettings
 from meetwatch.qt.overlay import OverlayWidget
 from meetwatch.qt.ws_client import Backoff, FeedClient
 from meetwatch.runtime.events import Event, EventBus
+from meetwatch.shared import SessionInfo
 from tests.qt.feed import wait_until
 from tests.unit.outputs import scene
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from PyQt6.QtWidgets import QApplication, QCheckBox, QDialog
 
-from meetwatch.aggregation.models import StageStatus
 from meetwatch.config import load_config
 from meetwatch.outputs.protocol import ALL_EVENTS
 from meetwatch.outputs.token import load_or_create_token
@@ -19,6 +18,7 @@ from meetwatch.qt.tray import TrayApp
 from meetwatch.qt.ws_client import Backoff, FeedClient
 from meetwatch.runtime.events import Event
 from meetwatch.session.store import SessionStore
+from meetwatch.shared import StageStatus
 from tests.qt.feed import wait_until
 from tests.qt.tray_support import Home, running_tray, use_home
 

@@ -17,10 +17,9 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from meetwatch.aggregation.models import ATTENTION_STATES
-from meetwatch.analysis.signals import EMOTIONS
 from meetwatch.outputs.reports import clock
 from meetwatch.outputs.reports.data import SIGNALS, ReportData
+from meetwatch.shared import ATTENTION_STATES, EMOTIONS
 
 PARTICIPANT_COLUMNS = (
     "participant_id",

@@ -22,8 +22,6 @@ from typing import Any, Literal
 
 import numpy as np
 
-from meetwatch.aggregation.models import ATTENTION_STATES
-from meetwatch.analysis.signals import EMOTIONS
 from meetwatch.errors import DataError, StoreError
 from meetwatch.outputs.reports import clock
 from meetwatch.session.rows import (
@@ -34,6 +32,7 @@ from meetwatch.session.rows import (
     SessionRecord,
 )
 from meetwatch.session.store import SessionStore
+from meetwatch.shared import ATTENTION_STATES, EMOTIONS
 
 StoreLike = SessionStore | Path | str
 SessionKind = Literal["live", "recording", "image"]

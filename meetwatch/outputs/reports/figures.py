@@ -24,8 +24,6 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from meetwatch.aggregation.models import ATTENTION_STATES
-from meetwatch.analysis.signals import EMOTIONS
 from meetwatch.outputs.palette import (
     ATTENTION_COLORS,
     ATTENTION_LABELS,
@@ -34,6 +32,7 @@ from meetwatch.outputs.palette import (
 )
 from meetwatch.outputs.reports.data import ABSENT, ReportData
 from meetwatch.outputs.reports.summary import ReportOptions, ReportSummary
+from meetwatch.shared import ATTENTION_STATES, EMOTIONS
 
 MAX_BINS = 720
 BIN_CHOICES = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600)

@@ -46,13 +46,12 @@ from typing import Any
 
 import numpy as np
 
-from meetwatch.aggregation.models import ATTENTION_STATES
-from meetwatch.analysis.signals import EMOTIONS
 from meetwatch.errors import OutputError
 from meetwatch.outputs.reports import clock
 from meetwatch.outputs.reports.data import SIGNALS, ReportData
 from meetwatch.outputs.reports.files import write_atomic
 from meetwatch.outputs.reports.summary import ReportSummary
+from meetwatch.shared import ATTENTION_STATES, EMOTIONS
 
 PARQUET_SCHEMA_VERSION = 1
 TABLES = ("seconds", "samples", "session")

@@ -22,7 +22,6 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
-from meetwatch.aggregation.models import ATTENTION_STATES, NOT_ATTENDING, AttentionState
 from meetwatch.errors import ConfigError
 from meetwatch.outputs.reports import clock
 from meetwatch.outputs.reports.analysis import (
@@ -34,6 +33,7 @@ from meetwatch.outputs.reports.analysis import (
 )
 from meetwatch.outputs.reports.data import ABSENT, STATE_CODE, ReportData, Section, SessionKind
 from meetwatch.outputs.reports.sentences import describe
+from meetwatch.shared import ATTENTION_STATES, NOT_ATTENDING, AttentionState
 
 SUMMARY_SCHEMA_VERSION = 2
 TIME_TEXT = "local ISO 8601 time (live) or HH:MM:SS position in the file (recording)"

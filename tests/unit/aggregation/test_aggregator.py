@@ -10,8 +10,7 @@ import pytest
 from meetwatch.aggregation.aggregator import Aggregator
 from meetwatch.aggregation.config import AggregationConfig, AlertRules, ParticipantAwayRule
 from meetwatch.aggregation.engagement import instant_score
-from meetwatch.aggregation.models import AttentionState
-from meetwatch.analysis.signals import EMOTIONS
+from meetwatch.shared import EMOTIONS, AttentionState
 from meetwatch.tracking.participants import Participants, ParticipantState
 
 

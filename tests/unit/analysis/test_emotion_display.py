@@ -21,8 +21,8 @@ from meetwatch.analysis.emotion import (
     face_sizes,
     shown_emotion,
 )
-from meetwatch.analysis.signals import EMOTIONS
 from meetwatch.capture.frame import Frame
+from meetwatch.shared import EMOTIONS
 from meetwatch.tracking.participants import Participants, ParticipantState
 from meetwatch.training.data import PRIVATE_TEST, load_fer2013
 from tests.unit.faces.portraits import find, portrait

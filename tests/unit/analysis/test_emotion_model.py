@@ -13,9 +13,9 @@ import pytest
 from meetwatch.analysis.calibration import apply_temperature
 from meetwatch.analysis.emotion import MANIFEST, EmotionModel, sha256_of, valence_arousal
 from meetwatch.analysis.face_crop import PREPROCESS_VERSION
-from meetwatch.analysis.signals import EMOTIONS
 from meetwatch.assets import models_dir
 from meetwatch.errors import ModelError
+from meetwatch.shared import EMOTIONS
 from meetwatch.training.data import PRIVATE_TEST, load_fer2013
 from meetwatch.training.eval_report import EvalReport, schema_json
 from meetwatch.training.evaluate import (

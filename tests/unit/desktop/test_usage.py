@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from meetwatch.analysis.signals import EMOTIONS, FaceSignals
+from meetwatch.analysis.signals import FaceSignals
 from meetwatch.config import Config, load_config
 from meetwatch.config.models import PrivacyConfig
 from meetwatch.desktop.notice import participant_notice, presenter_notice
@@ -23,6 +23,7 @@ from meetwatch.desktop.usage import (
 )
 from meetwatch.outputs.overlay_state import OverlayState
 from meetwatch.outputs.protocol import FaceSignalsData
+from meetwatch.shared import EMOTIONS
 from tests.unit.outputs import scene
 
 ATTENTION_ONLY = Config(privacy=PrivacyConfig(attention_only=True))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from meetwatch.aggregation.models import AttentionState, ParticipantEngagement, RoomEngagement
-from meetwatch.analysis.signals import EMOTIONS, FaceSignals
+from meetwatch.aggregation.models import ParticipantEngagement, RoomEngagement
+from meetwatch.analysis.signals import FaceSignals
 from meetwatch.capture.frame import Frame
 from meetwatch.geometry import Rect
 from meetwatch.layout.tiles import Tile, Tiles
+from meetwatch.shared import EMOTIONS, AttentionState
 
 SIZE = (1280, 720)
 TILE_W, TILE_H = 640, 360

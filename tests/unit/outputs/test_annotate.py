@@ -8,11 +8,10 @@ import cv2
 import numpy as np
 import pytest
 
-from meetwatch.aggregation.models import ATTENTION_STATES
-from meetwatch.analysis.signals import EMOTIONS
 from meetwatch.outputs import palette
 from meetwatch.outputs.annotate import annotate_frame, emoji_center, render_dashboard
 from meetwatch.outputs.emoji import draw_emoji, emoji_fill
+from meetwatch.shared import ATTENTION_STATES, EMOTIONS
 from tests.unit.outputs import scene
 
 

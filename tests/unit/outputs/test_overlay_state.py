@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from meetwatch.aggregation.models import Alert, SessionInfo, StageStatus
+from meetwatch.aggregation.models import Alert
 from meetwatch.errors import ProtocolError
 from meetwatch.geometry import Rect
 from meetwatch.outputs.overlay_state import (
@@ -17,6 +17,7 @@ from meetwatch.outputs.overlay_state import (
     grid_shape,
 )
 from meetwatch.outputs.protocol import Hello, Op, encode, encode_event
+from meetwatch.shared import SessionInfo, StageStatus
 from tests.unit.outputs import scene
 
 

@@ -8,8 +8,7 @@ from typing import Any, get_args
 
 import pytest
 
-from meetwatch.aggregation.models import Alert, StageStatus
-from meetwatch.analysis.signals import EMOTIONS
+from meetwatch.aggregation.models import Alert
 from meetwatch.errors import ProtocolError
 from meetwatch.outputs.protocol import (
     DEFAULT_SUBSCRIPTIONS,
@@ -29,7 +28,8 @@ from meetwatch.outputs.protocol import (
     response,
     schema_text,
 )
-from meetwatch.runtime.events import Event, EventKind
+from meetwatch.runtime.events import Event
+from meetwatch.shared import EMOTIONS, EventKind, StageStatus
 from tests.unit.outputs.scene import room, signals
 
 SCHEMA_FILE = Path(__file__).resolve().parents[3] / "docs" / "protocol.schema.json"

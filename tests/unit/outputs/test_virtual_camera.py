@@ -12,14 +12,14 @@ import numpy as np
 import pytest
 import pyvirtualcam
 
-from meetwatch.aggregation.models import SessionInfo
-from meetwatch.analysis.signals import EMOTIONS, FaceSignals
+from meetwatch.analysis.signals import FaceSignals
 from meetwatch.errors import CaptureError, ConfigError, OutputError
 from meetwatch.outputs import palette
 from meetwatch.outputs.annotate import emoji_center
 from meetwatch.outputs.emoji import emoji_fill
 from meetwatch.outputs.virtual_camera import VirtualCameraSink, open_webcam
 from meetwatch.runtime.events import Event
+from meetwatch.shared import EMOTIONS, SessionInfo
 from tests.unit.outputs import scene
 
 BACKEND = "meetwatch-test-recorder"

@@ -11,17 +11,9 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta, timezone
 from pathlib import Path
 
-from meetwatch.aggregation.models import (
-    ATTENTION_STATES,
-    Alert,
-    AttentionState,
-    ParticipantEngagement,
-    PrivacyMode,
-    RoomEngagement,
-    SessionInfo,
-)
-from meetwatch.analysis.signals import EMOTIONS
+from meetwatch.aggregation.models import Alert, ParticipantEngagement, RoomEngagement
 from meetwatch.session.store import SessionStore
+from meetwatch.shared import ATTENTION_STATES, EMOTIONS, AttentionState, PrivacyMode, SessionInfo
 
 T0 = 1_736_860_320.0  # 2025-01-14 13:12:00 UTC = 15:12:00 in TZ below
 TZ = timezone(timedelta(hours=2))

@@ -10,10 +10,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from meetwatch.aggregation.models import AttentionState
 from meetwatch.cli import main
 from meetwatch.outputs.reports.parquet_export import PARQUET_SCHEMA_VERSION
 from meetwatch.session.store import SessionStore
+from meetwatch.shared import AttentionState
 from tests.unit.reports.sessions import T0, scripted_session
 
 README = Path(__file__).parents[3] / "README.md"

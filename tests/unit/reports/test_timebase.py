@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from meetwatch.aggregation.models import AttentionState
 from meetwatch.outputs.reports import build_report, load_report_data
 from meetwatch.session.store import SessionStore
+from meetwatch.shared import AttentionState
 from tests.unit.reports.fixtures import OPTIONS
 from tests.unit.reports.sessions import T0, scripted_session
 from tests.unit.reports.test_formats import html_text

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 
-from meetwatch.aggregation.models import StageStatus
 from meetwatch.runtime.events import Event, EventBus
 from meetwatch.runtime.latest_queue import LatestQueue, QueueClosed
 from meetwatch.runtime.stage import SourceExhausted, SourceThread, StageThread
+from meetwatch.shared import StageStatus
 
 
 def statuses(bus: EventBus) -> list[StageStatus]:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import sys
 import time
 
-from meetwatch.aggregation.models import ParticipantEngagement, RoomEngagement, SessionInfo
+from meetwatch.aggregation.models import ParticipantEngagement, RoomEngagement
 from meetwatch.runtime.events import Event, EventBus
 from meetwatch.session.recorder import SessionRecorder
 from meetwatch.session.store import SessionStore
+from meetwatch.shared import SessionInfo
 
 SESSION = "killed"
 

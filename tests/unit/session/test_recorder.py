@@ -10,11 +10,12 @@ import sys
 import threading
 from pathlib import Path
 
-from meetwatch.aggregation.models import Alert, StageStatus
+from meetwatch.aggregation.models import Alert
 from meetwatch.runtime.clock import ManualClock
 from meetwatch.runtime.events import Event, EventBus
 from meetwatch.session.recorder import SessionRecorder
 from meetwatch.session.store import SessionStore
+from meetwatch.shared import StageStatus
 from tests.unit.session.recorder_child import SESSION
 from tests.unit.session.recorder_child import room as two_people
 from tests.unit.session.test_store import info

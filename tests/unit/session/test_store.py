@@ -8,16 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from meetwatch.aggregation.models import (
-    Alert,
-    ParticipantEngagement,
-    RoomEngagement,
-    SessionInfo,
-)
-from meetwatch.analysis.signals import EMOTIONS
+from meetwatch.aggregation.models import Alert, ParticipantEngagement, RoomEngagement
 from meetwatch.errors import StoreError
 from meetwatch.session.migrations import SCHEMA_VERSION
 from meetwatch.session.store import SessionStore, default_store_path
+from meetwatch.shared import EMOTIONS, SessionInfo
 
 HERE = Path(__file__).parent
 COUNTS = {"on_screen": 1, "away": 0, "eyes_closed": 0, "no_face": 0, "camera_off": 1}

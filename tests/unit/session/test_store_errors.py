@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from meetwatch.aggregation.models import SessionInfo
 from meetwatch.errors import StoreError
 from meetwatch.session.store import SessionStore
+from meetwatch.shared import SessionInfo
 
 NOBODY = 65534
 

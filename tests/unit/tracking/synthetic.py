@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from meetwatch.analysis.signals import EMOTIONS, FaceSignals
+from meetwatch.analysis.signals import FaceSignals
 from meetwatch.geometry import Rect
 from meetwatch.layout.tiles import Tile, TileKind, Tiles
+from meetwatch.shared import EMOTIONS
 
 TILE_W, TILE_H = 320, 180
 

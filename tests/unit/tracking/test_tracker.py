@@ -8,8 +8,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from meetwatch.analysis.signals import EMOTIONS
 from meetwatch.layout.tiles import TileKind
+from meetwatch.shared import EMOTIONS
 from meetwatch.tracking.config import TrackingConfig
 from meetwatch.tracking.participants import Participants
 from meetwatch.tracking.tracker import Tracker

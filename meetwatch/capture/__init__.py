@@ -1,10 +1,9 @@
 """capture stage: FrameSources (screen, region, window, video, image) yielding Frames, window
-discovery with meeting-app presets, and rate pacing."""
+discovery with meeting-app presets. The live runner paces capture (runtime.stage)."""
 
 from meetwatch.capture.display import ensure_screen_access
 from meetwatch.capture.files import ImageSource, VideoSource
 from meetwatch.capture.frame import Frame
-from meetwatch.capture.pacing import Pacer, iter_frames
 from meetwatch.capture.screen import RegionSource, ScreenGrabber, ScreenSource
 from meetwatch.capture.source import FrameSource
 from meetwatch.capture.window_source import WindowSource
@@ -24,7 +23,6 @@ __all__ = [
     "FrameSource",
     "ImageSource",
     "MeetingApp",
-    "Pacer",
     "RegionSource",
     "ScreenGrabber",
     "ScreenSource",
@@ -33,7 +31,6 @@ __all__ = [
     "WindowSource",
     "ensure_screen_access",
     "find_windows",
-    "iter_frames",
     "list_windows",
     "meeting_app_for",
     "parse_title_pattern",

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from meetwatch.capture import FrameSource, ImageSource, VideoSource, iter_frames
+from meetwatch.capture import FrameSource, ImageSource, VideoSource
 from meetwatch.errors import CaptureError
 
 FPS = 10
@@ -48,7 +48,7 @@ def videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def _read_all(source: VideoSource) -> list:
     with source:
-        return list(iter_frames(source))
+        return list(iter(source.read, None))
 
 
 @pytest.mark.parametrize("kind", ["mp4", "avi"])

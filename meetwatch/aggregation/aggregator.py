@@ -15,7 +15,7 @@ from meetwatch.aggregation.alerts import AlertEngine
 from meetwatch.aggregation.config import AggregationConfig
 from meetwatch.aggregation.engagement import instant_score
 from meetwatch.aggregation.models import Alert, ParticipantEngagement, RoomEngagement
-from meetwatch.aggregation.seconds import RoomHistory, SecondSampler
+from meetwatch.aggregation.seconds import SecondSampler
 from meetwatch.analysis.emotion import DEFAULT_MIN_CONFIDENCE, shown_emotion
 from meetwatch.shared import ATTENTION_STATES, EMOTIONS, PrivacyMode
 from meetwatch.tracking.participants import Participants, ParticipantState
@@ -38,7 +38,6 @@ class Aggregator:
         self._alerts: list[Alert] = []
         self._sampler = SecondSampler()
         self._seconds: list[RoomEngagement] = []
-        self.history = RoomHistory(self._cfg.history_seconds)
 
     def update(self, participants: Participants) -> RoomEngagement:
         t = participants.timestamp
@@ -78,7 +77,6 @@ class Aggregator:
         )
         self._alerts += self._alert_engine.update(participants, attention_share)
         for sample in self._sampler.feed(room):
-            self.history.add(sample)
             self._seconds.append(sample)
         return room
 

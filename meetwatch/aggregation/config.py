@@ -113,12 +113,6 @@ class AggregationConfig(_Section):
         title="Engagement window",
         description="Engagement is the mean of the instantaneous score over this many seconds.",
     )
-    history_seconds: int = Field(
-        default=600,
-        ge=1,
-        title="History length",
-        description="Seconds of room history kept at 1 Hz for sparklines.",
-    )
     alerts: AlertRules = Field(
         default_factory=AlertRules, title="Alerts", description="Alert rules."
     )

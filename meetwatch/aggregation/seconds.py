@@ -9,9 +9,6 @@ are missing, not constant).
 from __future__ import annotations
 
 import math
-from collections import deque
-
-import numpy as np
 
 from meetwatch.aggregation.models import RoomEngagement
 
@@ -39,24 +36,3 @@ class SecondSampler:
 
 def _at(room: RoomEngagement, second: int) -> RoomEngagement:
     return room.model_copy(update={"timestamp": float(second)})
-
-
-class RoomHistory:
-    """The last `seconds` of room figures at 1 Hz, for sparklines (NaN where unknown)."""
-
-    def __init__(self, seconds: int) -> None:
-        self._rows: deque[tuple[float, float, float]] = deque(maxlen=seconds)
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    def add(self, room: RoomEngagement) -> None:
-        nan = float("nan")
-        eng = nan if room.engagement is None else room.engagement
-        share = nan if room.attention_share is None else room.attention_share
-        self._rows.append((room.timestamp, eng, share))
-
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(t, engagement, attention_share) as float64 arrays of equal length."""
-        data = np.asarray(self._rows, np.float64).reshape(-1, 3)
-        return data[:, 0].copy(), data[:, 1].copy(), data[:, 2].copy()

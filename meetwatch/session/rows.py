@@ -31,24 +31,6 @@ class ParticipantRow:
 
 
 @dataclass(frozen=True)
-class SampleRow:
-    """One participant at one whole second. emotion maps FER-2013 names to probabilities."""
-
-    participant_id: int
-    t: float
-    attention: str
-    engagement: float | None
-    emotion: dict[str, float] | None
-    valence: float | None
-    arousal: float | None
-    yaw: float | None
-    pitch: float | None
-    gaze_x: float | None
-    gaze_y: float | None
-    eye_openness: float | None
-
-
-@dataclass(frozen=True)
 class RoomSampleRow:
     """The room at one whole second. attention_counts is None in rows from schema 1."""
 

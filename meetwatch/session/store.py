@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from platformdirs import user_data_path
 from pydantic import BaseModel
 
@@ -31,8 +30,6 @@ from meetwatch.session.rows import (
     EventRow,
     ParticipantRow,
     RoomSampleRow,
-    SampleArrays,
-    SampleRow,
     SessionRecord,
 )
 from meetwatch.shared import ATTENTION_STATES, EMOTIONS, SessionInfo
@@ -268,28 +265,6 @@ class SessionStore:
         )
         return [ParticipantRow(*r) for r in rows]
 
-    def samples(self, session_id: str) -> list[SampleRow]:
-        out = []
-        n = len(EMOTIONS)
-        for r in self._sample_rows(session_id):
-            emotion = None if r[4] is None else dict(zip(EMOTIONS, r[4 : 4 + n], strict=True))
-            out.append(SampleRow(r[0], r[1], r[2], r[3], emotion, *r[4 + n :]))
-        return out
-
-    def sample_arrays(self, session_id: str) -> SampleArrays:
-        rows = self._sample_rows(session_id)
-        table = np.array(rows, dtype=object).reshape(len(rows), len(_SAMPLE_COLUMNS))
-        numeric = np.delete(table, [0, 2], axis=1).astype(np.float64)  # None becomes NaN
-        n = len(EMOTIONS)
-        return SampleArrays(
-            participant_id=table[:, 0].astype(np.int64),
-            t=numeric[:, 0].copy(),
-            attention=table[:, 2].copy(),
-            engagement=numeric[:, 1].copy(),
-            emotion=numeric[:, 2 : 2 + n].copy(),
-            **{name: numeric[:, 2 + n + i].copy() for i, name in enumerate(_SIGNALS)},
-        )
-
     def room_samples(self, session_id: str) -> list[RoomSampleRow]:
         rows = self._read(
             f"SELECT {', '.join(_ROOM_COLUMNS)} FROM room_samples WHERE session_id = ? ORDER BY t",
@@ -316,13 +291,6 @@ class SessionStore:
         return [EventRow(t, k, json.loads(p)) for t, k, p in rows]
 
     # internals
-
-    def _sample_rows(self, session_id: str) -> list[tuple[Any, ...]]:
-        return self._read(
-            f"SELECT {', '.join(_SAMPLE_COLUMNS)} FROM samples WHERE session_id = ? "
-            "ORDER BY t, participant_id",
-            (session_id,),
-        )
 
     def _require(self, session_id: str) -> None:
         if session_id in self._known:

@@ -237,11 +237,10 @@ def _read_only(path: Path, sql: str) -> list[Any]:
 def read_sample_arrays(path: Path, session_id: str) -> SampleArrays:
     """All samples of a session as columns, read in chunks straight into numpy.
 
-    SessionStore.sample_arrays builds the same SampleArrays through Python lists, which for a
-    2-hour 7x7 meeting (350k rows) peaks near 500 MB; fetching in chunks into float arrays
-    (attention coded in SQL) keeps the peak near the final arrays' 50 MB, and sorting in
-    numpy is faster than SQLite's ORDER BY over the whole table. Read-only: a report never
-    writes the store.
+    Building them through Python lists of rows would, for a 2-hour 7x7 meeting (350k rows),
+    peak near 500 MB; fetching in chunks into float arrays (attention coded in SQL) keeps the
+    peak near the final arrays' 50 MB, and sorting in numpy is faster than SQLite's ORDER BY
+    over the whole table. Read-only: a report never writes the store.
     """
     code = " ".join(f"WHEN '{s}' THEN {i}" for s, i in STATE_CODE.items())
     columns = [

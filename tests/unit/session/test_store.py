@@ -10,6 +10,7 @@ import pytest
 
 from meetwatch.aggregation.models import Alert, ParticipantEngagement, RoomEngagement
 from meetwatch.errors import StoreError
+from meetwatch.outputs.reports.data import read_sample_arrays
 from meetwatch.session.migrations import SCHEMA_VERSION
 from meetwatch.session.store import SessionStore, default_store_path
 from meetwatch.shared import EMOTIONS, SessionInfo
@@ -84,21 +85,13 @@ def test_round_trip(tmp_path: Path) -> None:
             (2, 1, "Participant 2", 1000.0, 1002.0),
         ]
 
-        samples = store.samples("s1")
-        assert [(s.t, s.participant_id) for s in samples] == [
-            (1000.0, 1), (1000.0, 2), (1001.0, 1), (1001.0, 2), (1002.0, 1), (1002.0, 2)
-        ]  # fmt: skip
-        s = samples[2]
-        assert (s.attention, s.engagement, s.pitch, s.gaze_y, s.eye_openness) == (
-            "on_screen", 0.9, -15.0, -0.2, 0.31
-        )  # fmt: skip
-        assert s.emotion is not None and s.emotion["happy"] == pytest.approx(0.1)
-        assert samples[1].attention == "camera_off" and samples[1].emotion is None
-        assert samples[1].engagement is None and samples[1].yaw is None
-
-        arrays = store.sample_arrays("s1")
+        arrays = read_sample_arrays(path, "s1")  # the reader the reports use
         assert len(arrays) == 6 and arrays.emotion.shape == (6, 7)
+        assert arrays.t.tolist() == [1000.0, 1000.0, 1001.0, 1001.0, 1002.0, 1002.0]
         assert arrays.participant_id.tolist() == [1, 2, 1, 2, 1, 2]
+        assert (arrays.pitch[2], arrays.gaze_y[2], arrays.eye_openness[2]) == (-15.0, -0.2, 0.31)
+        assert arrays.emotion[2, EMOTIONS.index("happy")] == pytest.approx(0.1)
+        assert np.isnan(arrays.emotion[1]).all()
         assert arrays.attention.tolist()[:2] == ["on_screen", "camera_off"]
         assert np.isnan(arrays.engagement[1]) and arrays.engagement[0] == 0.9
         assert arrays.emotion[4, EMOTIONS.index("happy")] == pytest.approx(0.2)
@@ -120,7 +113,7 @@ def test_round_trip(tmp_path: Path) -> None:
 def test_empty_arrays_have_the_right_shapes(tmp_path: Path) -> None:
     with SessionStore.open(tmp_path / "s.sqlite3") as store:
         store.start_session(info(), "{}")
-        arrays = store.sample_arrays("s1")
+        arrays = read_sample_arrays(store.path, "s1")
         assert len(arrays) == 0 and arrays.emotion.shape == (0, 7)
 
 
@@ -167,9 +160,9 @@ def test_prune_deletes_old_sessions_with_their_rows(tmp_path: Path) -> None:
             store.add_event(sid, started, "section", {"title": "x"})
         assert store.prune(started_before=1000.0) == 1
         assert [r.session_id for r in store.list_sessions()] == ["new"]
-        assert store.samples("old") == [] and store.room_samples("old") == []
+        assert len(read_sample_arrays(store.path, "old")) == 0 and store.room_samples("old") == []
         assert store.participants("old") == [] and store.events("old") == []
-        assert len(store.samples("new")) == 2
+        assert len(read_sample_arrays(store.path, "new")) == 2
 
 
 def test_file_is_in_wal_mode_with_the_current_schema_version(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from meetwatch.shared import SCHEMA_VERSION, AttentionState, FrozenModel
 
 class ParticipantEngagement(FrozenModel):
     participant_id: int = Field(description="Anonymous id, stable for the session (1, 2, ...)")
-    label: str = Field(description='Shown name: "Participant N" unless names are enabled')
+    label: str = Field(description='Shown name: "Participant N"')
     slot: int = Field(description="Tile slot the participant occupies")
     attention: AttentionState
     engagement: float | None = Field(

@@ -36,6 +36,10 @@ DEPRECATED: dict[tuple[str, str], Deprecated] = {
         "tracking.yaw_tolerance and tracking.pitch_tolerance, which judge head and eye turn "
         "together in degrees (the old value is ignored)"
     ),
+    ("privacy", "names"): Deprecated(
+        'nothing: participants are always "Participant N" (names were never read from the '
+        "tiles; the old value is ignored)"
+    ),
     ("aggregation", "history_seconds"): Deprecated(
         "nothing: the overlays keep the last ten minutes for their trend line (the old value "
         "is ignored)"

@@ -114,11 +114,6 @@ class PrivacyConfig(_Section):
         description="In aggregate-only mode no room figures are shown, sent or stored while "
         "fewer faces than this are visible, so an average never singles out one or two people.",
     )
-    names: bool = Field(
-        False,
-        title="Show names",
-        description='Label participants with names from their tiles instead of "Participant N".',
-    )
 
 
 class StoreConfig(_Section):

@@ -47,11 +47,6 @@ def presenter_notice(config: Config) -> str:
         "in the overlay, the local feed and the reports. Switch to aggregate-only mode to "
         "keep room-level figures only."
     )
-    labels = (
-        "Participants are labelled with the names shown on their tiles."
-        if config.privacy.names
-        else 'Participants are labelled "Participant 1", "Participant 2", ... (no names).'
-    )
     caution = (
         "Tell the people in the meeting before you start (use 'Copy participant notice'), "
         "and do not use the figures to judge or rank individuals."
@@ -69,7 +64,7 @@ def presenter_notice(config: Config) -> str:
             "stored, nothing is uploaded, and the live feed is reachable from this computer "
             "only unless you allow LAN clients.",
             scope,
-            labels,
+            'Participants are labelled "Participant 1", "Participant 2", ... (no names).',
             caution,
         ]
     )

@@ -26,7 +26,6 @@ from meetwatch.errors import ConfigError
 from tests.qt.tray_support import Home, use_home
 
 AGGREGATE = Config(privacy=PrivacyConfig(mode="aggregate_only"))
-NAMES = Config(privacy=PrivacyConfig(names=True))
 
 
 @pytest.fixture
@@ -40,9 +39,7 @@ def test_notices_follow_the_privacy_settings() -> None:
         assert "on this computer only" in text and "No face images are stored" in text
     assert "Individual figures are ON" in individual
     assert "Aggregate-only mode is ON" in aggregate
-    assert '"Participant 1"' in individual and "names shown on their tiles" in presenter_notice(
-        NAMES
-    )
+    assert '"Participant 1"' in individual and "(no names)" in aggregate
     chat_individual, chat_aggregate = participant_notice(Config()), participant_notice(AGGREGATE)
     assert "each video tile" in chat_individual
     assert "nobody is measured individually" in chat_aggregate

@@ -144,7 +144,7 @@ class LowAttentionInterval(TimeSpan):
 
 class ParticipantStats(_Model):
     participant_id: int
-    label: str = Field(description='"Participant N" unless names were enabled')
+    label: str = Field(description='"Participant N"')
     first_seen: float = Field(description="Unix seconds")
     last_seen: float = Field(description="Unix seconds")
     first_seen_time: str = Field(description=TIME_TEXT)

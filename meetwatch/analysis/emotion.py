@@ -22,9 +22,9 @@ from meetwatch.analysis.face_crop import (
     align_face,
     normalize,
 )
-from meetwatch.analysis.signals import EMOTIONS
 from meetwatch.assets import models_dir
 from meetwatch.errors import ModelError
+from meetwatch.shared import EMOTIONS
 
 MANIFEST = "manifest.toml"
 

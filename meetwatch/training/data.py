@@ -14,8 +14,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from meetwatch.analysis.signals import EMOTIONS as CLASSES
 from meetwatch.errors import DataError
+from meetwatch.shared import EMOTIONS as CLASSES
 
 TRAIN, PUBLIC_TEST, PRIVATE_TEST = 0, 1, 2
 

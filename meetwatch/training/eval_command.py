@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 from meetwatch.analysis.emotion import EmotionModel
-from meetwatch.analysis.signals import EMOTIONS
 from meetwatch.errors import ConfigError
+from meetwatch.shared import EMOTIONS
 from meetwatch.training.eval_report import EvalReport
 from meetwatch.training.evaluate import (
     evaluate_sets,

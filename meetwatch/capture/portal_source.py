@@ -20,6 +20,7 @@ from meetwatch.capture.gst_frames import GstFrames
 from meetwatch.capture.portal import ScreenCastPortal
 from meetwatch.capture.source import SourceBase
 from meetwatch.errors import CaptureError
+from meetwatch.private_files import private_file, private_folder
 from meetwatch.runtime.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
@@ -45,9 +46,8 @@ def save_token(path: Path, token: str | None) -> None:
     if token is None:
         return
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(token + "\n")
-        path.chmod(0o600)
+        private_folder(path.parent)
+        private_file(path).write_text(token + "\n")  # owner-only before the token is in it
     except OSError as e:  # the dialog will simply ask again next time
         log.warning("could not keep the screen-sharing restore token in %s: %s", path, e)
 

@@ -133,8 +133,8 @@ class App:
             self.store.close()
 
     def _start_feed(self) -> None:
-        from meetwatch.outputs.token import load_or_create_token
-        from meetwatch.outputs.ws_server import FeedServer, FeedSettings
+        from meetwatch.outputs.feed.token import load_or_create_token
+        from meetwatch.outputs.feed.ws_server import FeedServer, FeedSettings
 
         s = self.config.server
         settings = FeedSettings(
@@ -148,7 +148,7 @@ class App:
         self.feed.attach(self.bus)
 
     def _start_vcam(self, mode: str) -> None:
-        from meetwatch.outputs.virtual_camera import VirtualCameraSink
+        from meetwatch.outputs.live.virtual_camera import VirtualCameraSink
 
         v = self.config.vcam
         try:

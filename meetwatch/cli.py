@@ -216,7 +216,7 @@ def _cmd_list_windows(args: argparse.Namespace) -> int:
 
 def _cmd_token(args: argparse.Namespace) -> int:
     from meetwatch.config import config_dir
-    from meetwatch.outputs.token import load_or_create_token, rotate_token
+    from meetwatch.outputs.feed.token import load_or_create_token, rotate_token
 
     token = rotate_token(config_dir()) if args.rotate else load_or_create_token(config_dir())
     print(token)

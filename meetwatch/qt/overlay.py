@@ -33,10 +33,10 @@ from PyQt6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 from meetwatch.config import config_dir
 from meetwatch.errors import MeetwatchError, OutputError, ProtocolError
 from meetwatch.geometry import Rect
-from meetwatch.outputs import palette
-from meetwatch.outputs.overlay_state import OverlayState
-from meetwatch.outputs.token import load_or_create_token
-from meetwatch.outputs.ws_server import DEFAULT_PORT
+from meetwatch.outputs.feed.token import load_or_create_token
+from meetwatch.outputs.feed.ws_server import DEFAULT_PORT
+from meetwatch.outputs.live import palette
+from meetwatch.outputs.live.overlay_state import OverlayState
 from meetwatch.qt import application
 from meetwatch.qt.overlay_layout import Corner, OverlayLayout, corner_position, nearest_corner
 from meetwatch.qt.overlay_paint import gauge_text, paint_overlay

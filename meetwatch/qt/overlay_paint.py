@@ -11,8 +11,8 @@ from PyQt6.QtCore import QPointF, QRectF, Qt
 from PyQt6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 
 from meetwatch.geometry import Rect
-from meetwatch.outputs import palette
-from meetwatch.outputs.overlay_state import (
+from meetwatch.outputs.live import palette
+from meetwatch.outputs.live.overlay_state import (
     ATTENTION_ONLY_TEXT,
     OverlayState,
     emotion_segments,

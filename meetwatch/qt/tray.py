@@ -36,8 +36,8 @@ from meetwatch.desktop.logs import setup_file_logging
 from meetwatch.desktop.notice import acknowledge, acknowledged
 from meetwatch.errors import CaptureError, MeetwatchError
 from meetwatch.geometry import Rect
-from meetwatch.outputs.protocol import event_data
-from meetwatch.outputs.token import rotate_token
+from meetwatch.outputs.feed.protocol import event_data
+from meetwatch.outputs.feed.token import rotate_token
 from meetwatch.qt import application
 from meetwatch.qt.bridge import EventBridge
 from meetwatch.qt.consent import ConsentDialog, copy_participant_notice

@@ -16,7 +16,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from websockets.sync.client import ClientConnection, connect
 
 from meetwatch.errors import ConfigError, ProtocolError
-from meetwatch.outputs.protocol import (
+from meetwatch.outputs.feed.protocol import (
     DEFAULT_SUBSCRIPTIONS,
     RPC_VERSION,
     CloseCode,

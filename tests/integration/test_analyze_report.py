@@ -26,7 +26,7 @@ from meetwatch.analysis.headpose import head_pose
 from meetwatch.capture.frame import Frame
 from meetwatch.faces.finder import FaceFinder
 from meetwatch.layout import split_tiles
-from meetwatch.outputs.palette import ATTENTION_COLORS
+from meetwatch.outputs.live.palette import ATTENTION_COLORS
 from meetwatch.outputs.reports.clock import position
 from tests.factories import meeting_clip as clip
 from tests.factories.cli import meetwatch

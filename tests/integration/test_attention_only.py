@@ -29,8 +29,8 @@ from meetwatch.config import Config
 from meetwatch.config.models import PrivacyConfig, StoreConfig
 from meetwatch.demo.gallery import render_gallery
 from meetwatch.demo.sample_faces import demo_faces
-from meetwatch.outputs.emoji import emoji_fill
-from meetwatch.outputs.protocol import ALL_EVENTS, RPC_VERSION
+from meetwatch.outputs.feed.protocol import ALL_EVENTS, RPC_VERSION
+from meetwatch.outputs.live.emoji import emoji_fill
 from meetwatch.outputs.reports.tables import NOT_ANALYSED
 from tests.factories.cli import cli_env, meetwatch, meetwatch_process, store_rows
 from tests.factories.meeting_clip import write_video

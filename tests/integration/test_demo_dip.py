@@ -13,8 +13,8 @@ import pytest
 from meetwatch.capture.frame import Frame
 from meetwatch.config import Config
 from meetwatch.demo.scenario import DemoScenario, DemoScript
-from meetwatch.outputs.overlay_state import OverlayState
-from meetwatch.outputs.protocol import event_data
+from meetwatch.outputs.feed.protocol import event_data
+from meetwatch.outputs.live.overlay_state import OverlayState
 from meetwatch.pipeline import Perception, RoomState
 from meetwatch.runtime.events import Event, EventBus
 from meetwatch.shared import SessionInfo

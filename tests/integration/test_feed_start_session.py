@@ -14,7 +14,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from meetwatch.demo.gallery import render_gallery
 from meetwatch.demo.sample_faces import demo_faces
-from meetwatch.outputs.protocol import DEFAULT_SUBSCRIPTIONS, RPC_VERSION
+from meetwatch.outputs.feed.protocol import DEFAULT_SUBSCRIPTIONS, RPC_VERSION
 from tests.factories.cli import cli_env, meetwatch, meetwatch_process, store_rows
 from tests.factories.meeting_clip import write_video
 from tests.integration.test_attention_only import _free_port

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from meetwatch.outputs.palette import ATTENTION_COLORS, EMOTION_COLORS, RGB
+from meetwatch.outputs.live.palette import ATTENTION_COLORS, EMOTION_COLORS, RGB
 from tests.factories.browser import CHROMIUM, chromium_command
 from tests.integration.test_web_overlay import DevTools, browser
 from tests.unit.reports import fixtures

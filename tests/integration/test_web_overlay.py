@@ -23,7 +23,7 @@ import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from meetwatch.aggregation.models import Alert
-from meetwatch.outputs.palette import ATTENTION_COLORS
+from meetwatch.outputs.live.palette import ATTENTION_COLORS
 from meetwatch.runtime.events import Event
 from tests.factories.browser import CHROMIUM, chromium_command
 from tests.integration.ws_support import TOKEN, BusController, engagement_event, live_feed
@@ -216,7 +216,7 @@ def _address(browser: DevTools) -> dict[str, str]:
 def test_the_printed_link_keeps_the_token_out_of_the_query(
     browser: DevTools, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="meetwatch.outputs.ws_server")
+    caplog.set_level(logging.WARNING, logger="meetwatch.outputs.feed.ws_server")
     with live_feed() as (server, _bus, _controller):
         browser.call("Page.navigate", url=server.overlay_url())
         browser.wait_for(lambda s: s["status"] == "live")

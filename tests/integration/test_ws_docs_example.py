@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from meetwatch.outputs.protocol import DEFAULT_SUBSCRIPTIONS, EVENT_BIT, REQUESTS, CloseCode
+from meetwatch.outputs.feed.protocol import DEFAULT_SUBSCRIPTIONS, EVENT_BIT, REQUESTS, CloseCode
 from tests.integration.ws_support import TOKEN, engagement_event, live_feed
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"

@@ -24,8 +24,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from meetwatch.errors import OutputError
-from meetwatch.outputs.protocol import EVENT_BIT, RPC_VERSION, CloseCode
-from meetwatch.outputs.ws_server import FeedServer, FeedSettings
+from meetwatch.outputs.feed.protocol import EVENT_BIT, RPC_VERSION, CloseCode
+from meetwatch.outputs.feed.ws_server import FeedServer, FeedSettings
 from meetwatch.runtime.events import EventBus
 from tests.integration.ws_support import (
     TOKEN,
@@ -38,7 +38,7 @@ from tests.integration.ws_support import (
     send,
 )
 
-FEED_LOGGER = "meetwatch.outputs.ws_server"
+FEED_LOGGER = "meetwatch.outputs.feed.ws_server"
 
 
 @dataclass
@@ -313,7 +313,7 @@ def test_mark_section_is_rate_limited(artifacts_dir: Path) -> None:
 
 _LOW_LIMIT_FEED = """
 import logging, resource, sys, time
-from meetwatch.outputs.ws_server import FeedServer, FeedSettings
+from meetwatch.outputs.feed.ws_server import FeedServer, FeedSettings
 from meetwatch.runtime.events import EventBus
 from tests.integration.ws_support import TOKEN, BusController
 

@@ -14,7 +14,7 @@ import tracemalloc
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from meetwatch.outputs.protocol import CloseCode
+from meetwatch.outputs.feed.protocol import CloseCode
 from meetwatch.runtime.events import EventBus
 from tests.integration.ws_support import engagement_event, identified_client, live_feed
 

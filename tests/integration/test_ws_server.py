@@ -17,8 +17,8 @@ from websockets.exceptions import InvalidStatus
 
 from meetwatch.aggregation.models import Alert
 from meetwatch.errors import OutputError
-from meetwatch.outputs.protocol import ALL_EVENTS, EVENT_BIT, RPC_VERSION, CloseCode
-from meetwatch.outputs.ws_server import FeedServer, FeedSettings
+from meetwatch.outputs.feed.protocol import ALL_EVENTS, EVENT_BIT, RPC_VERSION, CloseCode
+from meetwatch.outputs.feed.ws_server import FeedServer, FeedSettings
 from meetwatch.runtime.events import Event, EventBus
 from tests.integration.ws_support import (
     TOKEN,

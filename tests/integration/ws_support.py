@@ -22,8 +22,8 @@ from websockets.exceptions import ConnectionClosed
 
 from meetwatch.aggregation.models import ParticipantEngagement, RoomEngagement
 from meetwatch.errors import MeetwatchError
-from meetwatch.outputs.protocol import DEFAULT_SUBSCRIPTIONS, RPC_VERSION, parse_server_message
-from meetwatch.outputs.ws_server import FeedServer, FeedSettings
+from meetwatch.outputs.feed.protocol import DEFAULT_SUBSCRIPTIONS, RPC_VERSION, parse_server_message
+from meetwatch.outputs.feed.ws_server import FeedServer, FeedSettings
 from meetwatch.runtime.events import Event, EventBus
 from meetwatch.shared import ATTENTION_STATES, EMOTIONS, SessionInfo
 

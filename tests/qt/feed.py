@@ -12,7 +12,7 @@ from pathlib import Path
 from PyQt6.QtWidgets import QApplication
 from websockets.asyncio.server import Server, ServerConnection, serve
 
-from meetwatch.outputs.protocol import CloseCode
+from meetwatch.outputs.feed.protocol import CloseCode
 
 RECORDED_FEED = Path(__file__).parent / "data" / "recorded_feed.jsonl"
 

@@ -12,9 +12,9 @@ from PyQt6.QtGui import QImage, QMouseEvent
 from PyQt6.QtWidgets import QApplication
 
 from meetwatch.geometry import Rect
-from meetwatch.outputs import palette
-from meetwatch.outputs.overlay_state import grid_cells
-from meetwatch.outputs.protocol import parse_server_message
+from meetwatch.outputs.feed.protocol import parse_server_message
+from meetwatch.outputs.live import palette
+from meetwatch.outputs.live.overlay_state import grid_cells
 from meetwatch.qt.overlay import OverlayWidget
 from meetwatch.qt.overlay_layout import OverlayLayout, corner_position, gauge_point
 from meetwatch.qt.overlay_paint import GAUGE_RING, GRID_GAP

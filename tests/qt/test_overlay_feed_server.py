@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from meetwatch.aggregation.models import Alert, RoomEngagement
-from meetwatch.outputs.ws_server import FeedServer, FeedSettings
+from meetwatch.outputs.feed.ws_server import FeedServer, FeedSettings
 from meetwatch.qt.overlay import OverlayWidget
 from meetwatch.qt.ws_client import Backoff, FeedClient
 from meetwatch.runtime.events import Event, EventBus

@@ -12,8 +12,8 @@ import pytest
 from PyQt6.QtWidgets import QApplication, QCheckBox, QDialog
 
 from meetwatch.config import load_config
-from meetwatch.outputs.protocol import ALL_EVENTS
-from meetwatch.outputs.token import load_or_create_token
+from meetwatch.outputs.feed.protocol import ALL_EVENTS
+from meetwatch.outputs.feed.token import load_or_create_token
 from meetwatch.qt.tray import TrayApp
 from meetwatch.qt.ws_client import Backoff, FeedClient
 from meetwatch.runtime.events import Event

@@ -17,7 +17,7 @@ from meetwatch.config import Config, load_config
 from meetwatch.config.models import PrivacyConfig
 from meetwatch.desktop.usage import MODE_HELP, USES
 from meetwatch.geometry import Rect
-from meetwatch.outputs import palette
+from meetwatch.outputs.live import palette
 from meetwatch.qt.consent import ConsentDialog
 from meetwatch.qt.overlay import OverlayWidget
 from meetwatch.qt.settings_dialog import NOT_SET, SettingsDialog

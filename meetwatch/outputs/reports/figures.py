@@ -24,7 +24,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from meetwatch.outputs.palette import (
+from meetwatch.outputs.live.palette import (
     ATTENTION_COLORS,
     ATTENTION_LABELS,
     EMOTION_COLORS,

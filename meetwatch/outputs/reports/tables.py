@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from meetwatch.outputs.palette import ATTENTION_LABELS
+from meetwatch.outputs.live.palette import ATTENTION_LABELS
 from meetwatch.outputs.reports import clock
 from meetwatch.outputs.reports.sentences import no_low_attention
 from meetwatch.outputs.reports.summary import Moment, ReportSummary

@@ -21,8 +21,8 @@ from meetwatch.desktop.usage import (
     mode_name,
     with_answer,
 )
-from meetwatch.outputs.overlay_state import OverlayState
-from meetwatch.outputs.protocol import FaceSignalsData
+from meetwatch.outputs.feed.protocol import FaceSignalsData
+from meetwatch.outputs.live.overlay_state import OverlayState
 from meetwatch.shared import EMOTIONS
 from tests.unit.outputs import scene
 

@@ -182,7 +182,7 @@ def test_html_is_self_contained(reports: Reports) -> None:
 
 
 def test_emotion_colours_come_from_the_shared_palette(reports: Reports) -> None:
-    from meetwatch.outputs.palette import EMOTION_COLORS, hex_color
+    from meetwatch.outputs.live.palette import EMOTION_COLORS, hex_color
 
     html = reports["demo"]["html"].read_text(encoding="utf-8").lower()
     for emotion in ("happy", "neutral"):

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from meetwatch.aggregation.models import Alert, ParticipantEngagement, RoomEngagement
 from meetwatch.geometry import Rect
-from meetwatch.outputs.protocol import Op, ParticipantsData, SectionData, parse_server_message
+from meetwatch.outputs.feed.protocol import Op, ParticipantsData, SectionData, parse_server_message
 from meetwatch.shared import EMOTIONS, AttentionState, SessionInfo, StageStatus
 
 HISTORY_SECONDS = 600.0  # the sparkline spans the last ten minutes

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from meetwatch.outputs.feed_guards import (
+from meetwatch.outputs.feed.feed_guards import (
     FailedTokens,
     OldestGivesWay,
     ThrottledLog,
@@ -71,7 +71,7 @@ def test_token_bucket_allows_a_burst_then_the_rate() -> None:
 def test_the_soft_open_file_limit_is_raised_up_to_the_hard_one() -> None:
     script = (
         "import resource\n"
-        "from meetwatch.outputs.feed_guards import raise_open_file_limit\n"
+        "from meetwatch.outputs.feed.feed_guards import raise_open_file_limit\n"
         "resource.setrlimit(resource.RLIMIT_NOFILE, (256, 2048))\n"
         "print(raise_open_file_limit(), resource.getrlimit(resource.RLIMIT_NOFILE))\n"
     )

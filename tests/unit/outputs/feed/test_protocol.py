@@ -10,7 +10,7 @@ import pytest
 
 from meetwatch.aggregation.models import Alert
 from meetwatch.errors import ProtocolError
-from meetwatch.outputs.protocol import (
+from meetwatch.outputs.feed.protocol import (
     DEFAULT_SUBSCRIPTIONS,
     EVENT_BIT,
     EVENT_DATA,
@@ -32,13 +32,13 @@ from meetwatch.runtime.events import Event
 from meetwatch.shared import EMOTIONS, EventKind, StageStatus
 from tests.unit.outputs.scene import room, signals
 
-SCHEMA_FILE = Path(__file__).resolve().parents[3] / "docs" / "protocol.schema.json"
+SCHEMA_FILE = Path(__file__).resolve().parents[4] / "docs" / "protocol.schema.json"
 
 
 def test_committed_schema_is_generated_from_the_models() -> None:
     assert SCHEMA_FILE.read_text(encoding="utf-8") == schema_text(), (
         "docs/protocol.schema.json is stale: regenerate it with "
-        "`python -m meetwatch.outputs.protocol --schema > docs/protocol.schema.json`"
+        "`python -m meetwatch.outputs.feed.protocol --schema > docs/protocol.schema.json`"
     )
 
 

@@ -8,9 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
-from meetwatch.outputs import palette
-from meetwatch.outputs.annotate import annotate_frame, emoji_center, render_dashboard
-from meetwatch.outputs.emoji import draw_emoji, emoji_fill
+from meetwatch.outputs.live import palette
+from meetwatch.outputs.live.annotate import annotate_frame, emoji_center, render_dashboard
+from meetwatch.outputs.live.emoji import draw_emoji, emoji_fill
 from meetwatch.shared import ATTENTION_STATES, EMOTIONS
 from tests.unit.outputs import scene
 

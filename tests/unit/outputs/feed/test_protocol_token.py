@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from meetwatch.errors import ConfigError
-from meetwatch.outputs.token import TOKEN_FILE, load_or_create_token, rotate_token
+from meetwatch.outputs.feed.token import TOKEN_FILE, load_or_create_token, rotate_token
 
 
 def _mode(path: Path) -> int:

@@ -32,16 +32,16 @@ from meetwatch.analysis.signals import FaceSignals
 from meetwatch.capture.frame import Frame
 from meetwatch.errors import CaptureError, ConfigError, OutputError
 from meetwatch.layout.tiles import Tiles
-from meetwatch.outputs import palette
-from meetwatch.outputs.annotate import (
+from meetwatch.outputs.feed.protocol import event_data
+from meetwatch.outputs.live import palette
+from meetwatch.outputs.live.annotate import (
     annotate_frame,
     draw_disclosure,
     render_dashboard,
     strongest_emotion,
 )
-from meetwatch.outputs.emoji import draw_emoji
-from meetwatch.outputs.overlay_state import OverlayState
-from meetwatch.outputs.protocol import event_data
+from meetwatch.outputs.live.emoji import draw_emoji
+from meetwatch.outputs.live.overlay_state import OverlayState
 from meetwatch.runtime.events import Event
 
 VcamMode = Literal["annotated", "dashboard", "emoji"]

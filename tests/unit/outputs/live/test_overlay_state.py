@@ -7,7 +7,8 @@ import pytest
 from meetwatch.aggregation.models import Alert
 from meetwatch.errors import ProtocolError
 from meetwatch.geometry import Rect
-from meetwatch.outputs.overlay_state import (
+from meetwatch.outputs.feed.protocol import Hello, Op, encode, encode_event
+from meetwatch.outputs.live.overlay_state import (
     ALERT_SECONDS,
     HISTORY_SECONDS,
     STALE_SECONDS,
@@ -16,7 +17,6 @@ from meetwatch.outputs.overlay_state import (
     grid_cells,
     grid_shape,
 )
-from meetwatch.outputs.protocol import Hello, Op, encode, encode_event
 from meetwatch.shared import SessionInfo, StageStatus
 from tests.unit.outputs import scene
 

@@ -18,16 +18,16 @@ from meetwatch.analysis.signals import FaceSignals
 from meetwatch.capture.frame import Frame
 from meetwatch.geometry import Rect
 from meetwatch.layout.tiles import Tile, Tiles
-from meetwatch.outputs import palette
-from meetwatch.outputs.emoji import draw_emoji
-from meetwatch.outputs.overlay_state import (
+from meetwatch.outputs.live import palette
+from meetwatch.outputs.live.emoji import draw_emoji
+from meetwatch.outputs.live.overlay_state import (
     ATTENTION_ONLY_TEXT,
     emotion_segments,
     grid_cells,
     sparkline_segments,
     withheld_text,
 )
-from meetwatch.outputs.palette import RGB, bgr
+from meetwatch.outputs.live.palette import RGB, bgr
 from meetwatch.outputs.text import percent
 from meetwatch.shared import EMOTIONS
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from meetwatch.errors import ConfigError
-from meetwatch.outputs import palette
-from meetwatch.outputs.annotate import annotate_frame, render_dashboard
-from meetwatch.outputs.virtual_camera import VcamMode, VirtualCameraSink, fit
+from meetwatch.outputs.live import palette
+from meetwatch.outputs.live.annotate import annotate_frame, render_dashboard
+from meetwatch.outputs.live.virtual_camera import VcamMode, VirtualCameraSink, fit
 from meetwatch.runtime.events import Event
 from tests.unit.outputs import scene
 

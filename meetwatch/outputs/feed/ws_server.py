@@ -35,8 +35,8 @@ from websockets.http11 import Response as HttpResponse
 from meetwatch.aggregation.models import ParticipantEngagement
 from meetwatch.assets import ui_dir
 from meetwatch.errors import MeetwatchError, OutputError
-from meetwatch.outputs import http_server
-from meetwatch.outputs.feed_guards import (
+from meetwatch.outputs.feed import http_server
+from meetwatch.outputs.feed.feed_guards import (
     FailedTokens,
     OldestGivesWay,
     ThrottledLog,
@@ -44,7 +44,7 @@ from meetwatch.outputs.feed_guards import (
     is_out_of_files,
     raise_open_file_limit,
 )
-from meetwatch.outputs.protocol import (
+from meetwatch.outputs.feed.protocol import (
     EVENT_BIT,
     REQUESTS,
     RPC_VERSION,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from meetwatch.outputs.palette import RGB, bgr
+from meetwatch.outputs.live.palette import RGB, bgr
 from meetwatch.shared import EMOTIONS
 
 FACE_FILL: dict[str, RGB] = {

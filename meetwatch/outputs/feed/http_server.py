@@ -3,7 +3,7 @@
 Serving the page from the feed's own port means one port to configure, one address for an
 OBS browser source, and a page origin (http://127.0.0.1:PORT) the Origin check can trust.
 Only GET reaches here (websockets answers anything else), and only files under the overlay
-folder are served. The palette is generated from meetwatch.outputs.palette so the web
+folder are served. The palette is generated from meetwatch.outputs.live.palette so the web
 overlay colours states exactly like the Qt overlay and the reports.
 
 The Host check stops DNS rebinding: a web page on evil.example whose name is re-pointed at
@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
-from meetwatch.outputs.palette import (
+from meetwatch.outputs.live.palette import (
     ALERT_COLOR,
     ATTENTION_COLORS,
     BACKGROUND,

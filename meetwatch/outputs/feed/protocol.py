@@ -3,7 +3,7 @@
 Every message is `{"op": int, "d": {...}}` with `d` a JSON object (never a JSON string inside
 JSON). The models here are the single source of the protocol: the server encodes with them,
 tests validate every received message against them, and docs/protocol.schema.json is
-generated from them (`python -m meetwatch.outputs.protocol --schema`) and snapshot-tested,
+generated from them (`python -m meetwatch.outputs.feed.protocol --schema`) and snapshot-tested,
 so the published schema cannot drift from what the server sends.
 """
 
@@ -475,7 +475,7 @@ def schema_text() -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m meetwatch.outputs.protocol")
+    parser = argparse.ArgumentParser(prog="python -m meetwatch.outputs.feed.protocol")
     parser.add_argument("--schema", action="store_true", help="print the JSON Schema")
     args = parser.parse_args(argv)
     if args.schema:

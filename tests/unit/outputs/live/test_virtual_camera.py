@@ -14,10 +14,10 @@ import pyvirtualcam
 
 from meetwatch.analysis.signals import FaceSignals
 from meetwatch.errors import CaptureError, ConfigError, OutputError
-from meetwatch.outputs import palette
-from meetwatch.outputs.annotate import emoji_center
-from meetwatch.outputs.emoji import emoji_fill
-from meetwatch.outputs.virtual_camera import VirtualCameraSink, open_webcam
+from meetwatch.outputs.live import palette
+from meetwatch.outputs.live.annotate import emoji_center
+from meetwatch.outputs.live.emoji import emoji_fill
+from meetwatch.outputs.live.virtual_camera import VirtualCameraSink, open_webcam
 from meetwatch.runtime.events import Event
 from meetwatch.shared import EMOTIONS, SessionInfo
 from tests.unit.outputs import scene

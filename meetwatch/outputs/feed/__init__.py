@@ -1,0 +1,1 @@
+"""The local feed: wire protocol, websocket and HTTP server, token."""

@@ -1,0 +1,1 @@
+"""Live views: the overlay view model, frame annotation, emoji, palette, virtual camera."""

@@ -28,13 +28,7 @@ from meetwatch.layout.regions import (
     content_regions,
     valley_mask,
 )
-from meetwatch.layout.tile_look import (
-    camera_off_flags,
-    find_name_strip,
-    is_slide,
-    signature,
-    speaker_flags,
-)
+from meetwatch.layout.tile_look import camera_off_flags, is_slide, signature
 from meetwatch.layout.tiles import LayoutKind, Tile, Tiles
 
 _MAX_WORK_SIDE = 3840  # bigger frames (8K) are shrunk first; gaps scale with them
@@ -215,18 +209,13 @@ def split_tiles(frame: Frame, previous: Tiles | None = None) -> Tiles:
     slots = assign_slots(in_frame, signatures, previous)
     participant = layout != "single"
     camera_off = camera_off_flags(image, rects) if participant else [False] * len(rects)
-    speaking = speaker_flags(image, rects) if participant else [False] * len(rects)
-    tiles = []
-    for i, r in enumerate(rects):
-        strip = find_name_strip(image, r) if participant else None
-        tiles.append(
-            Tile(
-                slot=slots[i],
-                rect=in_frame[i],
-                kind="camera_off" if camera_off[i] else "video",
-                active_speaker=bool(speaking[i]),
-                name_strip=_scaled(strip, fx, fy, w, h) if strip else None,
-                signature=signatures[i],
-            )
+    tiles = [
+        Tile(
+            slot=slots[i],
+            rect=in_frame[i],
+            kind="camera_off" if camera_off[i] else "video",
+            signature=signatures[i],
         )
+        for i in range(len(rects))
+    ]
     return Tiles(frame.index, frame.timestamp, (w, h), tuple(tiles), layout, grid)

@@ -19,8 +19,6 @@ class Tile:
     slot: int  # stable id of the tile position while the grid is unchanged; re-matched on reflow
     rect: Rect  # in frame pixels
     kind: TileKind = "video"
-    active_speaker: bool = False
-    name_strip: Rect | None = None  # where the participant's name is drawn, if found
     # a tiny picture of the tile's content; lets the next frame keep slots when the grid reflows
     signature: np.ndarray | None = field(default=None, compare=False, repr=False)
 

@@ -61,7 +61,6 @@ def test_8k_gallery_is_split_at_full_resolution() -> None:
         best = max(found.values(), key=lambda t: scaled.iou(t.rect))
         assert scaled.iou(best.rect) >= 0.9
         assert best.kind == gt.kind
-        assert best.active_speaker == gt.active_speaker
 
 
 @pytest.mark.parametrize("style", ["zoom", "teams", "meet"])
@@ -72,4 +71,3 @@ def test_demo_faces_gallery_without_datasets(style: str) -> None:
     pairs = match(gallery.tiles, tiles.tiles)
     assert len(pairs) == len(tiles.tiles) == 5
     assert [pairs[s].kind for s in range(5)] == ["video"] * 4 + ["camera_off"]
-    assert [pairs[s].active_speaker for s in range(5)] == [False, True, False, False, False]

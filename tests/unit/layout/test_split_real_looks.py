@@ -98,8 +98,6 @@ def test_every_tile_found(data_dir: Path, case: LayoutCase, source: str) -> None
     assert not missed, f"tiles {missed} not found at IoU >= 0.9"
     if case.size[1] >= 720:  # at 360p a 75-tile grid's tiles are 60 px wide: kinds not promised
         assert [pairs[gt.slot].kind for gt in scene.tiles] == [gt.kind for gt in scene.tiles]
-        speaking = [gt.slot for gt in scene.tiles if pairs[gt.slot].active_speaker]
-        assert speaking == [gt.slot for gt in scene.tiles if gt.active_speaker]
 
 
 @pytest.mark.parametrize("style", ["zoom", "teams", "meet"])

@@ -53,20 +53,4 @@ def test_every_tile_found_and_classified(data_dir: Path, style: StyleName, n: in
     for gt in gallery.tiles:
         found = pairs[gt.slot]
         assert found.kind == gt.kind, f"slot {gt.slot}"
-        assert found.active_speaker == gt.active_speaker, f"slot {gt.slot}"
     assert [t.slot for t in tiles.tiles] == list(range(n)), "slots follow reading order"
-
-
-@pytest.mark.parametrize("style", STYLES)
-def test_name_strips_are_found_bottom_left(data_dir: Path, style: StyleName) -> None:
-    gallery = _gallery(data_dir, style, 9)
-    pairs = match(gallery.tiles, _split(gallery).tiles)
-    hits = 0
-    for gt in gallery.tiles:
-        strip = pairs[gt.slot].name_strip
-        assert gt.name_strip is not None
-        if strip is not None:
-            cx, cy = strip.center
-            s = gt.name_strip
-            hits += s.x <= cx <= s.x + s.w and s.y <= cy <= s.y + s.h
-    assert hits >= 8, f"only {hits} of 9 name strips found"

@@ -12,13 +12,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from typing import Any
 
-from meetwatch.app import App, AppOptions
+from meetwatch.app import AppOptions
 from meetwatch.capture.source import FrameSource
 from meetwatch.capture.spec import is_portal, open_source
 from meetwatch.config import Config, load_config
+from meetwatch.controller import CoreController, WatchTarget
 from meetwatch.desktop.notice import presenter_notice
 from meetwatch.errors import CaptureError, ConfigError, MeetwatchError
 from meetwatch.first_run import note_if_unanswered, settle_usage
@@ -63,18 +63,18 @@ def _source_spec(args: argparse.Namespace) -> str:
     )
 
 
-def _source_factory(args: argparse.Namespace) -> Callable[[str | None], FrameSource]:
-    """Sources for this run's sessions: the flags' source, or the one a feed client names in
-    `StartSession` after stopping the first."""
-    default = _source_spec(args)
+def _flags_target(args: argparse.Namespace, config: Config) -> WatchTarget:
+    """What this run's sessions watch unless a feed client names another source in
+    `StartSession` after stopping the first: the flags' source."""
+    spec = _source_spec(args)
 
-    def make(spec: str | None) -> FrameSource:
-        source = open_source(spec or default, video_rate=args.rate or 1.0)
+    def make() -> FrameSource:
+        source = open_source(spec, video_rate=config.capture.rate_hz)
         if is_portal(source):
             print("Wayland: pick the meeting window (or screen) in the desktop's sharing dialog")
         return source
 
-    return make
+    return WatchTarget(spec, make)
 
 
 def _sigterm_as_interrupt() -> None:
@@ -85,36 +85,41 @@ def _sigterm_as_interrupt() -> None:
 
 
 def _live(
-    app: App,
-    source: FrameSource,
+    controller: CoreController,
     args: argparse.Namespace,
     title: str,
     duration: float | None = None,
     frames: int = 0,
+    *,
+    feed_required: bool = True,
 ) -> int:
     from meetwatch.terminal_view import TerminalView
 
     _sigterm_as_interrupt()
+    ended = None
     try:
-        app.start()
+        controller.start(feed_required=feed_required)
+        if controller.startup_problem:
+            print(f"warning: {controller.startup_problem}")
+        app = controller.app
         overlay = ""
         if app.feed is not None:
             overlay = app.feed.overlay_url()
             print(f"live feed: {app.feed.url()}  overlay: {overlay}")
-        info = app.start_session(source)
-        print(presenter_notice(app.config))
+        info = controller.start_session()
+        print(presenter_notice(controller.config))
         note_if_unanswered(args.config, args.used_in)
         print(f"session {info.session_id} recording to {app.store.path if app.store else '-'}")
         if args.quiet:
             app.wait(duration, frames)
         else:
-            with TerminalView(app.bus, title, overlay):
+            with TerminalView(app.bus, title or info.source, overlay):
                 app.wait(duration, frames)
     except KeyboardInterrupt:
         pass
     finally:
-        ended = app.stop_session()
-        app.stop()
+        ended = controller.shutdown()
+    app = controller.app
     recorder = app.recorder
     saved = recorder is None or recorder.session_saved
     if ended is not None and ended.ended_at is not None:
@@ -136,11 +141,9 @@ def _live(
 
 def cmd_run(args: argparse.Namespace) -> int:
     config = _config(args)
-    make_source = _source_factory(args)
-    source = make_source(None)
     options = AppOptions(server=not args.no_server, vcam=args.vcam, port=args.port)
-    app = App(config, options, source_factory=make_source)
-    return _live(app, source, args, source.describe(), duration=args.duration)
+    controller = CoreController(config, options, target=_flags_target(args, config))
+    return _live(controller, args, "", duration=args.duration)
 
 
 def _display_available() -> bool:
@@ -173,8 +176,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from meetwatch.demo.scenario import DEMO_TITLE, DemoScenario, ScenarioSource
 
     config = _config(args)
-    options = AppOptions(server=True)
-    source: FrameSource
+    target: WatchTarget
     window: subprocess.Popen[bytes] | None = None
     if not args.no_display and _display_available():
         from meetwatch.capture.window_source import WindowSource
@@ -189,28 +191,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
             env=env,
         )
         _wait_for_window(DEMO_TITLE, window)
-        source = WindowSource(DEMO_TITLE)
+        target = WatchTarget("the demo window", lambda: WindowSource(DEMO_TITLE))
         print(
             f"demo: showing a meeting gallery in the window {DEMO_TITLE!r} "
             "and capturing it from the screen"
         )
     else:
         print("demo: no display available, replaying the demo gallery as a video source instead")
-        source = ScenarioSource(DemoScenario(), args.frames)
-    app = App(config, options)
-    try:
-        return _live(app, source, args, "meetwatch demo", frames=args.frames)
-    except MeetwatchError as exc:
-        if "websocket feed" not in str(exc):
-            raise
-        print(f"warning: {exc}; running the demo without the live feed")
-        return _live(
-            App(config, AppOptions(server=False)),
-            source,
-            args,
-            "meetwatch demo",
-            frames=args.frames,
+        target = WatchTarget(
+            "the replayed demo gallery", lambda: ScenarioSource(DemoScenario(), args.frames)
         )
+    controller = CoreController(config, AppOptions(server=True), target=target)
+    try:  # a feed that cannot start (port in use) is a warning: the demo runs without it
+        return _live(controller, args, "meetwatch demo", frames=args.frames, feed_required=False)
     finally:
         if window is not None:
             window.terminate()
@@ -235,7 +228,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not path.exists():
         raise MeetwatchError(f"no sessions recorded yet ({path} does not exist)")
     formats = {f.strip() for f in args.format.split(",") if f.strip()}
-    store = SessionStore.open(path)
+    store = SessionStore.open_readonly(path)  # a report never writes or upgrades the store
     try:
         if args.combine:
             paths = combine_reports(

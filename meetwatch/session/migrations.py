@@ -1,8 +1,10 @@
 """Schema versions of the session store.
 
-A fresh file gets schema.sql (always the newest version). An older file is upgraded one step
-at a time by MIGRATIONS[v] (from version v to v + 1), each step in its own transaction with
-the new PRAGMA user_version, so a crash mid-upgrade leaves a consistent older version.
+A fresh file gets schema.sql with the signal columns of columns.py (always the newest
+version). An older file is upgraded one step at a time by MIGRATIONS[v] (from version v to
+v + 1), each step in its own transaction with the new PRAGMA user_version, so a crash
+mid-upgrade leaves a consistent older version. A step that adds signals is
+`added_columns(v + 1)`, the columns columns.py says that version added.
 """
 
 from __future__ import annotations
@@ -10,16 +12,12 @@ from __future__ import annotations
 import sqlite3
 from importlib import resources
 
+from meetwatch.session.columns import TABLES, added_columns, ddl
+
 SCHEMA_VERSION = 2
 
 MIGRATIONS: dict[int, str] = {
-    1: """
-        ALTER TABLE room_samples ADD COLUMN on_screen INTEGER;
-        ALTER TABLE room_samples ADD COLUMN away INTEGER;
-        ALTER TABLE room_samples ADD COLUMN eyes_closed INTEGER;
-        ALTER TABLE room_samples ADD COLUMN no_face INTEGER;
-        ALTER TABLE room_samples ADD COLUMN camera_off INTEGER;
-    """,
+    1: added_columns(2),  # room_samples: participants per attention state
 }
 
 
@@ -28,7 +26,8 @@ class SchemaError(Exception):
 
 
 def schema_sql() -> str:
-    return resources.files("meetwatch.session").joinpath("schema.sql").read_text("utf-8")
+    text = resources.files("meetwatch.session").joinpath("schema.sql").read_text("utf-8")
+    return text.format_map({table: ddl(columns) for table, columns in TABLES.items()})
 
 
 def user_version(conn: sqlite3.Connection) -> int:
@@ -57,6 +56,17 @@ def migrate(conn: sqlite3.Connection) -> int:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+
+def readable_version(conn: sqlite3.Connection) -> int:
+    """The version of a file opened read-only, which is read as it is: columns a later
+    version added read as missing."""
+    version = user_version(conn)
+    if version == 0:
+        raise SchemaError("it is not a meetwatch session store (no schema version)")
+    if version != SCHEMA_VERSION:
+        _step(conn, version)  # refuses newer and unknown versions
+    return version
 
 
 def _step(conn: sqlite3.Connection, version: int) -> str:

@@ -1,14 +1,19 @@
 """SessionRecorder: the event-bus sink that writes a session to the store.
 
+It reads the bus through the PrivacyGate like every other sink, so an aggregate-only
+session stores no participant, no per-participant sample and no alert about one person:
+the reports built from the store have nothing per person to show.
+
 The state thread publishes on the bus and must never wait for the disk, so the callback only
 puts the event on this recorder's queue (dropping and counting when it is full) and a thread
-of its own writes. Engagement arrives at any rate and is recorded once per whole second
-(SecondSampler); every write is committed at once, so a killed process loses at most the
-second in flight. Store failures (full disk) are reported as a StageStatus of stage
-"recorder" and retried with the next event; they never reach the publisher. A session whose
-first write failed (the disk full just as it started) is started again before each later
-write, so freeing space saves the rest of it; every second whose samples could not be
-written is counted in `lost_seconds`, so the end of the session can say so.
+of its own writes. `EngagementUpdated` is already one room per whole second (the aggregator
+samples once, for the feed and the store alike), so each one is written as it comes; every
+write is committed at once, so a killed process loses at most the second in flight. Store
+failures (full disk) are reported as a StageStatus of stage "recorder" and retried with the
+next event; they never reach the publisher. A session whose first write failed (the disk full
+just as it started) is started again before each later write, so freeing space saves the
+rest of it; every second whose samples could not be written is counted in `lost_seconds`, so
+the end of the session can say so.
 """
 
 from __future__ import annotations
@@ -19,10 +24,10 @@ import threading
 from collections.abc import Callable
 
 from meetwatch.aggregation.models import Alert, RoomEngagement
-from meetwatch.aggregation.seconds import SecondSampler
+from meetwatch.aggregation.privacy_gate import PrivacyGate
 from meetwatch.errors import StoreError
 from meetwatch.runtime.clock import Clock, SystemClock
-from meetwatch.runtime.events import Event, EventBus
+from meetwatch.runtime.events import Event
 from meetwatch.session.store import SessionStore
 from meetwatch.shared import SessionInfo, StageStatus
 
@@ -47,7 +52,7 @@ class SessionRecorder:
     def __init__(
         self,
         store: SessionStore,
-        bus: EventBus,
+        bus: PrivacyGate,
         *,
         config_json: str = "{}",
         max_queue: int = 10_000,
@@ -64,7 +69,6 @@ class SessionRecorder:
         self._unstarted: SessionInfo | None = None  # its row could not be written yet
         self._lost_seconds = 0
         self.last_failure = ""  # the last store error of the session, for its summary
-        self._sampler = SecondSampler()
         self._stage_states: dict[str, str] = {}
         self._error = ""
         self._dropped = 0
@@ -147,7 +151,6 @@ class SessionRecorder:
             self._unstarted = info
             self._lost_seconds = 0
             self.last_failure = ""
-            self._sampler = SecondSampler()
             self._stage_states.clear()
             self._start_if_needed()
         elif event.kind == "EngagementUpdated":
@@ -162,17 +165,13 @@ class SessionRecorder:
             self._unstarted = None
 
     def _write_samples(self, room: RoomEngagement) -> None:
-        """Every whole second the update completes; each one that fails is counted lost."""
-        failure: StoreError | None = None
-        for sample in self._sampler.feed(room):
-            try:
-                self._start_if_needed()
-                self._store.add_samples(room.session_id, sample)
-            except StoreError as e:
-                self._lost_seconds += 1
-                failure = failure or e
-        if failure is not None:
-            raise failure
+        """One second of the session; when it cannot be written it is counted lost."""
+        try:
+            self._start_if_needed()
+            self._store.add_samples(room.session_id, room)
+        except StoreError:
+            self._lost_seconds += 1
+            raise
 
     def _write_other(self, event: Event) -> None:
         payload = event.payload

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from meetwatch.session.columns import Column, position
 from meetwatch.shared import SessionInfo
 
 
@@ -32,7 +33,8 @@ class ParticipantRow:
 
 @dataclass(frozen=True)
 class RoomSampleRow:
-    """The room at one whole second. attention_counts is None in rows from schema 1."""
+    """The room at one whole second. The dicts hold the values the row has (no attention
+    counts in rows from schema 1)."""
 
     t: float
     engagement: float | None
@@ -40,7 +42,7 @@ class RoomSampleRow:
     participants_total: int
     participants_with_face: int
     emotion_mix: dict[str, float]
-    attention_counts: dict[str, int] | None
+    attention_counts: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -51,25 +53,68 @@ class EventRow:
 
 
 @dataclass(frozen=True)
-class SampleArrays:
-    """All participant samples of a session as columns, ordered by (t, participant_id).
+class Signals:
+    """Per-second signals as one float64 matrix whose columns are `columns` (a table of
+    meetwatch.session.columns): NULL is NaN, and a TEXT column holds the index of its value
+    in the column's categories. One matrix rather than an attribute per signal, so a signal
+    added to the registry reaches every reader without a change here."""
 
-    Missing values are NaN. emotion is (N, 7) in FER-2013 order; attention holds the
-    state names (dtype object).
-    """
+    columns: tuple[Column, ...]
+    values: np.ndarray  # (N, len(columns)) float64
 
-    participant_id: np.ndarray  # (N,) int64
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def column(self, name: str) -> np.ndarray:
+        return self.values[:, position(self.columns, name)]
+
+    def field(self, field: str) -> np.ndarray:
+        """The columns read from one dict field of the engagement model (the emotion mix,
+        the attention counts) as an (N, k) matrix in registry order."""
+        idx = [i for i, c in enumerate(self.columns) if c.field == field]
+        if idx == list(range(idx[0], idx[-1] + 1)):
+            return self.values[:, idx[0] : idx[-1] + 1]  # a view
+        return self.values[:, idx]
+
+    def text(self, name: str) -> np.ndarray:
+        """A TEXT column as its values (dtype object)."""
+        categories = np.array(self.columns[position(self.columns, name)].categories, object)
+        return categories[self.column(name).astype(np.int64)]
+
+
+@dataclass(frozen=True)
+class RoomTable:
+    """All room rows of a session, ordered by t; `signals` over columns.ROOM."""
+
     t: np.ndarray  # (N,) float64
-    attention: np.ndarray  # (N,) object
-    engagement: np.ndarray  # (N,) float64
-    emotion: np.ndarray  # (N, 7) float64
-    valence: np.ndarray
-    arousal: np.ndarray
-    yaw: np.ndarray
-    pitch: np.ndarray
-    gaze_x: np.ndarray
-    gaze_y: np.ndarray
-    eye_openness: np.ndarray
+    signals: Signals
 
     def __len__(self) -> int:
         return len(self.t)
+
+
+@dataclass(frozen=True)
+class SampleArrays:
+    """All participant samples of a session, ordered by (t, participant_id); `signals` over
+    columns.PARTICIPANT (emotion in FER-2013 order)."""
+
+    participant_id: np.ndarray  # (N,) int64
+    t: np.ndarray  # (N,) float64
+    signals: Signals
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    @property
+    def attention(self) -> np.ndarray:
+        """State names (dtype object)."""
+        return self.signals.text("attention")
+
+    @property
+    def engagement(self) -> np.ndarray:
+        return self.signals.column("engagement")
+
+    @property
+    def emotion(self) -> np.ndarray:
+        """(N, 7) in FER-2013 order."""
+        return self.signals.field("emotion")

@@ -1,6 +1,8 @@
 -- meetwatch session store, schema version 2 (PRAGMA user_version).
 -- Older files are upgraded by meetwatch/session/migrations.py; keep the two in step.
 -- One row per participant per second in samples; room_samples holds the room figures.
+-- Their signal columns are listed once, in meetwatch/session/columns.py, and filled in
+-- where the table's name stands in braces.
 CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY,               -- uuid4 hex
     started_at REAL NOT NULL,          -- unix seconds
@@ -24,23 +26,13 @@ CREATE TABLE IF NOT EXISTS samples (
     session_id TEXT NOT NULL,
     participant_id INTEGER NOT NULL,
     t REAL NOT NULL,                   -- unix seconds, one per participant per second
-    attention TEXT NOT NULL,
-    engagement REAL,
-    angry REAL, disgust REAL, fear REAL, happy REAL, sad REAL, surprise REAL, neutral REAL,
-    valence REAL, arousal REAL,
-    yaw REAL, pitch REAL, gaze_x REAL, gaze_y REAL, eye_openness REAL
+    {samples}
 );
 CREATE INDEX IF NOT EXISTS samples_by_time ON samples(session_id, t);
 CREATE TABLE IF NOT EXISTS room_samples (
     session_id TEXT NOT NULL,
-    t REAL NOT NULL,
-    engagement REAL,
-    attention_share REAL,
-    participants_total INTEGER NOT NULL,
-    participants_with_face INTEGER NOT NULL,
-    angry REAL, disgust REAL, fear REAL, happy REAL, sad REAL, surprise REAL, neutral REAL,
-    -- v2: participants per attention state (NULL in rows written by version 1)
-    on_screen INTEGER, away INTEGER, eyes_closed INTEGER, no_face INTEGER, camera_off INTEGER
+    t REAL NOT NULL,                   -- unix seconds, one per second
+    {room_samples}
 );
 CREATE INDEX IF NOT EXISTS room_by_time ON room_samples(session_id, t);
 CREATE TABLE IF NOT EXISTS events (

@@ -3,7 +3,9 @@
 WAL mode with synchronous=NORMAL: every write call is its own committed transaction, so a
 process killed with SIGKILL loses nothing that was written (an OS crash may lose the last
 transactions, never the file). Readers in other threads or processes (reports, the live
-feed's GetSessionSummary) can read while the recorder writes.
+feed's GetSessionSummary) can read while the recorder writes. Reports open the file with
+`open_readonly` (SQLite's read-only mode: nothing is upgraded or written) and read through
+the methods here; the per-second columns come from meetwatch.session.columns.
 
 Every sqlite3 error is raised as a StoreError that names the file and says what to do.
 """
@@ -14,10 +16,11 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from platformdirs import user_data_path
 from pydantic import BaseModel
 
@@ -25,26 +28,28 @@ from meetwatch import __version__
 from meetwatch.aggregation.models import RoomEngagement
 from meetwatch.errors import StoreError
 from meetwatch.private_files import make_private, private_file, private_folder
-from meetwatch.session.migrations import SchemaError, migrate
+from meetwatch.session.columns import PARTICIPANT, ROOM, TABLES, Column
+from meetwatch.session.migrations import SchemaError, migrate, readable_version
 from meetwatch.session.rows import (
     EventRow,
     ParticipantRow,
     RoomSampleRow,
+    RoomTable,
+    SampleArrays,
     SessionRecord,
+    Signals,
 )
-from meetwatch.shared import ATTENTION_STATES, EMOTIONS, SessionInfo
+from meetwatch.shared import SessionInfo
 
 STORE_FILENAME = "sessions.sqlite3"
-_SIGNALS = ("valence", "arousal", "yaw", "pitch", "gaze_x", "gaze_y", "eye_openness")
-_SAMPLE_COLUMNS = ("participant_id", "t", "attention", "engagement", *EMOTIONS, *_SIGNALS)
-_ROOM_COLUMNS = (
-    "t",
-    "engagement",
-    "attention_share",
-    "participants_total",
-    "participants_with_face",
-    *EMOTIONS,
-    *ATTENTION_STATES,
+CHUNK_ROWS = 32_768
+_SAMPLE_INSERT = (
+    f"INSERT INTO samples (session_id, participant_id, t, {', '.join(c.name for c in PARTICIPANT)})"
+    f" VALUES ({', '.join('?' * (len(PARTICIPANT) + 3))})"
+)
+_ROOM_INSERT = (
+    f"INSERT INTO room_samples (session_id, t, {', '.join(c.name for c in ROOM)}) "
+    f"VALUES ({', '.join('?' * (len(ROOM) + 2))})"
 )
 
 
@@ -52,10 +57,12 @@ def default_store_path() -> Path:
     return user_data_path("meetwatch") / STORE_FILENAME  # the folder config.data_dir defaults to
 
 
-def _explain(path: Path, e: sqlite3.Error) -> StoreError:
+def _explain(path: Path, e: sqlite3.Error, reading: bool = False) -> StoreError:
     code = getattr(e, "sqlite_errorname", "")
     if code.startswith("SQLITE_FULL"):
         text = f"the disk holding {path} is full; free some space (sqlite: {e})"
+    elif reading and code.startswith(("SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
+        text = f"cannot read the session store {path} (sqlite: {e})"
     elif code.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
         return _read_only(path, f"sqlite: {e}")
     elif code.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
@@ -75,14 +82,27 @@ def _read_only(path: Path, detail: str) -> StoreError:
     )
 
 
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(
+        f"{path.resolve().as_uri()}?mode=ro",
+        uri=True,
+        check_same_thread=False,
+        isolation_level=None,
+    )
+
+
 class SessionStore:
     """One connection, usable from several threads (calls are serialised by a lock)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, *, read_only: bool = False) -> None:
         self._conn = conn
         self.path = path
+        self.read_only = read_only
         self._lock = threading.RLock()
         self._known: set[str] = set()
+        self._present = {  # a read-only file of an older version lacks later columns
+            table: {r[1] for r in conn.execute(f"PRAGMA table_info({table})")} for table in TABLES
+        }
 
     @classmethod
     def open(cls, path: Path | str | None = None) -> SessionStore:
@@ -119,6 +139,27 @@ class SessionStore:
                 raise _explain(path, e) from e
             raise StoreError(f"cannot use {path}: {e}") from e
         return cls(conn, path)
+
+    @classmethod
+    def open_readonly(cls, path: Path | str) -> SessionStore:
+        """Open an existing store to read it (reports): nothing in the file is upgraded or
+        written, and an older version's file is read as it is."""
+        path = Path(path)
+        if not path.is_file():
+            raise StoreError(f"no session store at {path}; record a session first or pass --store")
+        try:
+            conn = _connect_readonly(path)
+        except sqlite3.Error as e:
+            raise _explain(path, e, reading=True) from e
+        try:
+            conn.execute("PRAGMA busy_timeout = 5000")
+            readable_version(conn)
+            return cls(conn, path, read_only=True)
+        except (sqlite3.Error, SchemaError) as e:
+            conn.close()
+            if isinstance(e, sqlite3.Error):
+                raise _explain(path, e, reading=True) from e
+            raise StoreError(f"cannot use {path}: {e}") from e
 
     def close(self) -> None:
         with self._lock:
@@ -169,36 +210,15 @@ class SessionStore:
         if room.session_id != session_id:
             raise StoreError(f"samples of session {room.session_id} given for {session_id}")
         t = room.timestamp
-        mix = [room.emotion_mix.get(e) for e in EMOTIONS]
-        counts = [room.attention_counts.get(s) for s in ATTENTION_STATES]
         with self._write() as c:
-            c.execute(
-                f"INSERT INTO room_samples (session_id, {', '.join(_ROOM_COLUMNS)}) "
-                f"VALUES ({', '.join('?' * (len(_ROOM_COLUMNS) + 1))})",
-                (
-                    session_id,
-                    t,
-                    room.engagement,
-                    room.attention_share,
-                    room.participants_total,
-                    room.participants_with_face,
-                    *mix,
-                    *counts,
-                ),
-            )
+            c.execute(_ROOM_INSERT, (session_id, t, *(col.read(room) for col in ROOM)))
             rows = []
             for p in room.participants:
-                emotion = [p.emotion.get(e) if p.emotion else None for e in EMOTIONS]
-                signals = [getattr(p, name) for name in _SIGNALS]
                 rows.append(
-                    (session_id, p.participant_id, t, p.attention, p.engagement, *emotion, *signals)
+                    (session_id, p.participant_id, t, *(col.read(p) for col in PARTICIPANT))
                 )
                 self._upsert(c, session_id, p.participant_id, p.slot, p.label, t)
-            c.executemany(
-                f"INSERT INTO samples (session_id, {', '.join(_SAMPLE_COLUMNS)}) "
-                f"VALUES ({', '.join('?' * (len(_SAMPLE_COLUMNS) + 1))})",
-                rows,
-            )
+            c.executemany(_SAMPLE_INSERT, rows)
 
     def add_event(
         self, session_id: str, t: float, kind: str, payload: Mapping[str, Any] | BaseModel
@@ -265,21 +285,53 @@ class SessionStore:
         )
         return [ParticipantRow(*r) for r in rows]
 
+    def session_ids_with_samples(self) -> set[str]:
+        """Sessions with at least one room row."""
+        return {r[0] for r in self._read("SELECT DISTINCT session_id FROM room_samples")}
+
     def room_samples(self, session_id: str) -> list[RoomSampleRow]:
         rows = self._read(
-            f"SELECT {', '.join(_ROOM_COLUMNS)} FROM room_samples WHERE session_id = ? ORDER BY t",
+            f"SELECT t, {', '.join(self._select('room_samples', ROOM, coded=False))} "
+            "FROM room_samples WHERE session_id = ? ORDER BY t",
             (session_id,),
         )
-        n = len(EMOTIONS)
         out = []
-        for r in rows:
-            mix = {e: v for e, v in zip(EMOTIONS, r[5 : 5 + n], strict=True) if v is not None}
-            counts_raw = r[5 + n :]
-            counts = None
-            if all(v is not None for v in counts_raw):
-                counts = dict(zip(ATTENTION_STATES, counts_raw, strict=True))
-            out.append(RoomSampleRow(r[0], r[1], r[2], r[3], r[4], mix, counts))
+        for t, *values in rows:
+            fields: dict[str, Any] = {"t": t}
+            for c, v in zip(ROOM, values, strict=True):
+                if c.key is None:
+                    fields[c.field] = v
+                elif v is not None:
+                    fields.setdefault(c.field, {})[c.key] = v
+                else:
+                    fields.setdefault(c.field, {})
+            out.append(RoomSampleRow(**fields))
         return out
+
+    def room_table(self, session_id: str) -> RoomTable:
+        """The room rows of a session as numpy columns, ordered by t."""
+        table = self._matrix("room_samples", ["t"], ROOM, session_id)
+        order = np.argsort(table[:, 0], kind="stable")
+        table = table[order]
+        return RoomTable(t=table[:, 0], signals=Signals(ROOM, table[:, 1:]))
+
+    def sample_arrays(self, session_id: str) -> SampleArrays:
+        """All participant samples of a session as numpy columns, ordered by (t, id).
+
+        Building them through Python rows would, for a 2-hour 7x7 meeting (350k rows), peak
+        near 500 MB; fetching in chunks into one float matrix (TEXT columns coded in SQL)
+        keeps the peak near the matrix's 55 MB, and sorting in numpy is faster than SQLite's
+        ORDER BY over the whole table.
+        """
+        table = self._matrix("samples", ["participant_id", "t"], PARTICIPANT, session_id)
+        order = np.lexsort((table[:, 0], table[:, 1]))
+        if np.any(order != np.arange(len(table))):
+            table = table[order]
+        return SampleArrays(  # views of one matrix: no copies
+            participant_id=table[:, 0].astype(np.int64),
+            t=table[:, 1],
+            signals=Signals(PARTICIPANT, table[:, 2:]),
+        )
 
     def events(self, session_id: str, kind: str | None = None) -> list[EventRow]:
         sql = "SELECT t, kind, payload_json FROM events WHERE session_id = ?"
@@ -291,6 +343,57 @@ class SessionStore:
         return [EventRow(t, k, json.loads(p)) for t, k, p in rows]
 
     # internals
+
+    def _select(self, table: str, columns: tuple[Column, ...], *, coded: bool) -> list[str]:
+        """SELECT expressions for the columns: NULL for one this file's version lacks, and
+        with `coded` a TEXT column as the index of its value in its categories."""
+        out = []
+        for c in columns:
+            if c.name not in self._present[table]:
+                out.append("NULL")
+            elif coded and c.categories:
+                cases = " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(c.categories))
+                out.append(f"CASE {c.name} {cases} ELSE {c.categories.index(c.unknown)} END")
+            else:
+                out.append(c.name)
+        return out
+
+    def _matrix(
+        self, table: str, keys: list[str], columns: tuple[Column, ...], session_id: str
+    ) -> np.ndarray:
+        """The session's rows of a table as one float matrix (keys, then columns; NULL is
+        NaN), fetched in chunks in one read transaction."""
+        select = ", ".join([*keys, *self._select(table, columns, coded=True)])
+        where = f"FROM {table} WHERE session_id = ?"
+        try:
+            with self._snapshot() as conn:
+                count = conn.execute(f"SELECT count(*) {where}", (session_id,)).fetchone()[0]
+                out = np.full((count, len(keys) + len(columns)), np.nan)
+                cursor = conn.execute(f"SELECT {select} {where}", (session_id,))
+                filled = 0
+                while rows := cursor.fetchmany(CHUNK_ROWS):
+                    out[filled : filled + len(rows)] = np.array(rows, np.float64)
+                    filled += len(rows)
+        except sqlite3.Error as e:
+            raise _explain(self.path, e, reading=True) from e
+        return out
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction, so a count and its rows agree while a recorder writes. A
+        writable store reads through a second, read-only connection: a long read for a report
+        does not hold up the recorder's writes on this one."""
+        if self.read_only:
+            with self._lock:
+                self._conn.execute("BEGIN")
+                try:
+                    yield self._conn
+                finally:
+                    self._conn.execute("ROLLBACK")
+            return
+        with closing(_connect_readonly(self.path)) as conn:
+            conn.execute("BEGIN")
+            yield conn
 
     def _require(self, session_id: str) -> None:
         if session_id in self._known:
@@ -334,7 +437,7 @@ class SessionStore:
             try:
                 return self._conn.execute(sql, args).fetchall()
             except sqlite3.Error as e:
-                raise _explain(self.path, e) from e
+                raise _explain(self.path, e, reading=self.read_only) from e
 
 
 def _session(r: tuple[Any, ...]) -> SessionRecord:

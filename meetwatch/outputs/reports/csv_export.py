@@ -4,7 +4,8 @@ One row per participant per second (individual mode) or one row per second of ro
 (aggregate-only mode: the file holds no individual). The first two columns say when:
 `time_local` (ISO 8601) and `t` (unix seconds) for a live session, `recording_time`
 (HH:MM:SS position in the file) for a recording; `seconds_from_start` follows in both.
-Columns are formatted as whole arrays and written in chunks: a 2-hour, 49-person session is
+The figures' columns are those of the store (meetwatch.session.columns), under the same
+names. Columns are formatted as whole arrays and written in chunks: a 2-hour, 49-person session is
 350k rows, and per-row formatting in Python would dominate the report's run time.
 """
 
@@ -18,25 +19,12 @@ from typing import Any, TextIO
 import numpy as np
 
 from meetwatch.outputs.reports import clock
-from meetwatch.outputs.reports.data import SIGNALS, ReportData
-from meetwatch.shared import ATTENTION_STATES, EMOTIONS
+from meetwatch.outputs.reports.data import ReportData
+from meetwatch.session.columns import PARTICIPANT, ROOM
+from meetwatch.session.rows import Signals
 
-PARTICIPANT_COLUMNS = (
-    "participant_id",
-    "label",
-    "attention",
-    "engagement",
-    *EMOTIONS,
-    *SIGNALS,
-)
-ROOM_COLUMNS = (
-    "engagement",
-    "attention_share",
-    "participants_total",
-    "participants_with_face",
-    *EMOTIONS,
-    *ATTENTION_STATES,
-)
+PARTICIPANT_COLUMNS = ("participant_id", "label", *(c.name for c in PARTICIPANT))
+ROOM_COLUMNS = tuple(c.name for c in ROOM)
 DECIMALS = 4
 CHUNK_ROWS = 50_000
 
@@ -88,6 +76,19 @@ def time_columns(t: np.ndarray, tl: clock.Timeline) -> tuple[list[str], list[np.
     return [tl.stamp_name, "t", "seconds_from_start"], [stamp, _floats(t, 3), offset]
 
 
+def _signal_cells(signals: Signals, rows: np.ndarray | slice = slice(None)) -> list[np.ndarray]:
+    """Every column of `signals` formatted by its SQL type (a TEXT column holds the index of
+    its value among the column's categories)."""
+    out = []
+    for i, c in enumerate(signals.columns):
+        values = signals.values[rows, i]
+        if c.sql_type == "TEXT":
+            out.append(_quoted(np.array(c.categories, object))[values.astype(np.int64)])
+        else:
+            out.append(_counts(values) if c.sql_type == "INTEGER" else _floats(values))
+    return out
+
+
 def write_csv(data: ReportData, out: TextIO, tl: clock.Timeline) -> None:
     if data.samples is None or data.people is None:
         room = data.room
@@ -96,15 +97,7 @@ def write_csv(data: ReportData, out: TextIO, tl: clock.Timeline) -> None:
         _write(
             out,
             [*names, *ROOM_COLUMNS],
-            [
-                *when,
-                _floats(room.engagement[rows]),
-                _floats(room.attention_share[rows]),
-                _counts(room.participants_total[rows]),
-                _counts(room.participants_with_face[rows]),
-                *(_floats(room.emotion[rows, i]) for i in range(len(EMOTIONS))),
-                *(_counts(room.attention_counts[rows, i]) for i in range(len(ATTENTION_STATES))),
-            ],
+            [*when, *_signal_cells(room.signals, rows)],
         )
         return
     s, people = data.samples, data.people
@@ -113,13 +106,5 @@ def write_csv(data: ReportData, out: TextIO, tl: clock.Timeline) -> None:
     _write(
         out,
         [*names, *PARTICIPANT_COLUMNS],
-        [
-            *when,
-            _counts(s.participant_id),
-            _quoted(labels),
-            _quoted(s.attention),
-            _floats(s.engagement),
-            *(_floats(s.emotion[:, i]) for i in range(len(EMOTIONS))),
-            *(_floats(getattr(s, name)) for name in SIGNALS),
-        ],
+        [*when, _counts(s.participant_id), _quoted(labels), *_signal_cells(s.signals)],
     )

@@ -7,14 +7,14 @@ dip), and per-participant values become (participants x seconds) matrices that t
 statistics and the heatmap index directly instead of looping over 350k rows.
 
 In aggregate-only mode the per-participant tables are never read, so no renderer can leak
-them by mistake.
+them by mistake. The store is read through its methods, opened read-only when given as a
+path; the per-second columns are those of meetwatch.session.columns.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
@@ -24,20 +24,20 @@ import numpy as np
 
 from meetwatch.errors import DataError, StoreError
 from meetwatch.outputs.reports import clock
+from meetwatch.session.columns import ROOM
 from meetwatch.session.rows import (
     EventRow,
     ParticipantRow,
-    RoomSampleRow,
+    RoomTable,
     SampleArrays,
     SessionRecord,
+    Signals,
 )
 from meetwatch.session.store import SessionStore
-from meetwatch.shared import ATTENTION_STATES, EMOTIONS
+from meetwatch.shared import ATTENTION_STATES
 
 StoreLike = SessionStore | Path | str
 SessionKind = Literal["live", "recording", "image"]
-SIGNALS = ("valence", "arousal", "yaw", "pitch", "gaze_x", "gaze_y", "eye_openness")
-CHUNK_ROWS = 32_768
 
 ABSENT = -1  # state code of a second without a row for that participant
 STATE_CODE = {s: i for i, s in enumerate(ATTENTION_STATES)}
@@ -89,19 +89,37 @@ class SessionFacts:
 
 @dataclass(frozen=True)
 class RoomSeries:
-    """The room at each second of the grid t[0], t[0] + 1, ... (NaN where no row)."""
+    """The room at each second of the grid t[0], t[0] + 1, ... (NaN where no row);
+    `signals` has every column of columns.ROOM."""
 
     t: np.ndarray  # (S,) float64 unix seconds
-    engagement: np.ndarray  # (S,)
-    attention_share: np.ndarray  # (S,)
-    participants_total: np.ndarray  # (S,)
-    participants_with_face: np.ndarray  # (S,)
-    emotion: np.ndarray  # (S, 7) FER-2013 order
-    attention_counts: np.ndarray  # (S, 5) ATTENTION_STATES order; NaN in schema-1 rows
+    signals: Signals  # (S, len(ROOM))
     has_row: np.ndarray  # (S,) bool
 
     def __len__(self) -> int:
         return len(self.t)
+
+    @property
+    def engagement(self) -> np.ndarray:
+        return self.signals.column("engagement")
+
+    @property
+    def attention_share(self) -> np.ndarray:
+        return self.signals.column("attention_share")
+
+    @property
+    def participants_total(self) -> np.ndarray:
+        return self.signals.column("participants_total")
+
+    @property
+    def emotion(self) -> np.ndarray:
+        """(S, 7) FER-2013 order."""
+        return self.signals.field("emotion_mix")
+
+    @property
+    def attention_counts(self) -> np.ndarray:
+        """(S, 5) ATTENTION_STATES order; NaN in schema-1 rows."""
+        return self.signals.field("attention_counts")
 
 
 @dataclass(frozen=True)
@@ -152,14 +170,11 @@ class ReportData:
 def opened_store(store_or_path: StoreLike) -> Iterator[SessionStore]:
     """Use an open store as-is, or open (and upgrade) the file and close it afterwards.
 
-    A missing file is an error here: opening it would quietly create an empty store."""
+    A file is opened read-only: a report never writes or upgrades the store."""
     if isinstance(store_or_path, SessionStore):
         yield store_or_path
         return
-    path = Path(store_or_path)
-    if not path.is_file():
-        raise StoreError(f"no session store at {path}; record a session first or pass --store")
-    store = SessionStore.open(path)
+    store = SessionStore.open_readonly(store_or_path)
     try:
         yield store
     finally:
@@ -172,11 +187,11 @@ def load_report_data(store_or_path: StoreLike, session: str = "latest") -> Repor
         record = latest_session(store) if session == "latest" else store.get_session(session)
         sid = record.session_id
         aggregate = record.info.privacy_mode == "aggregate_only"
-        room_rows = store.room_samples(sid)
-        samples = None if aggregate else read_sample_arrays(store.path, sid)
+        room_rows = store.room_table(sid)
+        samples = None if aggregate else store.sample_arrays(sid)
         participants = [] if aggregate else store.participants(sid)
         events = store.events(sid)
-    if not room_rows and (samples is None or len(samples) == 0):
+    if not len(room_rows) and (samples is None or len(samples) == 0):
         raise StoreError(
             f"session {sid} has no samples yet, so there is nothing to report; "
             "let it run for a few seconds or choose another session"
@@ -218,69 +233,15 @@ def latest_session(store: SessionStore) -> SessionRecord:
     sessions = store.list_sessions()
     if not sessions:
         raise StoreError(f"no sessions recorded yet in {store.path}")
-    with_data = set(_read_only(store.path, "SELECT DISTINCT session_id FROM room_samples"))
+    with_data = store.session_ids_with_samples()
     for record in sessions:
         if record.session_id in with_data and not record.info.source.startswith("image:"):
             return record
     return sessions[0]
 
 
-def _read_only(path: Path, sql: str) -> list[Any]:
-    """First column of a query on the store file, opened read-only (a report never writes)."""
-    try:
-        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
-            return [row[0] for row in conn.execute(sql)]
-    except sqlite3.Error as e:
-        raise StoreError(f"cannot read the sessions in {path}: {e}") from e
-
-
-def read_sample_arrays(path: Path, session_id: str) -> SampleArrays:
-    """All samples of a session as columns, read in chunks straight into numpy.
-
-    Building them through Python lists of rows would, for a 2-hour 7x7 meeting (350k rows),
-    peak near 500 MB; fetching in chunks into float arrays (attention coded in SQL) keeps the
-    peak near the final arrays' 50 MB, and sorting in numpy is faster than SQLite's ORDER BY
-    over the whole table. Read-only: a report never writes the store.
-    """
-    code = " ".join(f"WHEN '{s}' THEN {i}" for s, i in STATE_CODE.items())
-    columns = [
-        "participant_id",
-        "t",
-        f"CASE attention {code} ELSE {STATE_CODE['no_face']} END",
-        "engagement",
-        *EMOTIONS,
-        *SIGNALS,
-    ]
-    where = "FROM samples WHERE session_id = ?"
-    try:
-        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
-            conn.execute("BEGIN")  # one snapshot for the count and the rows: a recorder may write
-            count = conn.execute(f"SELECT count(*) {where}", (session_id,)).fetchone()[0]
-            table = np.full((count, len(columns)), np.nan)
-            cursor = conn.execute(f"SELECT {', '.join(columns)} {where}", (session_id,))
-            filled = 0
-            while rows := cursor.fetchmany(CHUNK_ROWS):
-                table[filled : filled + len(rows)] = np.array(rows, np.float64)
-                filled += len(rows)
-    except sqlite3.Error as e:
-        raise StoreError(f"cannot read the samples of session {session_id} from {path}: {e}") from e
-    order = np.lexsort((table[:, 0], table[:, 1]))
-    if np.any(order != np.arange(count)):
-        table = table[order]
-    n = len(EMOTIONS)
-    states = np.array(ATTENTION_STATES, dtype=object)
-    return SampleArrays(  # columns are views of one table: no copies
-        participant_id=table[:, 0].astype(np.int64),
-        t=table[:, 1],
-        attention=states[table[:, 2].astype(np.int64)],
-        engagement=table[:, 3],
-        emotion=table[:, 4 : 4 + n],
-        **{name: table[:, 4 + n + i] for i, name in enumerate(SIGNALS)},
-    )
-
-
-def _grid(rows: list[RoomSampleRow], samples: SampleArrays | None) -> tuple[int, int]:
-    times = [np.floor(np.array([r.t for r in rows], np.float64))]
+def _grid(rows: RoomTable, samples: SampleArrays | None) -> tuple[int, int]:
+    times = [np.floor(rows.t)]
     if samples is not None and len(samples):
         times.append(np.floor(samples.t))
     all_t = np.concatenate(times)
@@ -293,42 +254,15 @@ def _grid(rows: list[RoomSampleRow], samples: SampleArrays | None) -> tuple[int,
     return t0, t1 - t0 + 1
 
 
-def _column(rows: list[Any], get: Any) -> np.ndarray:
-    """float64 column with None as NaN (np.array converts None to NaN for a float dtype)."""
-    return np.array([get(r) for r in rows], np.float64)
-
-
-def _room_series(rows: list[RoomSampleRow], t0: int, span: int) -> RoomSeries:
-    idx = np.floor(_column(rows, lambda r: r.t)).astype(np.int64) - t0
-
-    def spread(values: np.ndarray) -> np.ndarray:
-        out = np.full((span, *values.shape[1:]), np.nan)
-        out[idx] = values
-        return out
-
-    emotion = np.array(
-        [[r.emotion_mix.get(e, np.nan) for e in EMOTIONS] for r in rows], np.float64
-    ).reshape(len(rows), len(EMOTIONS))
-    nan_counts = [np.nan] * len(ATTENTION_STATES)
-    counts = np.array(
-        [
-            nan_counts
-            if r.attention_counts is None
-            else [r.attention_counts[s] for s in ATTENTION_STATES]
-            for r in rows
-        ],
-        np.float64,
-    ).reshape(len(rows), len(ATTENTION_STATES))
+def _room_series(rows: RoomTable, t0: int, span: int) -> RoomSeries:
+    idx = np.floor(rows.t).astype(np.int64) - t0
+    values = np.full((span, len(ROOM)), np.nan)
+    values[idx] = rows.signals.values
     has_row = np.zeros(span, bool)
     has_row[idx] = True
     return RoomSeries(
         t=np.arange(t0, t0 + span, dtype=np.float64),
-        engagement=spread(_column(rows, lambda r: r.engagement)),
-        attention_share=spread(_column(rows, lambda r: r.attention_share)),
-        participants_total=spread(_column(rows, lambda r: r.participants_total)),
-        participants_with_face=spread(_column(rows, lambda r: r.participants_with_face)),
-        emotion=spread(emotion),
-        attention_counts=spread(counts),
+        signals=Signals(ROOM, values),
         has_row=has_row,
     )
 
@@ -340,11 +274,8 @@ def _participant_series(
     ids = np.union1d(np.array(list(known), np.int64), np.unique(s.participant_id))
     row = np.searchsorted(ids, s.participant_id)
     col = np.floor(s.t).astype(np.int64) - t0
-    codes = np.full(len(s), STATE_CODE["no_face"], np.int8)  # an unknown state is no verdict
-    for name, code in STATE_CODE.items():
-        codes[s.attention == name] = code
     state = np.full((len(ids), span), ABSENT, np.int8)
-    state[row, col] = codes
+    state[row, col] = s.signals.column("attention")  # coded in ATTENTION_STATES order
     engagement = np.full((len(ids), span), np.nan, np.float32)
     engagement[row, col] = s.engagement
     first = np.full(len(ids), np.inf)

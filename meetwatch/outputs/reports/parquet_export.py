@@ -15,7 +15,8 @@ clock, no zone) for live sessions and null for recordings; `session_start_local`
 session started or the recording was analysed, local, no zone) on every row, for grouping by
 day or week. Shares and engagement are fractions in [0, 1]; null means not measured.
 
-Columns (types as Arrow writes them):
+The figures' columns are those of the store (meetwatch.session.columns), under the same
+names: REAL as double, INTEGER as int32, TEXT as string. Today (types as Arrow writes them):
 
   seconds: session_id, kind, source: string; session_start_local: timestamp[s];
            seconds_from_start: double; recording_time: string; time_local: timestamp[s];
@@ -48,10 +49,10 @@ import numpy as np
 
 from meetwatch.errors import OutputError
 from meetwatch.outputs.reports import clock
-from meetwatch.outputs.reports.data import SIGNALS, ReportData
+from meetwatch.outputs.reports.data import ReportData
 from meetwatch.outputs.reports.files import write_atomic
 from meetwatch.outputs.reports.summary import ReportSummary
-from meetwatch.shared import ATTENTION_STATES, EMOTIONS
+from meetwatch.session.rows import Signals
 
 PARQUET_SCHEMA_VERSION = 1
 TABLES = ("seconds", "samples", "session")
@@ -133,6 +134,19 @@ def _int(pa: Any, values: np.ndarray) -> Any:
     return pa.array(np.where(known, values, 0).astype(np.int32), pa.int32(), mask=~known)
 
 
+def _signals(pa: Any, signals: Signals, rows: np.ndarray | slice = slice(None)) -> dict[str, Any]:
+    """Every column of `signals` as an Arrow array of its SQL type's Arrow type."""
+    out = {}
+    for i, c in enumerate(signals.columns):
+        values = signals.values[rows, i]
+        if c.sql_type == "TEXT":
+            text = np.array(c.categories, object)[values.astype(np.int64)]
+            out[c.name] = pa.array(text, pa.string())
+        else:
+            out[c.name] = _int(pa, values) if c.sql_type == "INTEGER" else _float(pa, values)
+    return out
+
+
 def _seconds(pa: Any, d: ReportData, tl: clock.Timeline) -> Any:
     room, f = d.room, d.facts
     rows = room.has_row
@@ -143,12 +157,7 @@ def _seconds(pa: Any, d: ReportData, tl: clock.Timeline) -> Any:
         "kind": pa.repeat(f.kind, n),
         "source": pa.repeat(f.source, n),
         **when,
-        "engagement": _float(pa, room.engagement[rows]),
-        "attention_share": _float(pa, room.attention_share[rows]),
-        "participants_total": _int(pa, room.participants_total[rows]),
-        "participants_with_face": _int(pa, room.participants_with_face[rows]),
-        **{e: _float(pa, room.emotion[rows, i]) for i, e in enumerate(EMOTIONS)},
-        **{a: _int(pa, room.attention_counts[rows, i]) for i, a in enumerate(ATTENTION_STATES)},
+        **_signals(pa, room.signals, rows),
     }
     return pa.table(columns)
 
@@ -161,10 +170,7 @@ def _samples(pa: Any, d: ReportData, tl: clock.Timeline) -> Any:
         **_when(pa, s.t, tl, d.facts.session_id),
         "participant_id": pa.array(s.participant_id.astype(np.int32), pa.int32()),
         "label": pa.array(np.array(people.labels, dtype=object)[row], pa.string()),
-        "attention": pa.array(s.attention, pa.string()),
-        "engagement": _float(pa, s.engagement),
-        **{e: _float(pa, s.emotion[:, i]) for i, e in enumerate(EMOTIONS)},
-        **{name: _float(pa, getattr(s, name)) for name in SIGNALS},
+        **_signals(pa, s.signals),
     }
     return pa.table(columns)
 

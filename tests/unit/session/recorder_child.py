@@ -1,7 +1,8 @@
 """Child process for the kill -9 test: records a live session until it is killed.
 
 Usage: python -m tests.unit.session.recorder_child DB_PATH
-Prints the timestamp of every EngagementUpdated it has published, one per line.
+Prints the timestamp of every EngagementUpdated it has published (whole seconds, as the
+aggregator publishes them), one per line.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import sys
 import time
 
 from meetwatch.aggregation.models import ParticipantEngagement, RoomEngagement
+from meetwatch.aggregation.seconds import SecondSampler
 from meetwatch.runtime.events import Event, EventBus
 from meetwatch.session.recorder import SessionRecorder
 from meetwatch.session.store import SessionStore
@@ -43,10 +45,11 @@ def main() -> None:
     now = time.time()
     info = SessionInfo(session_id=SESSION, started_at=now, source="test", analysis_rate=20)
     bus.publish(Event("SessionStarted", info, now))
+    sampler = SecondSampler()  # as the aggregator publishes: one room per whole second
     while True:  # until SIGKILL
-        t = time.time()
-        bus.publish(Event("EngagementUpdated", room(t), t))
-        print(repr(t), flush=True)
+        for second in sampler.feed(room(time.time())):
+            bus.publish(Event("EngagementUpdated", second, second.timestamp))
+            print(repr(second.timestamp), flush=True)
         time.sleep(0.05)
 
 

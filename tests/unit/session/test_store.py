@@ -10,7 +10,6 @@ import pytest
 
 from meetwatch.aggregation.models import Alert, ParticipantEngagement, RoomEngagement
 from meetwatch.errors import StoreError
-from meetwatch.outputs.reports.data import read_sample_arrays
 from meetwatch.session.migrations import SCHEMA_VERSION
 from meetwatch.session.store import SessionStore, default_store_path
 from meetwatch.shared import EMOTIONS, SessionInfo
@@ -85,17 +84,22 @@ def test_round_trip(tmp_path: Path) -> None:
             (2, 1, "Participant 2", 1000.0, 1002.0),
         ]
 
-        arrays = read_sample_arrays(path, "s1")  # the reader the reports use
+        arrays = store.sample_arrays("s1")  # the reader the reports use
         assert len(arrays) == 6 and arrays.emotion.shape == (6, 7)
         assert arrays.t.tolist() == [1000.0, 1000.0, 1001.0, 1001.0, 1002.0, 1002.0]
         assert arrays.participant_id.tolist() == [1, 2, 1, 2, 1, 2]
-        assert (arrays.pitch[2], arrays.gaze_y[2], arrays.eye_openness[2]) == (-15.0, -0.2, 0.31)
+        column = arrays.signals.column
+        assert (column("pitch")[2], column("gaze_y")[2], column("eye_openness")[2]) == (
+            -15.0,
+            -0.2,
+            0.31,
+        )
         assert arrays.emotion[2, EMOTIONS.index("happy")] == pytest.approx(0.1)
         assert np.isnan(arrays.emotion[1]).all()
         assert arrays.attention.tolist()[:2] == ["on_screen", "camera_off"]
         assert np.isnan(arrays.engagement[1]) and arrays.engagement[0] == 0.9
         assert arrays.emotion[4, EMOTIONS.index("happy")] == pytest.approx(0.2)
-        assert np.isnan(arrays.yaw[1]) and arrays.pitch[0] == -15.0
+        assert np.isnan(column("yaw")[1]) and column("pitch")[0] == -15.0
 
         rooms = store.room_samples("s1")
         assert [r.t for r in rooms] == [1000.0, 1001.0, 1002.0]
@@ -113,7 +117,7 @@ def test_round_trip(tmp_path: Path) -> None:
 def test_empty_arrays_have_the_right_shapes(tmp_path: Path) -> None:
     with SessionStore.open(tmp_path / "s.sqlite3") as store:
         store.start_session(info(), "{}")
-        arrays = read_sample_arrays(store.path, "s1")
+        arrays = store.sample_arrays("s1")
         assert len(arrays) == 0 and arrays.emotion.shape == (0, 7)
 
 
@@ -160,9 +164,9 @@ def test_prune_deletes_old_sessions_with_their_rows(tmp_path: Path) -> None:
             store.add_event(sid, started, "section", {"title": "x"})
         assert store.prune(started_before=1000.0) == 1
         assert [r.session_id for r in store.list_sessions()] == ["new"]
-        assert len(read_sample_arrays(store.path, "old")) == 0 and store.room_samples("old") == []
+        assert len(store.sample_arrays("old")) == 0 and store.room_samples("old") == []
         assert store.participants("old") == [] and store.events("old") == []
-        assert len(read_sample_arrays(store.path, "new")) == 2
+        assert len(store.sample_arrays("new")) == 2
 
 
 def test_file_is_in_wal_mode_with_the_current_schema_version(tmp_path: Path) -> None:
@@ -196,7 +200,7 @@ def test_version_1_file_is_upgraded_and_keeps_its_rows(tmp_path: Path) -> None:
 
     with SessionStore.open(path) as store:
         (old,) = store.room_samples("v1")
-        assert (old.t, old.engagement, old.attention_counts) == (11.0, 0.7, None)
+        assert (old.t, old.engagement, old.attention_counts) == (11.0, 0.7, {})
         assert old.emotion_mix == {"happy": 0.25, "neutral": 0.75}
         assert store.get_session("v1").info.source == "video:x.mp4"
         store.add_samples("v1", room("v1", 12.0))

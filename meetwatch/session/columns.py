@@ -113,6 +113,21 @@ PARTICIPANT: tuple[Column, ...] = (
 
 TABLES: dict[str, tuple[Column, ...]] = {"room_samples": ROOM, "samples": PARTICIPANT}
 
+# The engagement model's other fields, which are no per-second signal, and where they are
+# kept instead; with the tables above this accounts for every field the feed sends.
+NOT_SIGNALS: dict[str, str] = {
+    "schema_version": "the wire format's version",
+    "session_id": "the rows' key",
+    "timestamp": "the rows' key t",
+    "participants": "rows of samples",
+    "attention_only": "the session's config (sessions.config_json)",
+    "min_faces": "the session's config (sessions.config_json)",
+    "participant_id": "the rows' key",
+    "label": "the participants table",
+    "slot": "the participants table",
+    "top_emotion": "shown from the emotion columns when one is confident",
+}
+
 
 def position(columns: tuple[Column, ...], name: str) -> int:
     for i, c in enumerate(columns):

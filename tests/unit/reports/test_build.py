@@ -8,6 +8,7 @@ import re
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from meetwatch.errors import ConfigError, OutputError, StoreError
@@ -99,7 +100,9 @@ def test_report_of_a_session_being_recorded(tmp_path: Path) -> None:
     assert s["partial"] and s["duration_s"] == 45
 
 
-def test_old_schema_store_is_upgraded_then_reported(tmp_path: Path) -> None:
+def test_old_schema_store_is_reported_as_it_is(tmp_path: Path) -> None:
+    """A report opens the store read-only: a version-1 file is read without the upgrade (its
+    rows have no attention counts) and not one byte of it changes."""
     path = tmp_path / "old.sqlite3"
     conn = sqlite3.connect(path)
     conn.executescript(SCHEMA_V1.read_text())
@@ -124,6 +127,7 @@ def test_old_schema_store_is_upgraded_then_reported(tmp_path: Path) -> None:
             )
     conn.commit()
     conn.close()
+    before = path.read_bytes()
     csv_path, json_path = build_report(
         path, "v1", formats=["json", "csv"], out_dir=tmp_path, options=OPTIONS
     )
@@ -131,6 +135,12 @@ def test_old_schema_store_is_upgraded_then_reported(tmp_path: Path) -> None:
     (interval,) = data["low_attention"]
     assert (interval["start"], interval["end"]) == (T0 + 10, T0 + 50)
     assert len(csv_path.read_text().splitlines()) == 1 + 2 * 60
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("old.")) == [
+        "old.sqlite3"
+    ]
+    assert load_report_data(path, "v1").room.attention_counts.shape == (60, 5)
+    assert np.isnan(load_report_data(path, "v1").room.attention_counts).all()
 
 
 def test_combine_compares_sessions_and_sections(demo_store: Path, tmp_path: Path) -> None:

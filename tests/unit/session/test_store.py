@@ -208,3 +208,32 @@ def test_version_1_file_is_upgraded_and_keeps_its_rows(tmp_path: Path) -> None:
 
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     SessionStore.open(path).close()  # opening an up-to-date file again changes nothing
+
+
+def test_read_only_open_reads_without_writing(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    with SessionStore.open(path) as writer:  # still open: a report reads beside the recorder
+        writer.start_session(info(), "{}")
+        writer.add_samples("s1", room("s1", 1000.0))
+        with SessionStore.open_readonly(path) as reader:
+            assert reader.read_only and reader.session_ids_with_samples() == {"s1"}
+            assert len(reader.sample_arrays("s1")) == 2 and len(reader.room_table("s1")) == 1
+            with pytest.raises(StoreError, match="cannot write"):
+                reader.add_event("s1", 1.0, "section", {})
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (None, "no session store at"),
+        (lambda conn: conn.execute("CREATE TABLE notes (x)"), "not a meetwatch session store"),
+        (lambda conn: conn.execute("PRAGMA user_version = 99"), "newer meetwatch"),
+    ],
+)
+def test_read_only_open_refuses_what_it_cannot_read(tmp_path: Path, setup, message: str) -> None:
+    path = tmp_path / "s.sqlite3"
+    if setup is not None:  # else no file at all
+        with sqlite3.connect(path) as conn:
+            setup(conn)
+    with pytest.raises(StoreError, match=message):
+        SessionStore.open_readonly(path)

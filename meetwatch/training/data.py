@@ -46,24 +46,27 @@ class Fer2013:
         keep = self.split == split
         return Fer2013(self.x[keep], self.y[keep], self.split[keep], self.votes[keep])
 
-    def ferplus_distribution(self) -> tuple[np.ndarray, np.ndarray]:
+    def ferplus_distribution(self, single_votes: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """(N, 7) FER+ vote shares over our classes and a mask of rows that have any.
 
         Single votes are dropped first where a class has two or more (Microsoft's outlier
-        removal): one annotator in ten is more often a slip than a perception.
+        removal: one annotator in ten is more often a slip than a perception) unless
+        `single_votes`: kept, they leave an ambiguous face some of the expression one person saw
+        instead of collapsing its target onto the majority.
         """
         v = np.clip(self.votes, 0, None).astype(np.float32)
         mapped = np.zeros((len(v), len(CLASSES)), np.float32)
         for col, cls in _FERPLUS_TO_FER.items():
             mapped[:, cls] = v[:, col]
-        pruned = np.where(mapped > 1, mapped, 0.0)
-        mapped = np.where(pruned.sum(axis=1, keepdims=True) > 0, pruned, mapped)
+        if not single_votes:
+            pruned = np.where(mapped > 1, mapped, 0.0)
+            mapped = np.where(pruned.sum(axis=1, keepdims=True) > 0, pruned, mapped)
         total = mapped.sum(axis=1, keepdims=True)
         valid = (self.votes[:, 0] >= 0) & (total[:, 0] > 0)
         dist = np.where(total > 0, mapped / np.maximum(total, 1), 0.0)
         return dist.astype(np.float32), valid
 
-    def soft_targets(self) -> np.ndarray:
+    def soft_targets(self, single_votes: bool = False) -> np.ndarray:
         """The FER+ vote distribution: what ten people saw, not what one labeller wrote.
 
         Where annotators disagreed the target stays split between their answers, which is the
@@ -71,7 +74,7 @@ class Fer2013:
         contempt/unknown/not-a-face) keep their original one-hot label.
         """
         onehot = np.eye(len(CLASSES), dtype=np.float32)[self.y]
-        dist, valid = self.ferplus_distribution()
+        dist, valid = self.ferplus_distribution(single_votes)
         return np.where(valid[:, None], dist, onehot).astype(np.float32)
 
     def ferplus_majority(self) -> np.ndarray:
@@ -100,6 +103,19 @@ class Fer2013:
         for col, cls in _FERPLUS_TO_FER.items():
             out[clear & (top == col)] = cls
         return out
+
+
+def load_teacher(path: Path, rows: int) -> np.ndarray:
+    """A teacher file that fits the Training split, or one clear DataError."""
+    try:
+        t = np.load(path)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"teacher file {path} is unreadable: {exc}") from exc
+    if t.shape != (rows, len(CLASSES)) or not np.allclose(t.sum(1), 1, atol=1e-3):
+        raise DataError(
+            f"teacher file {path}: expected ({rows}, {len(CLASSES)}) probabilities, got {t.shape}"
+        )
+    return t.astype(np.float32)
 
 
 def class_order_check(legend: np.ndarray) -> None:

@@ -24,9 +24,9 @@ from meetwatch.analysis.calibration import (
     fit_temperature,
 )
 from meetwatch.analysis.emotion import MANIFEST, EmotionModel, sha256_of
-from meetwatch.analysis.face_crop import INPUT_SIZE, PREPROCESS_VERSION
+from meetwatch.analysis.face_crop import INPUT_SIZE, PREPROCESS_VERSION, normalize
 from meetwatch.errors import ModelError, exit_code_of
-from meetwatch.training.data import CLASSES, PUBLIC_TEST, data_root, load_fer2013
+from meetwatch.training.data import CLASSES, PUBLIC_TEST, TRAIN, data_root, load_fer2013
 from meetwatch.training.eval_command import format_face_sizes
 from meetwatch.training.evaluate import (
     CKPLUS,
@@ -41,24 +41,35 @@ from meetwatch.training.evaluate import (
     with_flip,
 )
 from meetwatch.training.model import CROP, EmotionNet
-from meetwatch.training.train import load_checkpoint
+from meetwatch.training.quantize import CALIBRATION_FACES, quantize_int8
+from meetwatch.training.train import load_checkpoint, selection_score
 
 OPSET = 17
 ONNX_FILE = "emotion.onnx"
 
 
 class _WithSoftmax(torch.nn.Module):
-    """Ship probabilities, not logits, so every consumer reads the same numbers."""
+    """Ship probabilities, not logits, so every consumer reads the same numbers.
 
-    def __init__(self, net: torch.nn.Module) -> None:
+    With `mirror`, each face and its mirror image go through the network in one batch and the
+    two probabilities are averaged (flip test-time augmentation inside the file, so every
+    consumer gets it and the speed figures include it).
+    """
+
+    def __init__(self, net: torch.nn.Module, mirror: bool = False) -> None:
         super().__init__()
         self.net = net
+        self.mirror = mirror
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(self.net(x), dim=1)
+        if not self.mirror:
+            return torch.softmax(self.net(x), dim=1)
+        n = x.shape[0]
+        p = torch.softmax(self.net(torch.cat([x, x.flip(-1)])), dim=1)
+        return (p[:n] + p[n:]) / 2
 
 
-def export_onnx(checkpoint: Path, out_dir: Path) -> tuple[Path, dict]:
+def export_onnx(checkpoint: Path, out_dir: Path, mirror: bool = False) -> tuple[Path, dict]:
     ckpt = load_checkpoint(checkpoint)
     net = EmotionNet()
     try:
@@ -67,7 +78,7 @@ def export_onnx(checkpoint: Path, out_dir: Path) -> tuple[Path, dict]:
         raise ModelError(
             f"checkpoint {checkpoint} does not fit the EmotionNet architecture: {exc}"
         ) from exc
-    model = _WithSoftmax(net).eval()
+    model = _WithSoftmax(net, mirror).eval()
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / ONNX_FILE
     dummy = torch.zeros(1, 1, INPUT_SIZE, INPUT_SIZE)
@@ -98,8 +109,48 @@ def export_onnx(checkpoint: Path, out_dir: Path) -> tuple[Path, dict]:
         "config": ckpt.get("config", {}),
         "history": ckpt.get("history", ""),
         **{k: ckpt[k] for k in ("seeds", "selection") if k in ckpt},
+        "mirror": mirror,
+        "int8": False,
     }
     return path, info
+
+
+# The v3 rule (model card): int8 ships only if it costs at most this much PublicTest score.
+INT8_MAX_SCORE_LOSS = 0.005
+
+
+def public_score(path: Path, root: Path) -> float:
+    """The selection score of an ONNX file on PublicTest: (accuracy + macro F1) / 2, FER+
+    labels under Microsoft's protocol, the file's own output (no temperature: argmax only)."""
+    import onnxruntime as ort
+
+    val = load_fer2013(root).subset(PUBLIC_TEST)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    probs = np.concatenate(
+        [
+            session.run(None, {"input": normalize(val.x[i : i + 256])})[0]
+            for i in range(0, len(val.x), 256)
+        ]
+    )
+    accuracy, macro_f1 = selection_score(probs.argmax(1), val.ferplus_microsoft())
+    return (accuracy + macro_f1) / 2
+
+
+def quantize_if_it_holds(path: Path, root: Path, info: dict) -> None:
+    """Replace the float file at `path` by its int8 version when the PublicTest score allows."""
+    float_path = path.with_suffix(".float.onnx")
+    path.replace(float_path)
+    train = load_fer2013(root).subset(TRAIN)
+    pick = np.random.default_rng(0).choice(len(train.x), CALIBRATION_FACES, replace=False)
+    quantize_int8(float_path, path, train.x[np.sort(pick)])
+    before, after = public_score(float_path, root), public_score(path, root)
+    print(f"PublicTest score: float {before:.4f}, int8 {after:.4f}")
+    if after < before - INT8_MAX_SCORE_LOSS:
+        print("int8 loses too much: the float file ships")
+        float_path.replace(path)
+        return
+    float_path.unlink()
+    info["int8"] = True
 
 
 def _toml_value(v: object) -> str:
@@ -110,6 +161,22 @@ def _toml_value(v: object) -> str:
     if isinstance(v, (list, tuple)):
         return "[" + ", ".join(_toml_value(i) for i in v) + "]"
     return repr(v)
+
+
+def _targets_text(cfg: dict) -> str:
+    votes = (
+        "single votes kept"
+        if cfg.get("single_votes")
+        else "single votes dropped where a class has two or more"
+    )
+    text = (
+        f"FER+ vote distribution over the 7 classes ({votes}; contempt/unknown/NF votes "
+        "dropped); original label alone where FER+ has no usable votes"
+    )
+    if cfg.get("teacher"):
+        w = cfg.get("teacher_weight", 0.5)
+        text += f", mixed {1 - w:g}:{w:g} with an ensemble of earlier networks' probabilities"
+    return text + f"; smoothed by {cfg.get('label_smoothing', 0.0)}"
 
 
 def write_manifest(
@@ -129,7 +196,9 @@ def write_manifest(
                 "opset": OPSET,
                 "parameters": info["parameters"],
                 "architecture": "EmotionNet: residual CNN, 48x48 grayscale input, "
-                f"centre {CROP}x{CROP} crop",
+                f"centre {CROP}x{CROP} crop"
+                + (", face and mirror image averaged" if info.get("mirror") else "")
+                + (", int8 (static, per-channel weights)" if info.get("int8") else ""),
             },
         ),
         ("model.calibration", calibration),
@@ -151,10 +220,7 @@ def write_manifest(
             "training",
             {
                 "data": "FER-2013 Training split (28,709 images) with FER+ crowd votes",
-                "targets": "FER+ vote distribution over the 7 classes (single votes dropped "
-                "where a class has two or more; contempt/unknown/NF votes dropped), smoothed "
-                f"by {info['config'].get('label_smoothing', 0.0)}; original label alone where "
-                "FER+ has no usable votes",
+                "targets": _targets_text(cfg),
                 "selection": info.get(
                     "selection", "best (accuracy + FER+ accuracy) / 2 on FER-2013 PublicTest"
                 ),
@@ -219,9 +285,13 @@ def calibrate(model: EmotionModel, root: Path) -> dict[str, object]:
     }
 
 
-def _export_and_evaluate(checkpoint: Path, out: Path, data: str | None) -> None:
-    _, info = export_onnx(checkpoint, out)
+def _export_and_evaluate(
+    checkpoint: Path, out: Path, data: str | None, mirror: bool = False, int8: bool = False
+) -> None:
+    path, info = export_onnx(checkpoint, out, mirror)
     root = data_root(data)
+    if int8:
+        quantize_if_it_holds(path, root, info)
     # provisional (uncalibrated) manifest: lets the product loader open the file
     write_manifest(out, info, {}, {"temperature": 1.0})
     calibration = calibrate(EmotionModel(out), root)
@@ -262,9 +332,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--checkpoint", default="runs/emotion/best.pt")
     p.add_argument("--data", help="shared data folder (default: $MEETWATCH_DATA)")
     p.add_argument("--out", default="models")
+    p.add_argument("--mirror", action="store_true", help="average each face with its mirror")
+    p.add_argument("--int8", action="store_true", help="quantize (kept if PublicTest allows)")
     args = p.parse_args(argv)
     return exit_code_of(
-        lambda: _export_and_evaluate(Path(args.checkpoint), Path(args.out), args.data)
+        lambda: _export_and_evaluate(
+            Path(args.checkpoint), Path(args.out), args.data, args.mirror, args.int8
+        )
     )
 
 

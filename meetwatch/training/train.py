@@ -27,7 +27,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from meetwatch.analysis.face_crop import normalize
 from meetwatch.errors import DataError, ModelError, exit_code_of
 from meetwatch.training.augment import augment_batch, random_crops
-from meetwatch.training.data import CLASSES, PUBLIC_TEST, TRAIN, data_root, load_fer2013
+from meetwatch.training.data import (
+    CLASSES,
+    PUBLIC_TEST,
+    TRAIN,
+    data_root,
+    load_fer2013,
+    load_teacher,
+)
 from meetwatch.training.evaluate import compute_metrics
 from meetwatch.training.model import CROP, EmotionNet
 from meetwatch.training.onnx_weights import load_onnx_weights
@@ -45,6 +52,9 @@ class TrainConfig:
     threads: int = 0  # 0: torch default
     degrade: float = 1.0  # scales the meeting-tile degradation probabilities (augment.py)
     label_smoothing: float = 0.05  # share of each target spread evenly over the classes
+    single_votes: int = 0  # 1: keep FER+ single votes in the targets (data.py)
+    teacher: str = ""  # .npy of ensemble probabilities on the Training faces (distill.py)
+    teacher_weight: float = 0.5  # share of the target taken from the teacher
 
 
 def _device() -> torch.device:
@@ -137,7 +147,10 @@ def train(
     tr, val = fer.subset(TRAIN), fer.subset(PUBLIC_TEST)
     if len(tr.x) == 0 or len(val.x) == 0:
         raise DataError("FER-2013 archive has no Training or PublicTest rows")
-    targets = tr.soft_targets()
+    targets = tr.soft_targets(bool(cfg.single_votes))
+    if cfg.teacher:
+        teacher = load_teacher(Path(cfg.teacher), len(tr.x))
+        targets = (1 - cfg.teacher_weight) * targets + cfg.teacher_weight * teacher
     targets = (1 - cfg.label_smoothing) * targets + cfg.label_smoothing / len(CLASSES)
     val_labels = val.ferplus_microsoft()
     device = _device()

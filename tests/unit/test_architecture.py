@@ -7,9 +7,10 @@
     without exceptions: the words they share (attention states, privacy modes, the emotion
     class list, session info, stage status, event kinds) live in meetwatch.shared, below every
     stage, which imports no other meetwatch module. The drivers (app, pipeline, offline,
-    analyze_cli, commands, cli, demo, desktop, qt, training, terminal_view) sit outside the
-    order and may import any stage; stages, runtime and config never import a driver. runtime
-    sits below every stage (capture uses its clock and stage runner), so it imports no stage.
+    session_runner, controller, analyze_cli, commands, cli, demo, desktop, qt, training,
+    terminal_view) sit outside the order and may import any stage; stages, runtime and config
+    never import a driver. runtime sits below every stage (capture uses its clock and stage
+    runner), so it imports no stage.
 (d) Privacy: no module writes pictures to disk (cv2.imwrite, cv2.VideoWriter) unless listed
     in PICTURE_WRITERS; the tests write screenshots to the artifacts folder, the product
     never writes a face.
@@ -40,11 +41,13 @@ DRIVERS = {
     "app",
     "cli",
     "commands",
+    "controller",
     "demo",
     "desktop",
     "offline",
     "pipeline",
     "qt",
+    "session_runner",
     "terminal_view",
     "training",
 }
@@ -54,6 +57,7 @@ TORCH_USERS = {
     "training/export.py",
     "training/finalize.py",
     "training/onnx_weights.py",
+    "training/distill.py",
 }
 PICTURE_WRITERS: set[str] = set()  # module paths allowed to call cv2.imwrite / VideoWriter
 

@@ -65,3 +65,10 @@ def test_microsoft_protocol_needs_a_clear_majority_after_dropping_single_votes()
 
 def test_class_order_matches_fer2013() -> None:
     class_order_check(np.array(["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]))
+
+
+def test_single_votes_can_be_kept() -> None:
+    fer = _fer([[3, 6, 0, 1, 0, 0, 0, 0, 0, 0]], [4])
+    t = fer.soft_targets(single_votes=True)[0]
+    assert t[CLASSES.index("sad")] == np.float32(0.1)
+    assert t[CLASSES.index("happy")] == np.float32(0.6)

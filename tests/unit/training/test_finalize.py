@@ -81,3 +81,28 @@ def test_missing_snapshot_is_one_clear_error(
     code = finalize.main([str(tmp_path / "nope.pt"), "--data", str(tiny_fer)])
     assert code != 0
     assert "error:" in capsys.readouterr().err
+
+
+def test_nll_offsets_match_predicted_shares_to_the_labels() -> None:
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 7, size=3000)
+    labels[::10] = -1
+    logits = rng.normal(size=(3000, 7)).astype(np.float32)
+    logits[np.arange(3000), labels] += 2.0
+    logits[:, 2] -= 1.5  # class 2 under-predicted
+    shift = finalize.fit_offsets_nll(logits, labels)
+    assert shift[6] == 0  # neutral anchors the offsets
+    assert 1.0 < shift[2] - np.delete(shift, 2).mean() < 2.0
+    # At the NLL optimum (and its temperature) each class's mean probability is its share.
+    keep = labels >= 0
+    z = logits[keep] + shift
+    best = min(np.arange(0.5, 2.0, 0.01), key=lambda tt: _nll(z / tt, labels[keep]))
+    p = np.exp(z / best - (z / best).max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    share = np.bincount(labels[keep], minlength=7) / keep.sum()
+    np.testing.assert_allclose(p.mean(0), share, atol=0.01)
+
+
+def _nll(z: np.ndarray, y: np.ndarray) -> float:
+    z = z - z.max(1, keepdims=True)
+    return float(-(z[np.arange(len(y)), y] - np.log(np.exp(z).sum(1))).mean())

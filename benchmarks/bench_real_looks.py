@@ -59,7 +59,7 @@ def main() -> None:
                     exact = len(layout.tiles) == len(scene.tiles) and len(
                         match(scene.tiles, layout.tiles)
                     ) == len(scene.tiles)
-                    whole = WholeWindow()
+                    whole = WholeWindow(finder.window_search())
                     faces = finder.find(frame, whole(frame, layout))
                     whole.close()
                     visible = scene.visible_faces()

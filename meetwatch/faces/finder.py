@@ -21,6 +21,7 @@ import numpy as np
 
 from meetwatch.capture.frame import Frame
 from meetwatch.faces.faces import Faces, MediapipeFace
+from meetwatch.faces.window_search import WindowSearch
 from meetwatch.geometry import Rect
 from meetwatch.layout.tiles import Tile, Tiles
 
@@ -115,6 +116,7 @@ class FaceFinder:
             )
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
+        self._confidence = min_detection_confidence
         self._graphs = [_Graphs(min_detection_confidence) for _ in range(workers)]
         self._pool = ThreadPoolExecutor(workers - 1, "meetwatch-faces") if workers > 1 else None
         self._known: dict[int, _Known] = {}
@@ -262,6 +264,13 @@ class FaceFinder:
             mesh_square=(r.x + x0, r.y + y0, side),
             score=score,
         )
+
+    def window_search(self) -> WindowSearch:
+        """A whole-window search on this finder's detectors, for the thread that calls `find`
+        (its graphs are the calling thread's; the other workers' stay in their threads).
+        Close the finder after the search."""
+        graphs = self._graphs[0]
+        return WindowSearch(self._confidence, (graphs.detector, graphs.close_detector))
 
     def reset(self) -> None:
         """Forget the faces being followed: the next frame is from another recording."""

@@ -42,13 +42,16 @@ Layout = tuple[tuple[int, int], tuple[Rect, ...]]  # frame size and tile rectang
 class WholeWindow:
     """Per session: call with each frame and the layout stage's tiles, get the tiles to search.
 
-    Owns a `WindowSearch` (mediapipe graphs): create once and `close()` after.
+    Searches with `search` (pass `FaceFinder.window_search()` to share the faces stage's
+    detectors; by default it builds its own): create once and `close()` after.
     """
 
-    def __init__(self, search_every: int = SEARCH_EVERY) -> None:
+    def __init__(
+        self, search: WindowSearch | None = None, search_every: int = SEARCH_EVERY
+    ) -> None:
         if search_every < 1:
             raise ValueError(f"search_every must be at least 1, got {search_every}")
-        self._search = WindowSearch()
+        self._search = search if search is not None else WindowSearch()
         self._every = search_every
         self._age = 0
         self._checked: Layout | None = None  # the layout the last search looked at

@@ -55,18 +55,28 @@ class SearchStats:
 class WindowSearch:
     """Finds faces at least MIN_FACE px high anywhere in a frame (BGR).
 
-    Owns its own mediapipe graphs (not thread-safe): create once per thread, `close()` after
-    (or use `contextlib.closing`).
+    Uses mediapipe's full-range (`far`) and short-range (`near`) face detectors. A live
+    session borrows the faces stage's own (`FaceFinder.window_search`), since both run in the
+    analysis thread one after the other: a second set would only cost memory. Without them it
+    builds its own. Graphs are not thread-safe: use from one thread, `close()` after (or use
+    `contextlib.closing`); only graphs it built are closed.
     """
 
-    def __init__(self, min_detection_confidence: float = 0.5) -> None:
+    def __init__(
+        self, min_detection_confidence: float = 0.5, detectors: tuple[Any, Any] | None = None
+    ) -> None:
         path = cv2.data.haarcascades + _CASCADE  # type: ignore[attr-defined]
         self._cascade = cv2.CascadeClassifier(path)
         if self._cascade.empty():
             raise ModelError(f"OpenCV's face cascade {path} is missing or unreadable")
-        detection = mp.solutions.face_detection.FaceDetection
-        self._far = detection(model_selection=1, min_detection_confidence=min_detection_confidence)
-        self._near = detection(model_selection=0, min_detection_confidence=min_detection_confidence)
+        self._owned = detectors is None
+        if detectors is None:
+            detection = mp.solutions.face_detection.FaceDetection
+            detectors = (
+                detection(model_selection=1, min_detection_confidence=min_detection_confidence),
+                detection(model_selection=0, min_detection_confidence=min_detection_confidence),
+            )
+        self._far, self._near = detectors
         self.last_stats = SearchStats()
 
     def find(self, image: np.ndarray, region: Rect | None = None) -> list[FaceBox]:
@@ -173,8 +183,9 @@ class WindowSearch:
         return None, tries
 
     def close(self) -> None:
-        self._far.close()
-        self._near.close()
+        if self._owned:
+            self._far.close()
+            self._near.close()
 
 
 def _windows(w: int, h: int) -> list[Rect]:

@@ -24,7 +24,7 @@ from meetwatch.layout.grid import split_tiles
 from meetwatch.layout.tiles import Tile, Tiles
 from tests.factories.layouts import LayoutCase, Scene, build
 from tests.factories.video import through_video
-from tests.unit.faces.portraits import finder, portrait
+from tests.unit.faces.portraits import finder, portrait, whole_image_tiles
 
 
 def _frame(image: np.ndarray, index: int = 0) -> Frame:
@@ -55,9 +55,18 @@ def _centre_in(r: Rect, face: Rect) -> bool:
 
 @pytest.fixture
 def whole() -> WholeWindow:
-    w = WholeWindow()
+    w = WholeWindow(finder().window_search())  # the faces stage's detectors, as live
     yield w  # type: ignore[misc]
     w.close()
+
+
+def test_a_search_on_the_finders_detectors_leaves_them_open() -> None:
+    """One set of detector graphs per process: closing the search must not close them."""
+    image = portrait("astronaut")
+    with closing(finder().window_search()) as search:
+        assert len(search.find(image)) == 1
+    finder().reset()
+    assert len(finder().find(_frame(image), whole_image_tiles(image))) == 1
 
 
 @pytest.mark.data

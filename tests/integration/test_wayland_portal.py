@@ -3,9 +3,9 @@ session bus, against a stand-in portal service that answers as xdg-desktop-porta
 (Request objects, Response signals, a file descriptor for the PipeWire remote), and the
 frame reader on a real GStreamer pipeline.
 
-What this does NOT cover: a real compositor, PipeWire daemon and portal backend. Those run
-under headless mutter with xdg-desktop-portal-gnome, whose dialog waits for a person; no
-such test runs here.
+The stand-in answers what a real portal rarely does (a cancelled dialog, an old portal
+version, no portal at all). The real compositor, PipeWire and portal run in
+test_wayland_desktop.py.
 """
 
 from __future__ import annotations

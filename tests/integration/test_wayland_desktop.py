@@ -50,7 +50,7 @@ def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WaylandDesktop
     if absent:
         pytest.skip(
             f"a headless Wayland desktop needs {', '.join(absent)} "
-            f"(apt install {PACKAGES} gstreamer1.0-pipewire)"
+            f"(apt install {PACKAGES} dbus-daemon gstreamer1.0-tools gstreamer1.0-pipewire)"
         )
     pytest.importorskip("jeepney")
     with wayland_desktop(tmp_path_factory.mktemp("wayland")) as started:

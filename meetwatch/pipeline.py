@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from meetwatch.aggregation.aggregator import Aggregator
 from meetwatch.aggregation.models import ParticipantEngagement, RoomEngagement
+from meetwatch.aggregation.privacy_gate import PrivacyGate
 from meetwatch.analysis.analyzer import Analyzer
 from meetwatch.analysis.emotion import EmotionModel
 from meetwatch.analysis.signals import FaceSignals
@@ -22,7 +23,7 @@ from meetwatch.faces.whole_window import WholeWindow
 from meetwatch.layout import split_tiles
 from meetwatch.layout.identity import hold_covered, outside_covered
 from meetwatch.layout.tiles import Tiles
-from meetwatch.runtime.events import Event, EventBus
+from meetwatch.runtime.events import Event
 from meetwatch.shared import EventKind, SessionInfo, StageStatus
 from meetwatch.tracking.participants import Participants
 from meetwatch.tracking.tracker import Tracker
@@ -46,7 +47,7 @@ class Perception:
             None if config.privacy.attention_only else EmotionModel(threads=config.analysis.threads)
         )
         self._finder = FaceFinder()
-        self._whole_window = WholeWindow()
+        self._whole_window = WholeWindow(self._finder.window_search())
         self._analyzer = Analyzer(emotion, config.analysis.emotion_min_face_px)
         self._previous: Tiles | None = None
 
@@ -74,21 +75,22 @@ class Perception:
 
 
 class RoomState:
-    """Turns observations into participants, engagement and events on the bus."""
+    """Turns observations into participants, engagement and events on the bus.
 
-    def __init__(self, session: SessionInfo, config: Config, bus: EventBus) -> None:
+    It computes everything per person in every privacy mode and publishes into the
+    PrivacyGate, which applies the mode on the way out (so the mode can change mid-session);
+    `latest`, which the feed's requests read, has passed the gate too.
+    """
+
+    def __init__(self, session: SessionInfo, config: Config, bus: PrivacyGate) -> None:
         self._bus = bus
         self._tracker = Tracker(config.tracking)
         self._aggregator = Aggregator(
             session.session_id,
             config.aggregation,
-            session.privacy_mode,
             min_confidence=config.analysis.emotion_min_confidence,
         )
-        self._aggregate_only = session.privacy_mode == "aggregate_only"
         self._attention_only = session.attention_only
-        self._min_faces = config.privacy.min_faces if self._aggregate_only else 0
-        self._withheld = False
         self._known: tuple[tuple[int, int], ...] = ()
         self._missing_since: float | None = None
         self._covered_since: dict[int, float] = {}  # participant id -> start of the cover
@@ -107,40 +109,23 @@ class RoomState:
             self._publish("FramesMissing", {"start": self._missing_since, "end": t}, t)
             self._missing_since = None
         self.frames += 1
-        if not self._aggregate_only:
-            self._publish("FaceSignals", obs.signals, t)
+        self._publish("FaceSignals", obs.signals, t)
         participants = self._tracker.update(obs.signals, obs.tiles)
         self._note_covers(participants, t)
-        room = self._private(self._aggregator.update(participants))
-        self.latest = room
+        room = self._marked(self._aggregator.update(participants))
+        self.latest = self._bus.room(room)
         known = tuple((p.participant_id, p.slot) for p in participants)
         if known != self._known:
             self._known = known
             self._publish("ParticipantsChanged", list(room.participants), t)
         for alert in self._aggregator.take_alerts():
-            if not self._withheld:
-                self._publish("AlertRaised", alert, alert.timestamp)
+            self._publish("AlertRaised", alert, alert.timestamp)
         for second in self._aggregator.take_seconds():
-            self._publish("EngagementUpdated", self._private(second), second.timestamp)
+            self._publish("EngagementUpdated", self._marked(second), second.timestamp)
 
-    def _private(self, room: RoomEngagement) -> RoomEngagement:
-        """The room as it may leave the state thread: marked with the mode, and in
-        aggregate-only mode emptied of every figure while too few faces are visible (an
-        average of one or two people is their own figure)."""
-        self._withheld = room.participants_with_face < self._min_faces
-        update: dict[str, object] = {
-            "attention_only": self._attention_only,
-            "min_faces": self._min_faces,
-        }
-        if self._withheld:
-            update |= {
-                "engagement": None,
-                "attention_share": None,
-                "emotion_mix": {},
-                "attention_counts": {},
-                "participants": [],
-            }
-        return room.model_copy(update=update)
+    def _marked(self, room: RoomEngagement) -> RoomEngagement:
+        """The room marked with the session's emotion mode, which every view explains."""
+        return room.model_copy(update={"attention_only": self._attention_only})
 
     def _note_covers(self, participants: Participants, t: float) -> None:
         """A FramesMissing event naming the participants when a window stops covering them:
@@ -152,11 +137,13 @@ class RoomState:
         for pid in [pid for pid in self._covered_since if pid not in covered]:
             ended.setdefault(self._covered_since.pop(pid), []).append(pid)
         for start, pids in ended.items():
-            who = [] if self._aggregate_only else sorted(pids)
-            self._publish("FramesMissing", {"start": start, "end": t, "participants": who}, t)
+            self._publish(
+                "FramesMissing", {"start": start, "end": t, "participants": sorted(pids)}, t
+            )
 
     def participants(self) -> list[ParticipantEngagement]:
-        return [] if self.latest is None else list(self.latest.participants)
+        """The participants a request may have (the gate refuses in aggregate-only mode)."""
+        return self._bus.participants([] if self.latest is None else list(self.latest.participants))
 
     def _publish(self, kind: EventKind, payload: object, t: float) -> None:
         self._bus.publish(Event(kind, payload, t))

@@ -1,8 +1,9 @@
 """Aggregator: Participants -> RoomEngagement, 1 Hz samples and alerts.
 
 Owned by the single state thread, right after the Tracker; takes no locks. The formula is in
-meetwatch.aggregation.engagement. In aggregate-only privacy mode nothing per participant
-leaves this class: RoomEngagement.participants is empty and no per-participant alert fires.
+meetwatch.aggregation.engagement. It computes every participant's figures in every privacy
+mode: the mode can change in the middle of a session, and the PrivacyGate (where data leaves
+the core) applies it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from meetwatch.aggregation.engagement import instant_score
 from meetwatch.aggregation.models import Alert, ParticipantEngagement, RoomEngagement
 from meetwatch.aggregation.seconds import SecondSampler
 from meetwatch.analysis.emotion import DEFAULT_MIN_CONFIDENCE, shown_emotion
-from meetwatch.shared import ATTENTION_STATES, EMOTIONS, PrivacyMode
+from meetwatch.shared import ATTENTION_STATES, EMOTIONS
 from meetwatch.tracking.participants import Participants, ParticipantState
 
 
@@ -26,15 +27,13 @@ class Aggregator:
         self,
         session_id: str,
         config: AggregationConfig | None = None,
-        privacy_mode: PrivacyMode = "individual",
         min_confidence: float = DEFAULT_MIN_CONFIDENCE,
     ) -> None:
         self._session_id = session_id
         self._min_confidence = min_confidence
         self._cfg = config or AggregationConfig()
-        self._privacy_mode: PrivacyMode = privacy_mode
         self._scores: dict[int, deque[tuple[float, float]]] = {}
-        self._alert_engine = AlertEngine(session_id, self._cfg.alerts, privacy_mode)
+        self._alert_engine = AlertEngine(session_id, self._cfg.alerts)
         self._alerts: list[Alert] = []
         self._sampler = SecondSampler()
         self._seconds: list[RoomEngagement] = []
@@ -70,9 +69,9 @@ class Aggregator:
             emotion_mix=emotion_mix,
             participants_total=len(participants),
             participants_with_face=len(faces),
-            participants=[]
-            if self._privacy_mode == "aggregate_only"
-            else [_engagement(p, engagement[p.participant_id], self._min_confidence) for p in seen],
+            participants=[
+                _engagement(p, engagement[p.participant_id], self._min_confidence) for p in seen
+            ],
             attention_counts=counts,
         )
         self._alerts += self._alert_engine.update(participants, attention_share)

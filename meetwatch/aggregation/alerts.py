@@ -12,7 +12,7 @@ from typing import Literal
 
 from meetwatch.aggregation.config import AlertRules
 from meetwatch.aggregation.models import Alert
-from meetwatch.shared import NOT_ATTENDING, PrivacyMode
+from meetwatch.shared import NOT_ATTENDING
 from meetwatch.tracking.participants import Participants
 
 
@@ -29,10 +29,9 @@ def _duration(seconds: float) -> str:
 
 
 class AlertEngine:
-    def __init__(self, session_id: str, rules: AlertRules, privacy_mode: PrivacyMode) -> None:
+    def __init__(self, session_id: str, rules: AlertRules) -> None:
         self._session_id = session_id
         self._rules = rules
-        self._per_participant = privacy_mode == "individual"
         self._room = _Episode()
         self._away_raised: dict[int, float] = {}  # participant id -> episode start
 
@@ -41,7 +40,7 @@ class AlertEngine:
         alerts: list[Alert] = []
         if self._rules.low_attention.enabled:
             alerts += self._low_attention(t, attention_share)
-        if self._rules.participant_away.enabled and self._per_participant:
+        if self._rules.participant_away.enabled:
             alerts += self._participant_away(participants)
         return alerts
 

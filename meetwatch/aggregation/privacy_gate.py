@@ -26,6 +26,7 @@ virtual camera draws on (`observed`).
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -63,6 +64,9 @@ class PrivacyGate(EventBus):
         self._attention_setting = attention_only
         self._attention_only = attention_only  # the setting, or the running session's own
         self._few_faces = True  # nothing seen yet: nothing to average
+        # held from redaction to delivery, and by a switch: no event judged under the old
+        # mode reaches a sink after the switch (re-entrant: a subscriber may publish)
+        self._order = threading.RLock()
         self._rules: dict[EventKind, Callable[[Event], Event | None]] = {
             "SessionStarted": self._session,
             "SessionEnded": self._session,
@@ -90,18 +94,20 @@ class PrivacyGate(EventBus):
         aggregate-only mode publishes an empty participant list, so every view drops the
         people it shows now instead of at its next update. Attention-only mode switched on
         strips emotion from here on (the running session's model is only dropped with it)."""
-        entering = mode == "aggregate_only" and not self.aggregate_only
-        self._mode, self._min_faces = mode, min_faces
-        self._attention_setting = self._attention_only = attention_only
-        if entering:
-            super().publish(Event("ParticipantsChanged", [], time.time()))
+        with self._order:
+            entering = mode == "aggregate_only" and not self.aggregate_only
+            self._mode, self._min_faces = mode, min_faces
+            self._attention_setting = self._attention_only = attention_only
+            if entering:
+                super().publish(Event("ParticipantsChanged", [], time.time()))
 
     # -- the bus -----------------------------------------------------------------------------
 
     def publish(self, event: Event) -> None:
-        redacted = self.redact(event)
-        if redacted is not None:
-            super().publish(redacted)
+        with self._order:
+            redacted = self.redact(event)
+            if redacted is not None:
+                super().publish(redacted)
 
     def redact(self, event: Event) -> Event | None:
         """The event as it may leave the core now, or None when it may not leave at all.
@@ -134,9 +140,7 @@ class PrivacyGate(EventBus):
                 update["participants"] = [_without_emotion(p) for p in room.participants]
         return room.model_copy(update=update)
 
-    def participants(
-        self, people: list[ParticipantEngagement]
-    ) -> list[ParticipantEngagement]:
+    def participants(self, people: list[ParticipantEngagement]) -> list[ParticipantEngagement]:
         """The participants a request asks for; refused in aggregate-only mode."""
         if self.aggregate_only:
             raise Withheld("aggregate-only mode: no per-participant data")

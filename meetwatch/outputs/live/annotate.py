@@ -42,21 +42,19 @@ def annotate_frame(
     tiles: Tiles | None = None,
     signals: FaceSignals | None = None,
     room: RoomEngagement | None = None,
-    *,
-    individual: bool = True,
 ) -> np.ndarray:
     """A copy of the frame with tile boxes, faces, attention, emoji and a room summary bar.
 
-    individual=False (aggregate-only privacy mode) draws only what is not about one person:
-    plain tile outlines and the room bar.
+    It draws whatever it is given: in aggregate-only mode the PrivacyGate has already reduced
+    the tiles to plain outlines and taken the faces and participants away.
     """
     image = frame.image.copy()
     height = image.shape[0]
     unit = max(1.0, height / 720)  # line widths and text follow the frame size
-    people = {p.slot: p for p in room.participants} if room and individual else {}
+    people = {p.slot: p for p in room.participants} if room else {}
     for tile in tiles.tiles if tiles else ():
-        _draw_tile(image, tile, people.get(tile.slot), unit, individual)
-    if signals is not None and individual:
+        _draw_tile(image, tile, people.get(tile.slot), unit)
+    if signals is not None:
         for i in range(len(signals)):
             slot = int(signals.slots[i])
             _draw_face(image, signals, i, people.get(slot), unit)
@@ -78,10 +76,9 @@ def _draw_tile(
     tile: Tile,
     person: ParticipantEngagement | None,
     unit: float,
-    individual: bool,
 ) -> None:
     r = tile.rect
-    color = _tile_color(tile, person) if individual else palette.UNKNOWN_COLOR
+    color = _tile_color(tile, person)
     thick = max(2, round(3 * unit))
     cv2.rectangle(image, (r.x, r.y), (r.x + r.w - 1, r.y + r.h - 1), bgr(color), thick)
     if person is None:

@@ -10,6 +10,8 @@ import pytest
 from meetwatch.aggregation.aggregator import Aggregator
 from meetwatch.aggregation.config import AggregationConfig, AlertRules, ParticipantAwayRule
 from meetwatch.aggregation.engagement import instant_score
+from meetwatch.aggregation.privacy_gate import PrivacyGate
+from meetwatch.runtime.events import Event
 from meetwatch.shared import EMOTIONS, AttentionState
 from meetwatch.tracking.participants import Participants, ParticipantState
 
@@ -136,17 +138,25 @@ def test_empty_room_has_no_figures() -> None:
 
 
 def test_aggregate_only_mode_keeps_room_figures_and_drops_individuals() -> None:
+    """The aggregator computes everyone in every mode (the mode may change mid-session);
+    the privacy gate takes the individuals out on the way to the sinks."""
     rules = AlertRules(participant_away=ParticipantAwayRule(enabled=True, seconds=1))
-    cfg = AggregationConfig(alerts=rules)
-    individual = Aggregator("s", cfg)
-    aggregate = Aggregator("s", cfg, privacy_mode="aggregate_only")
+    agg = Aggregator("s", AggregationConfig(alerts=rules))
+    gate = PrivacyGate("aggregate_only", min_faces=1)
+    received: list[Event] = []
+    gate.subscribe(received.append)
     for t in np.arange(0, 5, 0.5):
         people = (person(1, "on_screen", "happy"), person(2, "away", since=0.0))
-        a, b = individual.update(room_at(t, *people)), aggregate.update(room_at(t, *people))
-    assert b.participants == [] and len(a.participants) == 2
-    assert b.model_dump(exclude={"participants"}) == a.model_dump(exclude={"participants"})
-    assert [x.kind for x in individual.take_alerts()] == ["participant_away"]
-    assert aggregate.take_alerts() == []
+        room = agg.update(room_at(t, *people))
+    shown = gate.room(room)
+    assert shown.participants == [] and len(room.participants) == 2
+    dropped = {"participants", "min_faces"}
+    assert shown.model_dump(exclude=dropped) == room.model_dump(exclude=dropped)
+    alerts = agg.take_alerts()
+    assert [x.kind for x in alerts] == ["participant_away"]
+    for alert in alerts:
+        gate.publish(Event("AlertRaised", alert, alert.timestamp))
+    assert received == []
 
 
 def share_scene(t: float, low: bool) -> Participants:

@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
+from meetwatch.aggregation.privacy_gate import PrivacyGate
 from meetwatch.outputs.live import palette
 from meetwatch.outputs.live.annotate import annotate_frame, emoji_center, render_dashboard
 from meetwatch.outputs.live.emoji import draw_emoji, emoji_fill
@@ -95,13 +96,13 @@ def test_unmeasured_emotions_get_a_face_box_but_no_invented_emoji() -> None:
 
 
 def test_aggregate_only_mode_draws_nothing_about_one_person() -> None:
-    out = annotate_frame(
-        scene.frame(), scene.tiles(), scene.signals(), scene.room(), individual=False
-    )
+    gate = PrivacyGate("aggregate_only", min_faces=3)
+    tiles, signals = gate.observed(scene.tiles(), scene.signals())
+    out = annotate_frame(scene.frame(), tiles, signals, gate.room(scene.room()))
     r = scene.tile_rect(1)
     assert color_at(out, r.x + 1, r.y + r.h // 2) == palette.UNKNOWN_COLOR
     assert count_color(out, emoji_fill("happy")) == 0
-    for state in ("on_screen", "away", "eyes_closed"):
+    for state in ATTENTION_STATES:  # camera-off tiles are plain outlines too
         assert count_color(out, palette.ATTENTION_COLORS[state]) == 0
     # the room bar is aggregate, so it stays
     assert count_color(out[-30:], palette.EMOTION_COLORS["happy"]) > 1000

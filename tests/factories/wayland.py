@@ -87,7 +87,7 @@ def missing() -> list[str]:
 class WaylandDesktop:
     folder: Path
     env: dict[str, str]  # what a client of this desktop runs with
-    _bus: Any  # a jeepney connection to the private session bus
+    bus: Any  # a jeepney connection to the private session bus
 
     def call(
         self,
@@ -101,7 +101,7 @@ class WaylandDesktop:
         from jeepney import DBusAddress, new_method_call
 
         address = DBusAddress(path, bus_name=bus_name, interface=interface)
-        reply = self._bus.send_and_get_reply(
+        reply = self.bus.send_and_get_reply(
             new_method_call(address, method, signature, body), timeout=30
         )
         if reply.header.message_type.name == "error":
@@ -111,9 +111,7 @@ class WaylandDesktop:
     def has_owner(self, name: str) -> bool:
         from jeepney.bus_messages import message_bus
 
-        return bool(
-            self._bus.send_and_get_reply(message_bus.NameHasOwner(name), timeout=10).body[0]
-        )
+        return bool(self.bus.send_and_get_reply(message_bus.NameHasOwner(name), timeout=10).body[0])
 
     def connector(self) -> str:
         """The virtual monitor's connector name (mutter calls it Meta-0)."""
@@ -136,13 +134,6 @@ class WaylandDesktop:
             ("screencast", token),
         )
         return dict(permissions)
-
-    def logs(self) -> str:
-        tails = []
-        for log in sorted(self.folder.glob("*.log")):
-            text = log.read_text(errors="replace")
-            tails.append(f"--- {log.name}\n{text[-1500:]}")
-        return "\n".join(tails)
 
 
 class Person:
@@ -174,7 +165,7 @@ class Person:
             member="PipeWireStreamAdded",
             path=self._stream,
         )
-        bus = desktop._bus
+        bus = desktop.bus
         bus.send_and_get_reply(message_bus.AddMatch(added), timeout=10)
         with bus.filter(added) as signals:
             self._rd("Start")
@@ -237,6 +228,13 @@ def _wait(check: Any, what: str, procs: Sequence[tuple[str, subprocess.Popen[byt
         time.sleep(0.1)
 
 
+def _logs(folder: Path) -> str:
+    tails = []
+    for log in sorted(folder.glob("*.log")):
+        tails.append(f"--- {log.name}\n{log.read_text(errors='replace')[-1500:]}")
+    return "\n".join(tails)
+
+
 def _desktop_env(folder: Path) -> dict[str, str]:
     runtime = folder / "runtime"
     runtime.mkdir(mode=0o700)
@@ -286,43 +284,40 @@ def wayland_desktop(folder: Path) -> Iterator[WaylandDesktop]:
         procs.append((name, proc))
 
     bus: Any = None
-    desktop: WaylandDesktop | None = None
     try:
-        runtime = Path(env["XDG_RUNTIME_DIR"])
-        start(
-            "dbus-daemon", "--session", "--nofork", f"--address={env['DBUS_SESSION_BUS_ADDRESS']}"
-        )
-        _wait((runtime / "bus").exists, "D-Bus session bus", procs)
-        start("pipewire")
-        _wait((runtime / "pipewire-0").exists, "PipeWire socket", procs)
-        start("wireplumber")
-        w, h = MONITOR
-        start(
-            "mutter", "--headless", "--wayland", "--no-x11",
-            f"--virtual-monitor={w}x{h}", f"--wayland-display={DISPLAY_NAME}",
-        )  # fmt: skip
-        bus = _connect(open_dbus_connection, env["DBUS_SESSION_BUS_ADDRESS"], procs)
-        desktop = WaylandDesktop(folder, env, bus)
-        _wait(lambda: desktop.has_owner("org.gnome.Mutter.ScreenCast"), "mutter", procs)
-        start("xdg-desktop-portal-gnome")
-        _wait(
-            lambda: desktop.has_owner("org.freedesktop.impl.portal.desktop.gnome"),
-            "GNOME portal backend",
-            procs,
-        )
-        start("xdg-desktop-portal")
-        _wait(lambda: desktop.has_owner("org.freedesktop.portal.Desktop"), "portal", procs)
+        try:
+            runtime = Path(env["XDG_RUNTIME_DIR"])
+            address = env["DBUS_SESSION_BUS_ADDRESS"]
+            start("dbus-daemon", "--session", "--nofork", f"--address={address}")
+            _wait((runtime / "bus").exists, "D-Bus session bus", procs)
+            start("pipewire")
+            _wait((runtime / "pipewire-0").exists, "PipeWire socket", procs)
+            start("wireplumber")
+            w, h = MONITOR
+            start(
+                "mutter", "--headless", "--wayland", "--no-x11",
+                f"--virtual-monitor={w}x{h}", f"--wayland-display={DISPLAY_NAME}",
+            )  # fmt: skip
+            bus = _connect(open_dbus_connection, address)
+            desktop = WaylandDesktop(folder, env, bus)
+            screencast = "org.gnome.Mutter.ScreenCast"
+            _wait(lambda: desktop.has_owner(screencast), "mutter's screencast", procs)
+            for program, name in (
+                ("xdg-desktop-portal-gnome", "org.freedesktop.impl.portal.desktop.gnome"),
+                ("xdg-desktop-portal", "org.freedesktop.portal.Desktop"),
+            ):
+                start(program)
+                _wait(lambda name=name: desktop.has_owner(name), f"{name} on the bus", procs)
+        except RuntimeError as e:
+            raise RuntimeError(f"the Wayland desktop did not start: {e}\n{_logs(folder)}") from e
         yield desktop
-    except RuntimeError as e:
-        logs = desktop.logs() if desktop else ""
-        raise RuntimeError(f"the Wayland desktop did not start: {e}\n{logs}") from e
     finally:
         if bus is not None:
             bus.close()
         _stop(procs, group)
 
 
-def _connect(open_connection: Any, address: str, procs: Sequence[Any]) -> Any:
+def _connect(open_connection: Any, address: str) -> Any:
     deadline = time.monotonic() + _READY_TIMEOUT_S
     while True:
         try:

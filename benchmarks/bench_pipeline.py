@@ -22,6 +22,7 @@ from itertools import count
 import cv2
 import numpy as np
 
+from meetwatch.aggregation.privacy_gate import PrivacyGate
 from meetwatch.app import App, AppOptions
 from meetwatch.capture.frame import Frame
 from meetwatch.capture.source import SourceBase
@@ -29,7 +30,6 @@ from meetwatch.config import Config
 from meetwatch.demo.gallery import demo_faces, render_gallery
 from meetwatch.faces.whole_window import SEARCH_EVERY
 from meetwatch.pipeline import Perception, RoomState
-from meetwatch.runtime.events import EventBus
 from meetwatch.shared import SessionInfo
 
 GRIDS = (9, 25, 49)
@@ -72,7 +72,7 @@ def stage_table(frames: int) -> None:
         finder = perception._finder  # the benchmark reads the finder's own timings
         search = perception._whole_window._search
         info = SessionInfo(session_id="bench", started_at=0.0, source="bench", analysis_rate=1.0)
-        room = RoomState(info, config, EventBus())
+        room = RoomState(info, config, PrivacyGate())
         rows: list[tuple[float, ...]] = []
         cycle = 2 * SEARCH_EVERY if label == "no grid" else frames
         for i in range(cycle + 1):

@@ -22,12 +22,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
+from meetwatch.app import App, AppOptions, report_options, store_path
 from meetwatch.config import Config
 from meetwatch.errors import ConfigError, MeetwatchError
 from meetwatch.offline import Analyser, AnalysisResult, is_image, media_files
 from meetwatch.outputs.text import percent
-from meetwatch.runtime.events import EventBus
-from meetwatch.session.recorder import SessionRecorder
 from meetwatch.session.store import SessionStore
 from meetwatch.shared import SCHEMA_VERSION
 
@@ -55,32 +54,23 @@ def run_batch(args: argparse.Namespace, config: Config) -> int:
     if not paths:
         folders = ", ".join(str(p) for p in args.paths)
         raise ConfigError(f"no image or video file found in {folders}")
-    from meetwatch.app import report_options, store_path
-
+    if not args.no_store:  # an unusable session folder is one error before any analysis
+        SessionStore.open(store_path(config)).close()
     done: list[AnalysedInput | FailedInput] = []
     failed_code = 0  # the first failure's
     with ExitStack() as stack:
-        store = None if args.no_store else stack.enter_context(_opened(store_path(config)))
         progress = stack.enter_context(_progress(args.json or not sys.stderr.isatty()))
         batch = progress.add_task("files", total=len(paths))
         analyser = stack.enter_context(Analyser(config))  # one model load for every input
         for path in paths:
             task = progress.add_task(path.name, total=None)
-            keep = store is not None and (args.store or not is_image(path))
+            keep = not args.no_store and (args.store or not is_image(path))
             try:
-                with _recording(store if keep else None, args.report is not None, config) as rec:
-                    result = analyser.analyse(path, rec.bus, args.rate, _updates(progress, task))
-                    rec.finish()  # every sample is in the store before the report reads it
-                    files = []
-                    if rec.store is not None and args.report is not None:
-                        from meetwatch.outputs.reports import build_report
-
-                        files = build_report(
-                            rec.store,
-                            result.session_id or "latest",
-                            out_dir=args.report,
-                            options=report_options(config),
-                        )
+                with ExitStack() as recording:
+                    app = _recording(recording, config, keep, args.report is not None)
+                    bus = None if app is None else app.bus
+                    result = analyser.analyse(path, bus, args.rate, _updates(progress, task))
+                    files = [] if app is None else _recorded(app, result, args.report, config)
                 outcome: AnalysedInput | FailedInput = AnalysedInput(
                     **result.model_dump(),
                     path=str(path),
@@ -115,51 +105,37 @@ def _message(path: Path, exc: MeetwatchError) -> str:
     return text if path.name in text else f"{path}: {text}"
 
 
-@contextmanager
-def _opened(path: Path) -> Iterator[SessionStore]:
-    store = SessionStore.open(path)
-    try:
-        yield store
-    finally:
-        store.close()
+def _recording(stack: ExitStack, config: Config, keep: bool, report: bool) -> App | None:
+    """The core that records one input the way `run` records a session (the store and its
+    recorder on the bus): into the user's store when the input is kept, into a throw-away
+    store when only its report needs the session (an image without --store), or nowhere."""
+    if not keep and not report:
+        return None
+    if not keep:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="meetwatch-")))
+        store = config.store.model_copy(update={"data_dir": folder, "retention_days": 0})
+        config = config.model_copy(update={"store": store})
+    app = App(config, AppOptions(server=False))
+    app.start()
+    stack.callback(app.stop)  # on a failure too; stopping twice is harmless
+    return app
 
 
-class _Recording:
-    """A bus for one input and the recorder writing its session into `store`."""
+def _recorded(app: App, result: AnalysisResult, out: Path | None, config: Config) -> list[Path]:
+    """End the recording of an analysed input and build its report (with --report). A session
+    whose samples did not all reach the store fails its input (StoreError) rather than being
+    reported as analysed."""
+    app.stop()  # the recorder writes what is queued: every sample is in the store
+    if app.recorder is not None:
+        app.recorder.raise_if_lost()
+    if out is None or app.store is None:
+        return []
+    from meetwatch.outputs.reports import build_report
 
-    def __init__(self, store: SessionStore | None, config: Config) -> None:
-        self.bus = EventBus()
-        self.store = store
-        self._recorder = None
-        if store is not None:
-            self._recorder = SessionRecorder(store, self.bus, config_json=config.model_dump_json())
-            self._recorder.start()
-
-    def finish(self, check: bool = True) -> None:
-        """Stop recording; a session whose samples did not all reach the store fails its input
-        (StoreError) rather than being reported as analysed, unless another error already did."""
-        recorder, self._recorder = self._recorder, None
-        if recorder is not None:
-            recorder.stop()
-            if check:
-                recorder.raise_if_lost()
-
-
-@contextmanager
-def _recording(store: SessionStore | None, report: bool, config: Config) -> Iterator[_Recording]:
-    """Record into `store`, or into a throw-away store when only a report needs the
-    session (an image without --store), or nowhere."""
-    with ExitStack() as stack:
-        if store is None and report:
-            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="meetwatch-")))
-            store = stack.enter_context(_opened(folder / "sessions.sqlite3"))
-        recording = _Recording(store, config)
-        try:
-            yield recording
-        except BaseException:
-            recording.finish(check=False)
-            raise
-        recording.finish()
+    with SessionStore.open(app.store.path) as store:
+        return build_report(
+            store, result.session_id or "latest", out_dir=out, options=report_options(config)
+        )
 
 
 @contextmanager

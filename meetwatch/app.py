@@ -1,101 +1,86 @@
-"""Composition root: builds the live pipeline from the config, starts it in order and stops
-it in reverse.
+"""Composition root: the store, the event bus and the outputs every session publishes to,
+started in order and stopped in reverse, and at most one live session at a time.
 
-    capture -> LatestQueue(1) -> analysis worker -> LatestQueue(1) -> state thread -> EventBus
-                                                                         -> recorder, feed, vcam
+    SessionRunner (capture -> analysis -> state) -> EventBus -> recorder, feed, vcam
 
-Live video drops stale frames (LatestQueue keeps the newest) and never queues them. The
-headless CLI and the tray app both drive this class; the Qt shell only adapts it.
+Sessions themselves are run by meetwatch.session_runner; what to watch, and the requests of
+the feed, are the controller's (meetwatch.controller), which every driver goes through.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from meetwatch.aggregation.models import ParticipantEngagement
+from meetwatch.aggregation.privacy_gate import PrivacyGate
 from meetwatch.analysis.signals import FaceSignals
 from meetwatch.capture.blank import CaptureBlocked
-from meetwatch.capture.files import ImageSource, VideoSource
 from meetwatch.capture.frame import Frame
 from meetwatch.capture.source import FrameSource
-from meetwatch.capture.spec import SOURCE_FORMS, open_source
 from meetwatch.config import Config, config_dir, data_dir
+from meetwatch.config.models import PrivacyConfig
 from meetwatch.errors import CaptureError, MeetwatchError
 from meetwatch.pipeline import Observation, Perception, RoomState
-from meetwatch.runtime.clock import SystemClock
-from meetwatch.runtime.events import Event, EventBus
-from meetwatch.runtime.latest_queue import LatestQueue
 from meetwatch.runtime.metrics import Metrics
-from meetwatch.runtime.stage import SourceExhausted, SourceThread, StageThread
 from meetwatch.session.recorder import SessionRecorder
 from meetwatch.session.store import STORE_FILENAME, SessionStore
+from meetwatch.session_runner import SessionRunner
 from meetwatch.shared import SessionInfo
 
 if TYPE_CHECKING:
+    from meetwatch.outputs.feed.ws_server import SessionController
     from meetwatch.outputs.reports import ReportOptions
 
 log = logging.getLogger(__name__)
 
-# Sections one session keeps: a presenter marks a handful, and each one is broadcast, stored
-# and drawn in the report, so a client marking sections in a loop must not get further.
-MAX_SECTIONS = 100
-
 
 @dataclass
 class AppOptions:
-    server: bool = True
+    server: bool = True  # the websocket feed (when the config enables it and `requests` is given)
     vcam: str | None = None
     port: int | None = None
-
-
-@dataclass
-class _Running:
-    info: SessionInfo
-    source: FrameSource
-    room: RoomState
-    perception: Perception
-    threads: list[Any] = field(default_factory=list)
-    queues: list[LatestQueue[Any]] = field(default_factory=list)
-    detach: list[Callable[[], None]] = field(default_factory=list)
-    sections: int = 0
+    record: bool = True  # the store and its recorder (off: `analyze --no-store`)
 
 
 class App:
-    """One meetwatch instance: a store, a bus, optional live outputs and at most one session."""
+    """One meetwatch instance: a store, a bus, optional live outputs and at most one session.
+
+    `requests` answers the feed's requests (the controller); without it no feed is served.
+    """
 
     def __init__(
         self,
         config: Config,
         options: AppOptions | None = None,
-        source_factory: Callable[[str | None], FrameSource] | None = None,
+        requests: SessionController | None = None,
     ) -> None:
         self.config = config
         self.options = options or AppOptions()
-        self.bus = EventBus()
+        # Every sink (recorder, feed, vcam, tray, terminal) subscribes here: the privacy gate
+        # redacts what the sessions publish for the mode in use, in this one place.
+        p = config.privacy
+        self.bus = PrivacyGate(p.mode, p.min_faces, p.attention_only)
         self.metrics = Metrics()
-        self._clock = SystemClock()
-        self._source_factory = source_factory or _named_source
+        self._requests = requests
+        self._detach_feed: Callable[[], None] = lambda: None
         self._lock = threading.RLock()
-        self._session: _Running | None = None
+        self._session: SessionRunner | None = None
         self.store: SessionStore | None = None
         self.recorder: SessionRecorder | None = None
         self.feed: Any = None
         self.vcam: Any = None
         self.last_session: SessionInfo | None = None
-        self.ended = threading.Event()  # set when a session's source runs out (end of a video)
-        # why capture stopped, when a window hidden from capture gave only blank frames
+        # why the last session's capture stopped, when a window hidden from capture gave only
+        # blank frames
         self.capture_blocked: CaptureBlocked | None = None
         self._spare: Future[Perception] | None = None
 
@@ -103,26 +88,16 @@ class App:
 
     def start(self) -> None:
         """Open the store and the live outputs; sessions start with `start_session`."""
-        folder = data_dir(self.config)
-        self.store = SessionStore.open(folder / STORE_FILENAME)
-        days = self.config.store.retention_days
-        if days:
-            self.store.prune(time.time() - days * 86400)
-        self.recorder = SessionRecorder(
-            self.store, self.bus, config_json=self.config.model_dump_json()
-        )
-        self.recorder.start()
-        if self.options.server and self.config.server.enabled:
-            self._start_feed()
+        if self.options.record:
+            self._start_recording()
+        if self.options.server and self.config.server.enabled and self._requests is not None:
+            self._start_feed(self._requests)
         if self.options.vcam:
             self._start_vcam(self.options.vcam)
 
     def stop(self) -> None:
         self.stop_session()
-        with self._lock:
-            spare, self._spare = self._spare, None
-        if spare is not None and spare.exception() is None:
-            spare.result().close()
+        self._drop_spare()
         if self.vcam is not None:
             self.vcam.stop()
         if self.feed is not None:
@@ -132,7 +107,18 @@ class App:
         if self.store is not None:
             self.store.close()
 
-    def _start_feed(self) -> None:
+    def _start_recording(self) -> None:
+        folder = data_dir(self.config)
+        self.store = SessionStore.open(folder / STORE_FILENAME)
+        days = self.config.store.retention_days
+        if days:
+            self.store.prune(time.time() - days * 86400)
+        self.recorder = SessionRecorder(
+            self.store, self.bus, config_json=self.config.model_dump_json()
+        )
+        self.recorder.start()
+
+    def _start_feed(self, requests: SessionController) -> None:
         from meetwatch.outputs.feed.token import load_or_create_token
         from meetwatch.outputs.feed.ws_server import FeedServer, FeedSettings
 
@@ -141,11 +127,20 @@ class App:
             host="0.0.0.0" if s.lan else "127.0.0.1",
             port=self.options.port if self.options.port is not None else s.port,
             max_clients=s.max_clients,
-            aggregate_only=self.config.privacy.mode == "aggregate_only",
         )
-        self.feed = FeedServer(self, load_or_create_token(config_dir()), settings)
+        self.feed = FeedServer(requests, load_or_create_token(config_dir()), settings)
         self.feed.start()
-        self.feed.attach(self.bus)
+        self._detach_feed = self.feed.attach(self.bus)
+
+    def restart_feed(self) -> None:
+        """Serve the feed anew with the current server settings and token (clients reconnect);
+        the session goes on. Without the feed enabled, it stays off."""
+        feed, self.feed = self.feed, None
+        if feed is not None:
+            self._detach_feed()
+            feed.stop()
+        if self.options.server and self.config.server.enabled and self._requests is not None:
+            self._start_feed(self._requests)
 
     def _start_vcam(self, mode: str) -> None:
         from meetwatch.outputs.live.virtual_camera import VirtualCameraSink
@@ -157,7 +152,7 @@ class App:
                 v.width,
                 v.height,
                 v.fps,
-                individual=self.config.privacy.mode != "aggregate_only",
+                view=self.bus.observed,
                 attention_only=self.config.privacy.attention_only,
                 expression_reader=_webcam_reader(self.config)
                 if mode == "emoji" and not self.config.privacy.attention_only
@@ -173,83 +168,37 @@ class App:
 
     # -- sessions ----------------------------------------------------------------------------
 
-    def start_session(self, source: FrameSource | str | None = None) -> SessionInfo:
+    def start_session(self, source: FrameSource) -> SessionInfo:
+        """Start a live session on `source`; its frames go to the virtual camera too."""
         with self._lock:
             if self._session is not None:
                 raise MeetwatchError("a session is already running; stop it first")
-            if source is None or isinstance(source, str):
-                source = self._source_factory(source)
-            source.open()
-            try:
-                perception = self._take_perception()
-            except BaseException:
-                source.close()
-                raise
-            info = SessionInfo(
-                session_id=uuid.uuid4().hex,
-                started_at=self._clock.now(),
-                source=source.describe(),
-                analysis_rate=self.config.capture.rate_hz,
-                privacy_mode=self.config.privacy.mode,
-                attention_only=self.config.privacy.attention_only,
+            runner = SessionRunner(
+                source,
+                self._take_perception(),
+                self.config,
+                self.bus,
+                metrics=self.metrics,
+                observe=self._to_vcam(),
             )
-            room = RoomState(info, self.config, self.bus)
-            run = _Running(info, source, room, perception)
-            self.bus.publish(Event("SessionStarted", info, info.started_at))
-            self._start_threads(run)
-            self._session = run
-            self.ended.clear()
+            try:
+                info = runner.start_live()
+            except BaseException:
+                runner.perception.close()
+                raise
+            self._session = runner
             self.capture_blocked = None
             return info
 
-    def _start_threads(self, run: _Running) -> None:
-        frames: LatestQueue[Frame] = LatestQueue(1)
-        observed: LatestQueue[Observation] = LatestQueue(1)
+    def _to_vcam(self) -> Callable[[Observation], None] | None:
         vcam = self.vcam
-        # A file's frames carry their position in it: on the session's clock they become the
-        # session start plus that position, as `meetwatch analyze` records them, so a
-        # `run --video` session's report speaks recording time (not 1970).
-        from_file = isinstance(run.source, VideoSource | ImageSource)
-        file_start = float(int(run.info.started_at))  # whole: seconds are binned on the clock
+        if vcam is None:
+            return None
 
-        def produce() -> Frame | None:
-            try:
-                frame = run.source.read()
-            except CaptureBlocked as exc:  # nothing worth analysing will come: end and say why
-                self.capture_blocked = exc
-                self.ended.set()
-                raise
-            if frame is None:
-                self.ended.set()
-                raise SourceExhausted
-            if from_file:
-                frame = replace(frame, timestamp=file_start + frame.timestamp)
-            return frame
+        def submit(obs: Observation) -> None:
+            vcam.submit(obs.frame, obs.tiles, obs.signals)
 
-        def perceive(frame: Frame) -> Observation:
-            obs = run.perception(frame)
-            if vcam is not None:
-                vcam.submit(obs.frame, obs.tiles, obs.signals)
-            return obs
-
-        capture = SourceThread(
-            "capture",
-            produce,
-            frames,
-            self.bus,
-            min_interval=1.0 / self.config.capture.rate_hz,
-            metrics=self.metrics,
-        )
-        analysis = StageThread(
-            "analysis", perceive, frames, observed, self.bus, metrics=self.metrics
-        )
-        state: StageThread[Observation, None] = StageThread(
-            "state", run.room, observed, None, self.bus, metrics=self.metrics
-        )
-        run.queues = [frames, observed]
-        run.threads = [state, analysis, capture]
-        for t in run.threads:  # consumers first, so nothing is produced into the void
-            t.start()
+        return submit
 
     def prepare_perception(self) -> None:
         """Load the next session's models in the background.
@@ -263,10 +212,11 @@ class App:
                 return
             spare: Future[Perception] = Future()
             self._spare = spare
+            config = self.config
 
         def build() -> None:
             try:
-                spare.set_result(Perception(self.config))
+                spare.set_result(Perception(config))
             except BaseException as exc:  # kept for start_session, which retries and reports
                 spare.set_exception(exc)
 
@@ -284,80 +234,76 @@ class App:
             return spare.result()
         return Perception(self.config)
 
+    def _drop_spare(self) -> None:
+        with self._lock:
+            spare, self._spare = self._spare, None
+        if spare is not None and spare.exception() is None:
+            spare.result().close()
+
+    def use_config(self, config: Config) -> None:
+        """Settings for the next session (analysis, tracking, aggregation, capture rate); the
+        running one goes on as it started. Models prepared under other settings are dropped."""
+        with self._lock:
+            previous, self.config = self.config, config
+        if (previous.analysis, previous.privacy.attention_only) != (
+            config.analysis,
+            config.privacy.attention_only,
+        ):
+            self._drop_spare()
+
+    def set_privacy(self, privacy: PrivacyConfig) -> None:
+        """At once, the running session included (it keeps its id): the privacy gate applies
+        the modes to everything that leaves from now on, and the next session starts in them."""
+        with self._lock:
+            self.config = self.config.model_copy(update={"privacy": privacy})
+        self.bus.set_privacy(privacy.mode, privacy.min_faces, privacy.attention_only)
+
     def stop_session(self) -> SessionInfo | None:
         with self._lock:
-            run, self._session = self._session, None
-        if run is None:
+            runner, self._session = self._session, None
+        if runner is None:
             return None
-        for t in reversed(run.threads):  # capture, analysis, state: each drains into the next
-            t.stop()
-        run.perception.close()
-        run.source.close()
-        ended = run.info.model_copy(update={"ended_at": self._clock.now()})
-        self.bus.publish(Event("SessionEnded", ended, ended.ended_at or 0.0))
+        ended = runner.stop()
+        self.capture_blocked = runner.capture_blocked
         self.last_session = ended
         return ended
 
     @property
     def session(self) -> SessionInfo | None:
-        run = self._session
-        return None if run is None else run.info
+        runner = self._session
+        return None if runner is None else runner.info
 
     @property
     def room(self) -> RoomState | None:
-        run = self._session
-        return None if run is None else run.room
+        runner = self._session
+        return None if runner is None else runner.room
+
+    @property
+    def runner(self) -> SessionRunner | None:
+        return self._session
 
     def wait(self, duration: float | None = None, frames: int = 0) -> None:
-        """Block until the source ends, `duration` seconds pass or `frames` were analysed."""
+        """Block until the running session's source ends, `duration` seconds pass or `frames`
+        were analysed. A session stopped meanwhile (a feed client's StopSession) does not end
+        the wait: the client may start the next one, whose end then counts."""
         deadline = None if duration is None else time.monotonic() + duration
-        while not self.ended.is_set():
-            if deadline is not None and time.monotonic() >= deadline:
+        while deadline is None or time.monotonic() < deadline:
+            runner = self._session
+            if runner is None:
+                time.sleep(0.1)
+                continue
+            if runner.ended.wait(0.1):
+                runner.join(10)  # let the last frame pass analysis and the state thread
                 return
-            room = self.room
+            room = runner.room
             if frames and room is not None and room.frames >= frames:
                 return
-            self.ended.wait(0.1)
-        # let the last frame pass analysis and the state thread
-        run = self._session
-        if run is not None:
-            for t in reversed(run.threads):
-                t.join(10)
-
-    # -- SessionController (the websocket feed's requests) -----------------------------------
-
-    def summary(self) -> dict[str, Any]:
-        run = self._session
-        info = run.info if run is not None else self.last_session
-        latest = run.room.latest if run is not None else None
-        return {
-            "running": run is not None,
-            "session": None if info is None else json.loads(info.model_dump_json()),
-            "engagement": None if latest is None else latest.engagement,
-            "attentionShare": None if latest is None else latest.attention_share,
-            "participants": 0 if latest is None else latest.participants_total,
-            "framesAnalysed": 0 if run is None else run.room.frames,
-        }
-
-    def participants(self) -> list[ParticipantEngagement]:
-        room = self.room
-        return [] if room is None else room.participants()
 
     def mark_section(self, title: str) -> None:
-        run = self._session
-        if run is None:
+        runner = self._session
+        if runner is None:
             raise MeetwatchError("no session is running")
-        if run.sections >= MAX_SECTIONS:
-            raise MeetwatchError(f"this session has {MAX_SECTIONS} sections, the most one keeps")
-        run.sections += 1
-        self.bus.publish(Event("SectionMarked", {"title": title}, self._clock.now()))
-
-
-def _named_source(spec: str | None) -> FrameSource:
-    """Without a driver's own default, a session needs its source named (capture.spec)."""
-    if not spec:
-        raise CaptureError(f"no capture source given: name one of {SOURCE_FORMS}")
-    return open_source(spec)
+        runner.mark_section(title)
 
 
 def _webcam_reader(config: Config) -> Callable[[np.ndarray], FaceSignals]:

@@ -1,30 +1,29 @@
-"""`meetwatch analyze`: the live core run over recorded meeting videos and single images.
+"""`meetwatch analyze`: the core run over recorded meeting videos and single images.
 
-Frames are analysed one after another (nothing is dropped: there is no live deadline) with
-the same Perception and RoomState as a live session; the caller records the result as a
-session (see meetwatch.analyze_cli), so `meetwatch report` works on recordings too.
+Each file is one session of the session runner in batch mode: frames are analysed one after
+another (nothing is dropped: there is no live deadline) by the same stages as a live
+session; the caller records it like `run` does (see meetwatch.analyze_cli), so
+`meetwatch report` works on recordings too.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from meetwatch.aggregation.models import RoomEngagement
+from meetwatch.aggregation.privacy_gate import PrivacyGate
 from meetwatch.capture.files import ImageSource, VideoSource
 from meetwatch.capture.source import FrameSource
 from meetwatch.config import Config
 from meetwatch.errors import CaptureError
-from meetwatch.pipeline import Perception, RoomState
-from meetwatch.runtime.events import Event, EventBus
-from meetwatch.shared import SCHEMA_VERSION, AttentionState, SessionInfo
+from meetwatch.pipeline import Perception
+from meetwatch.session_runner import SessionRunner
+from meetwatch.shared import SCHEMA_VERSION, AttentionState
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
 VIDEO_SUFFIXES = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".wmv", ".mpg", ".mpeg"}
@@ -112,17 +111,19 @@ class Analyser:
     def analyse(
         self,
         path: Path,
-        bus: EventBus | None = None,
+        bus: PrivacyGate | None = None,
         rate: float = 1.0,
         progress: Callable[[int, int], None] | None = None,
     ) -> AnalysisResult:
-        """Analyse every sampled frame; `bus` receives the session's events (recorder, etc.).
+        """Analyse every sampled frame as one session; `bus` receives its events (the App's
+        bus, with the recorder on it, when the session is stored).
 
-        Sample times are the analysis start plus the position in the file, so the session's
-        timeline is the recording's and reports can show positions (`00:12:30`).
+        The runner puts sample times at the session start plus the position in the file, so
+        the session's timeline is the recording's and reports can show positions (`00:12:30`).
         """
         config = self.config
-        bus = bus or EventBus()
+        p = config.privacy
+        bus = bus or PrivacyGate(p.mode, p.min_faces, p.attention_only)
         if not path.exists():
             raise CaptureError(f"{path} does not exist")
         source = source_for(path, rate)
@@ -132,66 +133,41 @@ class Analyser:
         unsubscribe = bus.subscribe(
             lambda e: seconds.append(e.payload) if e.kind == "EngagementUpdated" else None
         )
+        self._perception.reset()
+        runner = SessionRunner(
+            source, self._perception, config, bus, rate=rate, owns_perception=False
+        )
+
+        def advanced(done: int) -> None:
+            if progress is not None:
+                progress(done, _expected_frames(source, rate))
+
         try:
-            with source:
-                self._perception.reset()
-                result = self._run(source, config, bus, rate, progress, seconds)
+            ended, last = runner.run_batch(advanced)
         finally:
             unsubscribe()
-        return result
-
-    def _run(
-        self,
-        source: FrameSource,
-        config: Config,
-        bus: EventBus,
-        rate: float,
-        progress: Callable[[int, int], None] | None,
-        seconds: list[RoomEngagement],
-    ) -> AnalysisResult:
-        started = float(int(time.time()))  # whole: seconds are binned on the clock, and
-        info = SessionInfo(  # second k of the file must be the session's second k
-            session_id=uuid.uuid4().hex,
-            started_at=started,
-            source=source.describe(),
-            analysis_rate=rate,
-            privacy_mode=config.privacy.mode,
-            attention_only=config.privacy.attention_only,
-        )
-        room = RoomState(info, config, bus)
-        bus.publish(Event("SessionStarted", info, started))
-        total = (
-            int(getattr(source, "frame_count", 0) / max(1.0, getattr(source, "fps", 1.0) / rate))
-            or 1
-        )
-        last = None
-        end = started
-        try:
-            while (frame := source.read()) is not None:
-                frame = replace(frame, timestamp=started + frame.timestamp)
-                last = self._perception(frame)
-                room(last)
-                # a video's last sample stands for one sampling period; an image has no length
-                end = frame.timestamp + (0.0 if isinstance(source, ImageSource) else 1.0 / rate)
-                if progress:
-                    progress(room.frames, total)
-        finally:
-            ended = info.model_copy(update={"ended_at": end})
-            bus.publish(Event("SessionEnded", ended, end))
-        if room.frames == 0 and last is None:
+        room = runner.room
+        if room is None or (room.frames == 0 and last is None):
             raise CaptureError(f"{source.describe()}: no frame could be read")
         latest = room.latest
         return AnalysisResult(
-            source=info.source,
-            session_id=info.session_id,
+            source=ended.source,
+            session_id=ended.session_id,
             frames_analysed=room.frames,
-            duration_seconds=round(end - started, 3),
+            duration_seconds=round((ended.ended_at or ended.started_at) - ended.started_at, 3),
             tiles=0 if last is None or last.tiles is None else len(last.tiles.tiles),
             layout="none" if last is None or last.tiles is None else last.tiles.layout,
             faces=0 if last is None else len(last.faces),
             room=latest,
             participants=_participants(seconds or ([latest] if latest else [])),
         )
+
+
+def _expected_frames(source: FrameSource, rate: float) -> int:
+    """Frames a progress bar expects: the container's count at the sampling rate."""
+    if isinstance(source, VideoSource):
+        return int(source.frame_count / max(1.0, source.fps / rate)) or 1
+    return 1
 
 
 def _participants(seconds: list[RoomEngagement]) -> list[ParticipantResult]:

@@ -21,7 +21,7 @@ import numpy as np
 
 from meetwatch.capture.frame import Frame
 from meetwatch.capture.image_header import ImageHeader, image_kind, read_header
-from meetwatch.capture.source import SourceBase
+from meetwatch.capture.source import SourceBase, Timebase
 from meetwatch.errors import CaptureError
 
 MAX_IMAGE_SIDE = 16_384
@@ -52,6 +52,8 @@ def _existing_file(path: Path, kind: str) -> Path:
 class VideoSource(SourceBase):
     """Frames of a video file; `rate` samples that many frames per second of video
     (None: every frame). read() returns None at the end."""
+
+    timebase: Timebase = "media"
 
     def __init__(self, path: str | Path, *, rate: float | None = None) -> None:
         super().__init__()
@@ -186,6 +188,8 @@ class VideoSource(SourceBase):
 
 class ImageSource(SourceBase):
     """One still image as a single frame (timestamp 0); read() returns None afterwards."""
+
+    timebase: Timebase = "media"
 
     def __init__(self, path: str | Path) -> None:
         super().__init__()

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import math
 from types import TracebackType
-from typing import Protocol, Self, runtime_checkable
+from typing import Literal, Protocol, Self, runtime_checkable
 
 import numpy as np
 
 from meetwatch.capture.blank import BlankWatch
 from meetwatch.capture.frame import Frame
+
+# What a frame's timestamp counts: "wall" is the time it was grabbed (seconds since 1970:
+# screens, windows, the demo), "media" the position in a recording (seconds from its start),
+# which the session runner maps onto the session's clock.
+Timebase = Literal["wall", "media"]
 
 
 @runtime_checkable
@@ -20,6 +25,8 @@ class FrameSource(Protocol):
     the input is temporarily unavailable (a minimised window); live sources never end.
     Sources raise CaptureError for anything the user can fix.
     """
+
+    timebase: Timebase
 
     def open(self) -> None: ...
 
@@ -41,6 +48,8 @@ class FrameSource(Protocol):
 
 class SourceBase:
     """Context management and frame numbering shared by the concrete sources."""
+
+    timebase: Timebase = "wall"
 
     def __init__(self) -> None:
         self._opened = False

@@ -1,9 +1,10 @@
 """`meetwatch tray` / `meetwatch-tray`: meetwatch as a presenter uses it during a meeting.
 
 A tray icon whose menu is rebuilt from the core's state each time it opens (a control window
-instead where the desktop has no tray). The core is the same App the CLI runs, held by
-CoreController; this module only adapts it: menu, dialogs, notifications, the overlay, and
-the events that reach the GUI thread through EventBridge.
+instead where the desktop has no tray). The core is held by the same CoreController the CLI
+and the feed's requests use (meetwatch.controller); this module only adapts it: menu,
+dialogs, notifications, the overlay, and the events that reach the GUI thread through
+EventBridge.
 """
 
 from __future__ import annotations
@@ -25,13 +26,9 @@ from PyQt6.QtWidgets import QDialog, QMenu, QMessageBox, QSystemTrayIcon
 
 from meetwatch.capture.windows import WindowInfo
 from meetwatch.config import Config, config_dir, load_config
+from meetwatch.controller import region_target, window_target
 from meetwatch.desktop.autostart import autostart_enabled, disable_autostart, enable_autostart
-from meetwatch.desktop.controller import (
-    CoreController,
-    TrayState,
-    region_target,
-    window_target,
-)
+from meetwatch.desktop.controller import TrayController, TrayState
 from meetwatch.desktop.logs import setup_file_logging
 from meetwatch.desktop.notice import acknowledge, acknowledged
 from meetwatch.errors import CaptureError, MeetwatchError
@@ -89,13 +86,13 @@ class _Thumbnails:
 
 
 class TrayApp(QObject):
-    """The tray (or control window) around one CoreController."""
+    """The tray (or control window) around one TrayController."""
 
     state_changed = pyqtSignal(str)
 
     def __init__(
         self,
-        controller: CoreController,
+        controller: TrayController,
         log_path: Path,
         *,
         use_tray: bool | None = None,
@@ -277,11 +274,11 @@ class TrayApp(QObject):
                 self.notify(title, f"{status.stage}: {status.message or status.state}")
             self.refresh_state()
         try:
-            data = event_data(event, self.controller.aggregate_only)
+            data = event_data(event)  # redacted by the privacy gate the controller reads
         except MeetwatchError as exc:
             log.warning("%s", exc)
             return
-        if data is not None and self.overlay.state.apply_event(event.kind, data, time.time()):
+        if self.overlay.state.apply_event(event.kind, data, time.time()):
             self.overlay.update()
 
     # -- actions -----------------------------------------------------------------------------
@@ -371,16 +368,12 @@ class TrayApp(QObject):
 
     def set_aggregate_only(self, enabled: bool) -> None:
         self.controller.set_aggregate_only(enabled)
-        if enabled:  # nothing per participant may stay on screen
-            self.overlay.state.tiles = []
-            self.overlay.update()
         mode = "on: room figures only" if enabled else "off: individual figures shown"
         self.notify("Aggregate-only mode", mode, False)
 
     def set_attention_only(self, enabled: bool) -> None:
         self.controller.set_attention_only(enabled)
         if enabled:  # no emotion may stay on screen from before
-            self.overlay.state.emotion_mix = {}
             self.overlay.state.attention_only = True
             self.overlay.update()
         mode = "on: emotion is not analysed" if enabled else "off: emotion is analysed"
@@ -428,7 +421,9 @@ class TrayApp(QObject):
     def rotate_token(self) -> None:
         """New token; the feed restarts with it, so clients holding the old one drop out."""
         rotate_token(config_dir())
-        self.controller.apply_config(self.controller.config)
+        self.controller.restart_feed()
+        if self.controller.startup_problem:
+            self.notify("Live feed off", self.controller.startup_problem)
         self.notify("Token rotated", "overlay links and clients need the new token", False)
 
     def show_log(self) -> None:
@@ -478,7 +473,7 @@ class TrayApp(QObject):
     def status(self) -> dict[str, Any]:
         c = self.controller
         geometry = self.tray.geometry() if self.tray is not None else None
-        session = c.app.session
+        session = c.session
         return {
             "ok": True,
             "state": c.state,
@@ -556,12 +551,12 @@ def run_tray(config: Config, config_path: Path | None = None) -> int:
         send_command(instance.name, "activate")
         print("meetwatch is already running (see its tray icon)")
         return 0
-    controller: CoreController | None = None
+    controller: TrayController | None = None
     try:
         accepted = _first_run(config, config_path)
         if accepted is None:
             return 0
-        controller = CoreController(accepted, config_path)
+        controller = TrayController(accepted, config_path)
         controller.start()
         tray = TrayApp(controller, log_path)
         holder.append(tray)

@@ -105,8 +105,8 @@ def test_session_from_consent_to_store(qapp: QApplication, home: Home) -> None:
         assert tray.tray is not None and "recording" in tray.tray.toolTip()
         trigger(tray, "overlay")
         assert tray.overlay.isVisible() and menu_texts(tray)["overlay"][0] == "Hide overlay"
-        wait_until(qapp, lambda: tray.overlay.gauge_text() != "--", timeout=60)
-        wait_until(qapp, lambda: len(tray.overlay.state.tiles) >= 4)
+        wait_until(qapp, lambda: tray.overlay.gauge_text() != "–", timeout=60)
+        wait_until(qapp, lambda: len(tray.overlay.view().grid.tiles) >= 4)
         session_id = tray.controller.app.session.session_id  # type: ignore[union-attr]
         assert menu_texts(tray)["section"][:2] == ("Mark section 1", True)
         trigger(tray, "section")
@@ -165,9 +165,9 @@ def test_aggregate_only_keeps_individuals_out_of_overlay_and_feed(
             assert tray.controller.aggregate_only
             assert load_config(home.config_path).privacy.mode == "aggregate_only"
             assert menu_texts(tray)["aggregate"][2] is True
-            # the feed restarted with the new mode: reconnect, then collect a few seconds
-            wait_until(qapp, lambda: tray.controller.app.feed is not feed)
-            wait_until(qapp, lambda: tray.overlay.gauge_text() != "--", timeout=60)
+            # the same feed goes on in the new mode (no reconnect): collect a few seconds
+            assert tray.controller.app.feed is feed
+            wait_until(qapp, lambda: tray.overlay.gauge_text() != "–", timeout=60)
             kinds = lambda: [m.d.eventType for m in messages if hasattr(m.d, "eventType")]  # noqa: E731
             wait_until(qapp, lambda: kinds().count("EngagementUpdated") >= 2, timeout=60)
         finally:
@@ -181,7 +181,7 @@ def test_aggregate_only_keeps_individuals_out_of_overlay_and_feed(
             m.d.eventData for m in messages if getattr(m.d, "eventType", "") == "EngagementUpdated"
         ]
         assert all(r.participants_total >= 4 for r in room)  # the room is still measured
-        assert tray.overlay.state.tiles == []
+        assert tray.overlay.view().grid.tiles == []
         session = tray.controller.app.session
         assert session is not None and session.privacy_mode == "aggregate_only"
         trigger(tray, "aggregate")  # one click back to individual figures
@@ -250,9 +250,12 @@ def test_errors_a_person_causes_become_notifications(qapp: QApplication, home: H
         assert tray.notifications[-1] == ("Error", "no session has been recorded yet")
 
 
-def test_settings_from_the_menu_rebuild_the_core(qapp: QApplication, home: Home) -> None:
+def test_settings_from_the_menu_apply_per_section(qapp: QApplication, home: Home) -> None:
     with running_tray(home) as tray:
         old_app = tray.controller.app
+        trigger(tray, "start")
+        accept_consent(qapp, tray)
+        session = tray.controller.session
         trigger(tray, "settings")
         dialog = tray.settings_dialog
         assert dialog is not None
@@ -260,8 +263,14 @@ def test_settings_from_the_menu_rebuild_the_core(qapp: QApplication, home: Home)
         dialog.editors["overlay.compact"].set_value(True)
         dialog.accept()
         qapp.processEvents()
-        assert tray.controller.app is not old_app
+        # the overlay at once; the rate from the next session: the running one goes on
+        assert tray.controller.app is old_app and tray.controller.session == session
         assert tray.controller.app.config.capture.rate_hz == 2.0
+        trigger(tray, "stop")
+        trigger(tray, "start")
+        accept_consent(qapp, tray)
+        assert tray.controller.session is not None
+        assert tray.controller.session.analysis_rate == 2.0
         assert tray.overlay.compact
         assert load_config(home.config_path) == tray.controller.config
         assert dialog.result() == QDialog.DialogCode.Accepted

@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from meetwatch.app import App, AppOptions
 from meetwatch.capture.windows import WindowInfo
 from meetwatch.config import Config, config_dir, default_config_path
 from meetwatch.config.models import ServerConfig
+from meetwatch.controller import WatchTarget
 from meetwatch.demo.scenario import DemoScenario, ScenarioSource
-from meetwatch.desktop.controller import CoreController, WatchTarget
+from meetwatch.desktop.controller import TrayController
 from meetwatch.geometry import Rect
 from meetwatch.qt.tray import TrayApp
 
@@ -71,10 +71,6 @@ def local_config() -> Config:
     return Config(server=ServerConfig(port=free_port()))
 
 
-def local_app(config: Config, server: bool) -> App:
-    return App(config, AppOptions(server=server))
-
-
 @contextmanager
 def running_tray(
     home: Home,
@@ -84,7 +80,7 @@ def running_tray(
     list_windows: Callable[[], list[WindowInfo]] = lambda: [],
     grab: Callable[[Rect], np.ndarray | None] | None = None,
 ) -> Iterator[TrayApp]:
-    controller = CoreController(config or local_config(), home.config_path, app_factory=local_app)
+    controller = TrayController(config or local_config(), home.config_path)
     controller.start()
     controller.target = demo_target()
     tray = TrayApp(

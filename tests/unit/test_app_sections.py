@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from meetwatch.app import MAX_SECTIONS, App, AppOptions
+from meetwatch.app import App, AppOptions
 from meetwatch.config import Config
 from meetwatch.config.models import StoreConfig
 from meetwatch.demo.scenario import DemoScenario, ScenarioSource
 from meetwatch.errors import MeetwatchError
 from meetwatch.session.store import SessionStore
+from meetwatch.session_runner import MAX_SECTIONS
 
 
 def test_a_session_keeps_at_most_max_sections(tmp_path: Path) -> None:

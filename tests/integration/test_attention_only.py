@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-import pyvirtualcam
 from websockets.sync.client import connect
 
 from meetwatch.app import App, AppOptions
@@ -34,6 +33,7 @@ from meetwatch.outputs.live.emoji import emoji_fill
 from meetwatch.outputs.reports.tables import NOT_ANALYSED
 from tests.factories.cli import cli_env, meetwatch, meetwatch_process, store_rows
 from tests.factories.meeting_clip import write_video
+from tests.factories.recording_camera import RecordingCamera, recording_camera
 from tests.integration.test_cli_errors import assert_one_error
 
 BACKEND = "meetwatch-attention-recorder"
@@ -164,33 +164,10 @@ def test_the_setting_is_what_keeps_the_model_unloaded(
 # -- the virtual camera -----------------------------------------------------------------------
 
 
-class RecordingCamera:
-    """A pyvirtualcam backend keeping every frame, as a meeting app would receive them."""
-
-    frames: list[np.ndarray] = []  # noqa: RUF012 - filled by the instance pyvirtualcam builds
-
-    def __init__(self, *, width: int, height: int, **kw: Any) -> None:
-        self.shape = (height, width, 3)
-
-    def send(self, frame: np.ndarray) -> None:
-        RecordingCamera.frames.append(frame.reshape(self.shape).copy())
-
-    def close(self) -> None:
-        pass
-
-    def device(self) -> str:
-        return "recorder"
-
-    def native_fourcc(self) -> int:
-        return 0
-
-
 @pytest.fixture
 def camera() -> Iterator[type[RecordingCamera]]:
-    RecordingCamera.frames = []
-    pyvirtualcam.register_backend(BACKEND, RecordingCamera)
-    yield RecordingCamera
-    pyvirtualcam.camera.BACKENDS.pop(BACKEND, None)
+    with recording_camera(BACKEND) as recorder:
+        yield recorder
 
 
 def _camera_frames(clip: Path, tmp_path: Path, attention_only: bool) -> list[np.ndarray]:

@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-import pyvirtualcam
 from rich.console import Console
 from websockets.sync.client import ClientConnection, connect
 
@@ -42,6 +41,7 @@ from meetwatch.runtime.events import Event
 from meetwatch.session.store import STORE_FILENAME, SessionStore
 from meetwatch.shared import EMOTIONS, PrivacyMode
 from meetwatch.terminal_view import TerminalView
+from tests.factories.recording_camera import RecordingCamera, recording_camera
 from tests.integration.privacy_session import (
     LABELS,
     SECONDS,
@@ -55,33 +55,10 @@ BACKEND = "meetwatch-privacy-recorder"
 SESSION = "privacy-test-session"
 
 
-class RecordingCamera:
-    """A pyvirtualcam backend keeping every frame, as a meeting app would receive them."""
-
-    frames: list[np.ndarray] = []  # noqa: RUF012 - filled by the instance pyvirtualcam builds
-
-    def __init__(self, *, width: int, height: int, **kw: Any) -> None:
-        self.shape = (height, width, 3)
-
-    def send(self, frame: np.ndarray) -> None:
-        RecordingCamera.frames.append(frame.reshape(self.shape).copy())
-
-    def close(self) -> None:
-        pass
-
-    def device(self) -> str:
-        return "recorder"
-
-    def native_fourcc(self) -> int:
-        return 0
-
-
 @pytest.fixture
 def camera() -> Iterator[type[RecordingCamera]]:
-    RecordingCamera.frames = []
-    pyvirtualcam.register_backend(BACKEND, RecordingCamera)
-    yield RecordingCamera
-    pyvirtualcam.camera.BACKENDS.pop(BACKEND, None)
+    with recording_camera(BACKEND) as recorder:
+        yield recorder
 
 
 @pytest.fixture

@@ -104,17 +104,3 @@ class SampleArrays:
 
     def __len__(self) -> int:
         return len(self.t)
-
-    @property
-    def attention(self) -> np.ndarray:
-        """State names (dtype object)."""
-        return self.signals.text("attention")
-
-    @property
-    def engagement(self) -> np.ndarray:
-        return self.signals.column("engagement")
-
-    @property
-    def emotion(self) -> np.ndarray:
-        """(N, 7) in FER-2013 order."""
-        return self.signals.field("emotion")

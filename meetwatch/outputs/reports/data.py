@@ -277,7 +277,7 @@ def _participant_series(
     state = np.full((len(ids), span), ABSENT, np.int8)
     state[row, col] = s.signals.column("attention")  # coded in ATTENTION_STATES order
     engagement = np.full((len(ids), span), np.nan, np.float32)
-    engagement[row, col] = s.engagement
+    engagement[row, col] = s.signals.column("engagement")
     first = np.full(len(ids), np.inf)
     last = np.full(len(ids), -np.inf)
     np.minimum.at(first, row, s.t)

@@ -140,8 +140,7 @@ def _signals(pa: Any, signals: Signals, rows: np.ndarray | slice = slice(None)) 
     for i, c in enumerate(signals.columns):
         values = signals.values[rows, i]
         if c.sql_type == "TEXT":
-            text = np.array(c.categories, object)[values.astype(np.int64)]
-            out[c.name] = pa.array(text, pa.string())
+            out[c.name] = pa.array(signals.text(c.name)[rows], pa.string())
         else:
             out[c.name] = _int(pa, values) if c.sql_type == "INTEGER" else _float(pa, values)
     return out

@@ -112,7 +112,9 @@ def test_columns_read_the_model_the_store_writes(tmp_path: Path) -> None:
         store.add_samples("s1", room)
         s = store.sample_arrays("s1")
         r = store.room_table("s1")
-    assert s.attention.tolist() == ["away"] and s.signals.column("yaw").tolist() == [12.0]
+    assert s.signals.text("attention").tolist() == ["away"] and s.signals.column(
+        "yaw"
+    ).tolist() == [12.0]
     assert s.signals.column("happy").tolist() == [0.25]
     assert [c.name for c in PARTICIPANT if c.read(person) is not None] == [
         "attention",

@@ -85,7 +85,8 @@ def test_round_trip(tmp_path: Path) -> None:
         ]
 
         arrays = store.sample_arrays("s1")  # the reader the reports use
-        assert len(arrays) == 6 and arrays.emotion.shape == (6, 7)
+        emotion = arrays.signals.field("emotion")
+        assert len(arrays) == 6 and emotion.shape == (6, 7)
         assert arrays.t.tolist() == [1000.0, 1000.0, 1001.0, 1001.0, 1002.0, 1002.0]
         assert arrays.participant_id.tolist() == [1, 2, 1, 2, 1, 2]
         column = arrays.signals.column
@@ -94,11 +95,11 @@ def test_round_trip(tmp_path: Path) -> None:
             -0.2,
             0.31,
         )
-        assert arrays.emotion[2, EMOTIONS.index("happy")] == pytest.approx(0.1)
-        assert np.isnan(arrays.emotion[1]).all()
-        assert arrays.attention.tolist()[:2] == ["on_screen", "camera_off"]
-        assert np.isnan(arrays.engagement[1]) and arrays.engagement[0] == 0.9
-        assert arrays.emotion[4, EMOTIONS.index("happy")] == pytest.approx(0.2)
+        assert emotion[2, EMOTIONS.index("happy")] == pytest.approx(0.1)
+        assert np.isnan(emotion[1]).all()
+        assert arrays.signals.text("attention").tolist()[:2] == ["on_screen", "camera_off"]
+        assert np.isnan(column("engagement")[1]) and column("engagement")[0] == 0.9
+        assert emotion[4, EMOTIONS.index("happy")] == pytest.approx(0.2)
         assert np.isnan(column("yaw")[1]) and column("pitch")[0] == -15.0
 
         rooms = store.room_samples("s1")
@@ -118,7 +119,7 @@ def test_empty_arrays_have_the_right_shapes(tmp_path: Path) -> None:
     with SessionStore.open(tmp_path / "s.sqlite3") as store:
         store.start_session(info(), "{}")
         arrays = store.sample_arrays("s1")
-        assert len(arrays) == 0 and arrays.emotion.shape == (0, 7)
+        assert len(arrays) == 0 and arrays.signals.field("emotion").shape == (0, 7)
 
 
 def test_sessions_are_listed_newest_first_and_latest_is_the_newest(tmp_path: Path) -> None:

@@ -97,15 +97,15 @@ class MediapipeFace:
         its landmarks)
     score: the detector's confidence (for a followed face, that of its last detection)
     region: the part of the frame (the tile) the detector saw
-    landmarks: a `NormalizedLandmarkList` from `mp.solutions.face_mesh`, relative to the square
-        crop FaceMesh saw
+    landmarks: (478, 3) float32 FaceMesh points, relative to the square crop FaceMesh saw
+        (`mesh_points` reads them out of mediapipe's landmark list once)
     mesh_square: that crop as (x, y, side) in frame pixels (it may reach past the tile edge)
     """
 
     slot: int
     detection: Any | None
     region: Rect
-    landmarks: Any
+    landmarks: np.ndarray
     mesh_square: tuple[float, float, float]
     score: float
 
@@ -134,13 +134,18 @@ def _landmark_box(points: np.ndarray, region: Rect) -> tuple[float, float, float
     return (float(x0), float(y0), float(max(0.0, x1 - x0)), float(max(0.0, y1 - y0)))
 
 
-def _frame_landmarks(landmarks: Any, square: tuple[float, float, float]) -> np.ndarray:
-    """Normalised FaceMesh points -> frame pixels; z uses the x scale, as FaceMesh defines it."""
+def mesh_points(landmarks: Any) -> np.ndarray:
+    """A `NormalizedLandmarkList` from `mp.solutions.face_mesh` -> (478, 3) float32."""
     pts = np.array([(p.x, p.y, p.z) for p in landmarks.landmark], np.float32)
     if pts.shape != (NUM_LANDMARKS, 3):
         raise ValueError(
             f"FaceMesh gave {pts.shape[0]} landmarks, expected {NUM_LANDMARKS} "
             "(refine_landmarks=True is needed for the iris points)"
         )
+    return pts
+
+
+def _frame_landmarks(points: np.ndarray, square: tuple[float, float, float]) -> np.ndarray:
+    """Normalised FaceMesh points -> frame pixels; z uses the x scale, as FaceMesh defines it."""
     x, y, side = square
-    return pts * side + np.array([x, y, 0.0], np.float32)
+    return points * side + np.array([x, y, 0.0], np.float32)

@@ -20,7 +20,7 @@ import mediapipe as mp
 import numpy as np
 
 from meetwatch.capture.frame import Frame
-from meetwatch.faces.faces import Faces, MediapipeFace
+from meetwatch.faces.faces import Faces, MediapipeFace, mesh_points
 from meetwatch.faces.window_search import WindowSearch
 from meetwatch.geometry import Rect
 from meetwatch.layout.tiles import Tile, Tiles
@@ -260,7 +260,7 @@ class FaceFinder:
             slot=tile.slot,
             detection=detection,
             region=r,
-            landmarks=centred,
+            landmarks=mesh_points(centred),
             mesh_square=(r.x + x0, r.y + y0, side),
             score=score,
         )
@@ -300,13 +300,11 @@ def _known_from(faces: list[MediapipeFace], tile: Tile, size: tuple[int, int], a
     """Next frame's crops: centred on each face's landmarks, CROP_SCALE times their extent."""
     squares = []
     for face in faces:
-        pts = face.landmarks.landmark
-        xs = [p.x for p in pts]
-        ys = [p.y for p in pts]
+        lo, hi = face.landmarks[:, :2].min(axis=0), face.landmarks[:, :2].max(axis=0)
         x, y, side = face.mesh_square
-        cx = x + side * (min(xs) + max(xs)) / 2 - tile.rect.x
-        cy = y + side * (min(ys) + max(ys)) / 2 - tile.rect.y
-        extent = side * max(max(xs) - min(xs), max(ys) - min(ys))
+        cx = x + side * float(lo[0] + hi[0]) / 2 - tile.rect.x
+        cy = y + side * float(lo[1] + hi[1]) / 2 - tile.rect.y
+        extent = side * float(max(hi - lo))
         squares.append((cx, cy, CROP_SCALE * extent))
     return _Known(size, tuple(squares), tuple(f.score for f in faces), age)
 

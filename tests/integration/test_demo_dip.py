@@ -10,13 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from meetwatch.aggregation.privacy_gate import PrivacyGate
 from meetwatch.capture.frame import Frame
 from meetwatch.config import Config
 from meetwatch.demo.scenario import DemoScenario, DemoScript
 from meetwatch.outputs.feed.protocol import event_data
 from meetwatch.outputs.live.overlay_state import OverlayState
 from meetwatch.pipeline import Perception, RoomState
-from meetwatch.runtime.events import Event, EventBus
+from meetwatch.runtime.events import Event
 from meetwatch.shared import SessionInfo
 
 pytestmark = pytest.mark.slow
@@ -26,14 +27,12 @@ START = 1_000_000.0
 def test_the_demo_leaver_makes_a_dip_in_attention_and_in_the_overlay() -> None:
     script = DemoScript()
     config = Config.model_validate({"privacy": {"attention_only": True}})
-    bus = EventBus()
+    bus = PrivacyGate()
     overlay = OverlayState()
     shares: dict[int, float | None] = {}
 
     def sink(event: Event) -> None:
-        data = event_data(event, aggregate_only=False)
-        if data is not None:
-            overlay.apply_event(event.kind, data, event.timestamp)
+        overlay.apply_event(event.kind, event_data(event), event.timestamp)
         if event.kind == "EngagementUpdated":
             shares[round(event.timestamp - START)] = event.payload.attention_share
 

@@ -1,8 +1,9 @@
 """A live feed on loopback with a small but real core behind it, and protocol-checking clients.
 
 `BusController` is a genuine SessionController: sessions and sections go out on the same
-EventBus the feed listens to, and participants come from the last EngagementUpdated, so a
-request and the events it causes travel the real path through the server.
+bus (a PrivacyGate, as in the app) the feed listens to, and participants come from the last
+EngagementUpdated, so a request and the events it causes travel the real path through the
+server and the privacy gate.
 """
 
 from __future__ import annotations
@@ -21,17 +22,18 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from meetwatch.aggregation.models import ParticipantEngagement, RoomEngagement
+from meetwatch.aggregation.privacy_gate import PrivacyGate
 from meetwatch.errors import MeetwatchError
 from meetwatch.outputs.feed.protocol import DEFAULT_SUBSCRIPTIONS, RPC_VERSION, parse_server_message
 from meetwatch.outputs.feed.ws_server import FeedServer, FeedSettings
-from meetwatch.runtime.events import Event, EventBus
+from meetwatch.runtime.events import Event
 from meetwatch.shared import ATTENTION_STATES, EMOTIONS, SessionInfo
 
 TOKEN = "test-token-0123456789-abcdefghij"
 
 
 class BusController:
-    def __init__(self, bus: EventBus) -> None:
+    def __init__(self, bus: PrivacyGate) -> None:
         self.bus = bus
         self.session: SessionInfo | None = None
         self.sections: list[str] = []
@@ -50,11 +52,11 @@ class BusController:
             "session": self.session.model_dump(mode="json") if self.session else None,
             "sections": list(self.sections),
             "engagement": self.room.engagement if self.room else None,
-            "participants": [p.model_dump(mode="json") for p in self.participants()],
+            "participants": self.room.participants_total if self.room else 0,
         }
 
     def participants(self) -> list[ParticipantEngagement]:
-        return list(self.room.participants) if self.room else []
+        return self.bus.participants(list(self.room.participants) if self.room else [])
 
     def start_session(self, source: str | None) -> SessionInfo:
         if self.session is not None:
@@ -116,8 +118,10 @@ def engagement_event(engagement: float, timestamp: float, n: int = 6) -> Event:
 
 
 @contextmanager
-def live_feed(**settings: Any) -> Iterator[tuple[FeedServer, EventBus, BusController]]:
-    bus = EventBus()
+def live_feed(
+    gate: PrivacyGate | None = None, **settings: Any
+) -> Iterator[tuple[FeedServer, PrivacyGate, BusController]]:
+    bus = gate or PrivacyGate()
     controller = BusController(bus)
     server = FeedServer(controller, TOKEN, FeedSettings(port=0, **settings))
     server.start()

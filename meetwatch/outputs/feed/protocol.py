@@ -173,28 +173,23 @@ EVENT_DATA: dict[str, type[BaseModel]] = {
 }
 
 
-def event_data(event: Event, aggregate_only: bool) -> BaseModel | None:
-    """The wire payload of a bus event, or None when it must not leave the machine.
+def event_data(event: Event) -> BaseModel:
+    """The wire payload of a bus event.
 
-    Aggregate-only mode strips everything per participant here, at the one place where
-    data leaves the core, so no sink can forget to.
+    The privacy mode is not applied here: every sink reads the bus through the PrivacyGate,
+    so what arrives has already been redacted for the mode in use.
     """
     kind, payload = event.kind, event.payload
     try:
         if kind == "FaceSignals":
-            return None if aggregate_only else FaceSignalsData.from_signals(payload)
+            return FaceSignalsData.from_signals(payload)
         if kind == "ParticipantsChanged":
-            return ParticipantsData(participants=[] if aggregate_only else list(payload))
+            return ParticipantsData(participants=list(payload))
         if kind == "SectionMarked":
             return SectionData(title=payload["title"], timestamp=event.timestamp)
-        data = EVENT_DATA[kind].model_validate(payload)
+        return EVENT_DATA[kind].model_validate(payload)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ProtocolError(f"cannot send {kind}: bad payload ({exc})") from exc
-    if aggregate_only and isinstance(data, RoomEngagement):
-        return data.model_copy(update={"participants": []})
-    if aggregate_only and isinstance(data, Alert) and data.participant_id is not None:
-        return None
-    return data
 
 
 # -- requests ---------------------------------------------------------------------------------

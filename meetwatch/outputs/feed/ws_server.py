@@ -33,6 +33,7 @@ from websockets.http11 import Request as HttpRequest
 from websockets.http11 import Response as HttpResponse
 
 from meetwatch.aggregation.models import ParticipantEngagement
+from meetwatch.aggregation.privacy_gate import PrivacyGate, Withheld
 from meetwatch.assets import ui_dir
 from meetwatch.errors import MeetwatchError, OutputError
 from meetwatch.outputs.feed import http_server
@@ -68,7 +69,7 @@ from meetwatch.outputs.feed.protocol import (
     request_data_error,
     response,
 )
-from meetwatch.runtime.events import Event, EventBus
+from meetwatch.runtime.events import Event
 from meetwatch.shared import SessionInfo
 
 log = logging.getLogger(__name__)
@@ -111,7 +112,6 @@ class FeedSettings:
     identify_timeout: float = 5.0  # a real client identifies at once, on Hello
     section_rate: float = 0.5  # MarkSection per second on average (all clients together)
     section_burst: int = 10
-    aggregate_only: bool = False  # privacy mode: nothing per participant leaves the machine
 
 
 @dataclass(eq=False)
@@ -212,8 +212,9 @@ class FeedServer:
         thread.join(timeout)
         self._thread = None
 
-    def attach(self, bus: EventBus) -> Callable[[], None]:
-        """Subscribe to the core's events; returns the function that detaches again."""
+    def attach(self, bus: PrivacyGate) -> Callable[[], None]:
+        """Subscribe to the core's events as the privacy gate lets them out; returns the
+        function that detaches again."""
         return bus.subscribe(self.publish)
 
     def publish(self, event: Event) -> None:
@@ -491,10 +492,6 @@ class FeedServer:
                 data = spec.data.model_validate(request.requestData or {})
             except ValidationError as exc:
                 return response(request, RequestCode.INVALID_REQUEST_DATA, request_data_error(exc))
-        if request.requestType == "GetParticipants" and self.settings.aggregate_only:
-            return response(
-                request, RequestCode.NOT_ALLOWED, "aggregate-only mode: no per-participant data"
-            )
         if request.requestType == "MarkSection" and not self._sections.take():
             s = self.settings
             return response(
@@ -507,6 +504,8 @@ class FeedServer:
         try:
             async with self._request_lock:
                 result = await asyncio.to_thread(self._call, request.requestType, data)
+        except Withheld as exc:  # the privacy mode keeps it on the machine
+            return response(request, RequestCode.NOT_ALLOWED, str(exc))
         except MeetwatchError as exc:
             return response(request, RequestCode.REQUEST_FAILED, str(exc))
         except Exception:
@@ -529,10 +528,7 @@ class FeedServer:
         return None
 
     def _summary(self, summary: Mapping[str, Any] | BaseModel) -> dict[str, Any]:
-        plain = summary.model_dump(mode="json") if isinstance(summary, BaseModel) else dict(summary)
-        if self.settings.aggregate_only and "participants" in plain:
-            plain["participants"] = []
-        return plain
+        return summary.model_dump(mode="json") if isinstance(summary, BaseModel) else dict(summary)
 
     # -- sending -------------------------------------------------------------------------------
 
@@ -542,11 +538,9 @@ class FeedServer:
         if not targets:
             return
         try:
-            data = event_data(event, self.settings.aggregate_only)
+            data = event_data(event)
         except MeetwatchError as exc:
             log.error("%s", exc)
-            return
-        if data is None:
             return
         text = encode_event(event.kind, data)
         for client in targets:

@@ -8,6 +8,10 @@ Modes:
 Every frame carries the "engagement analysis on" mark (annotate.draw_disclosure): the
 people who see the camera are the people analysed, and they must be told.
 
+The privacy mode is the PrivacyGate's: events arrive through it, and the analysed frame's
+tiles and faces pass its `observed` when a picture is drawn (not when they arrive), so a
+switch to aggregate-only mode is in the next picture.
+
 The sink owns a sender thread that emits frames at a steady rate from the newest inputs:
 meeting apps expect a camera that never stalls, while analysis runs at its own, slower pace.
 Inputs arrive through `submit` (analysis worker) and `on_event` (event bus); both only store
@@ -32,7 +36,7 @@ from meetwatch.analysis.signals import FaceSignals
 from meetwatch.capture.frame import Frame
 from meetwatch.errors import CaptureError, ConfigError, OutputError
 from meetwatch.layout.tiles import Tiles
-from meetwatch.outputs.feed.protocol import event_data
+from meetwatch.outputs.feed.protocol import ParticipantsData, event_data
 from meetwatch.outputs.live import palette
 from meetwatch.outputs.live.annotate import (
     annotate_frame,
@@ -52,7 +56,9 @@ VCAM_MODES: tuple[str, ...] = get_args(VcamMode)
 ExpressionReader = Callable[[np.ndarray], FaceSignals]
 
 EXPRESSION_SMOOTHING = 0.3  # weight of the newest frame: the emoji must not flicker
-ROOM_EVENTS = ("EngagementUpdated", "SessionStarted", "SessionEnded")
+ROOM_EVENTS = ("EngagementUpdated", "ParticipantsChanged", "SessionStarted", "SessionEnded")
+# What a picture may show of an analysed frame's tiles and faces (PrivacyGate.observed).
+ObservedView = Callable[[Tiles | None, FaceSignals | None], tuple[Tiles | None, FaceSignals | None]]
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +88,7 @@ class VirtualCameraSink:
         device: str | None = None,
         webcam: int | str = 0,
         expression_reader: ExpressionReader | None = None,
-        individual: bool = True,
+        view: ObservedView | None = None,
         attention_only: bool = False,
     ) -> None:
         if mode not in VCAM_MODES:
@@ -104,7 +110,7 @@ class VirtualCameraSink:
         self.backend = backend
         self.device = device
         self.webcam = webcam
-        self.individual = individual
+        self._view = view
         self.attention_only = attention_only
         self._reader = expression_reader
         self._lock = threading.Lock()
@@ -131,14 +137,20 @@ class VirtualCameraSink:
             self._version += 1
 
     def on_event(self, event: Event) -> None:
-        """Event-bus subscriber: keeps the newest room engagement and its ten-minute trend."""
+        """Event-bus subscriber: keeps the newest room engagement and its ten-minute trend;
+        a new participant list replaces the room's (an empty one, as on entering
+        aggregate-only mode, takes every person off the picture at once)."""
         if event.kind not in ROOM_EVENTS:
             return
-        data = event_data(event, aggregate_only=not self.individual)
+        data = event_data(event)
         with self._lock:
-            if data is not None:
+            if isinstance(data, ParticipantsData):
+                if self._room is not None:
+                    people = list(data.participants)
+                    self._room = self._room.model_copy(update={"participants": people})
+            else:
                 self._state.apply_event(event.kind, data, time.time())
-            self._room = data if isinstance(data, RoomEngagement) else None
+                self._room = data if isinstance(data, RoomEngagement) else None
             if event.kind == "SessionEnded":  # the last meeting frame is no longer news
                 self._frame = None
             self._version += 1
@@ -163,7 +175,9 @@ class VirtualCameraSink:
             return cached[1]
         if self.mode == "annotated" and latest is not None:
             frame, tiles, signals = latest
-            annotated = annotate_frame(frame, tiles, signals, room, individual=self.individual)
+            if self._view is not None:
+                tiles, signals = self._view(tiles, signals)
+            annotated = annotate_frame(frame, tiles, signals, room)
             image = fit(annotated, self.size)
         else:
             image = render_dashboard(room, self.size, history=history)

@@ -1,4 +1,5 @@
-"""The wire protocol's models, codes and privacy filter, without a network."""
+"""The wire protocol's models and codes, and what the privacy gate lets onto the wire,
+without a network."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any, get_args
 import pytest
 
 from meetwatch.aggregation.models import Alert
+from meetwatch.aggregation.privacy_gate import PrivacyGate
 from meetwatch.errors import ProtocolError
 from meetwatch.outputs.feed.protocol import (
     DEFAULT_SUBSCRIPTIONS,
@@ -61,12 +63,15 @@ def test_event_bits_never_move() -> None:
     }
 
 
-def _wire(kind: Any, payload: Any, aggregate_only: bool = False) -> dict[str, Any] | None:
-    """Encode a bus event as the server would and read it back through the schema."""
-    data = event_data(Event(kind, payload, 123.0), aggregate_only)
-    if data is None:
+def _wire(kind: Any, payload: Any, gate: PrivacyGate | None = None) -> dict[str, Any] | None:
+    """Encode a bus event as the server would (after the privacy gate, when given) and read
+    it back through the schema; None when the gate lets nothing out."""
+    event: Event | None = Event(kind, payload, 123.0)
+    if gate is not None:
+        event = gate.redact(event)
+    if event is None:
         return None
-    text = encode_event(kind, data)
+    text = encode_event(kind, event_data(event))
     parse_server_message(text)
     message: dict[str, Any] = json.loads(text)
     assert message["op"] == Op.EVENT and message["d"]["eventIntent"] == EVENT_BIT[kind]
@@ -90,30 +95,29 @@ def test_section_marks_carry_the_event_time() -> None:
 
 
 def test_aggregate_only_strips_everything_per_participant() -> None:
+    gate = PrivacyGate("aggregate_only", min_faces=3)
     full = _wire("EngagementUpdated", room(0.6))
     assert full is not None and len(full["participants"]) == 4
-    stripped = _wire("EngagementUpdated", room(0.6), aggregate_only=True)
+    stripped = _wire("EngagementUpdated", room(0.6), gate)
     assert stripped is not None and stripped["participants"] == []
     assert stripped["engagement"] == 0.6 and stripped["emotion_mix"] == full["emotion_mix"]
     people = room().participants
-    assert _wire("ParticipantsChanged", people, aggregate_only=True) == {"participants": []}
-    assert _wire("FaceSignals", signals(), aggregate_only=True) is None
+    assert _wire("ParticipantsChanged", people, gate) == {"participants": []}
+    assert _wire("FaceSignals", signals(), gate) is None
     personal = Alert(
         session_id="s", kind="away", message="m", timestamp=1, since=0, participant_id=3
     )
     room_alert = personal.model_copy(update={"participant_id": None})
-    assert _wire("AlertRaised", personal, aggregate_only=True) is None
-    assert _wire("AlertRaised", room_alert, aggregate_only=True) is not None
+    assert _wire("AlertRaised", personal, gate) is None
+    assert _wire("AlertRaised", room_alert, gate) is not None
 
 
 def test_a_wrong_payload_is_a_protocol_error_not_a_crash() -> None:
     with pytest.raises(ProtocolError, match="cannot send StageStatusChanged"):
-        event_data(Event("StageStatusChanged", {"stage": "capture"}, 1.0), False)
+        event_data(Event("StageStatusChanged", {"stage": "capture"}, 1.0))
     with pytest.raises(ProtocolError, match="cannot send SectionMarked"):
-        event_data(Event("SectionMarked", "Q&A", 1.0), False)
-    assert event_data(
-        Event("StageStatusChanged", StageStatus(stage="x", state="running"), 1), False
-    )
+        event_data(Event("SectionMarked", "Q&A", 1.0))
+    assert event_data(Event("StageStatusChanged", StageStatus(stage="x", state="running"), 1))
 
 
 @pytest.mark.parametrize(

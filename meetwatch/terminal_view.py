@@ -1,9 +1,11 @@
-"""The live terminal view of `meetwatch run` / `demo`: room figures, participants, stage fps.
+"""The live terminal view of `meetwatch run` / `demo`: the overlay view as text, and stage fps.
 
-It listens on the event bus and redraws a few times a second from the newest figures; it
-never holds up the pipeline (the bus callback only stores references). The overlay address
-is part of every redraw, so a presenter setting up OBS finds it however long the session has
-run (lines printed before the view scroll away).
+It prints the same OverlayView the web and Qt overlays draw (folded by the same
+OverlayState from the events the privacy gate lets out), so the terminal never shows a
+figure, a participant or an alert the overlays would not. It listens on the event bus and
+redraws a few times a second; it never holds up the pipeline (the bus callback only folds
+an event under a lock). The overlay address is part of every redraw, so a presenter setting
+up OBS finds it however long the session has run (lines printed before the view scroll away).
 """
 
 from __future__ import annotations
@@ -17,74 +19,74 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from meetwatch.aggregation.models import RoomEngagement
-from meetwatch.outputs.text import percent
+from meetwatch.errors import MeetwatchError
+from meetwatch.outputs.feed.protocol import event_data
+from meetwatch.outputs.live.overlay_state import VIEW_INPUTS, OverlayState
+from meetwatch.outputs.live.overlay_view import OverlayView
 from meetwatch.runtime.events import Event, EventBus
 from meetwatch.shared import StageStatus
-
-_ATTENTION_STYLE = {
-    "on_screen": "green",
-    "away": "yellow",
-    "eyes_closed": "blue",
-    "no_face": "grey50",
-    "camera_off": "grey50",
-}
 
 
 class TerminalView:
     def __init__(self, bus: EventBus, title: str, overlay_url: str = "") -> None:
         self._title = title
         self._overlay_url = overlay_url
-        self._room: RoomEngagement | None = None
+        self._state = OverlayState()
         self._stages: dict[str, StageStatus] = {}
-        self._alerts: list[str] = []
         self._lock = threading.Lock()
         self._unsubscribe = bus.subscribe(self._on_event)
         self._live: Live | None = None
 
     def _on_event(self, event: Event) -> None:
-        with self._lock:
-            if event.kind == "EngagementUpdated":
-                self._room = event.payload
-            elif event.kind == "StageStatusChanged":
+        if event.kind == "StageStatusChanged":
+            with self._lock:
                 self._stages[event.payload.stage] = event.payload
-            elif event.kind == "AlertRaised":
-                at = time.strftime("%H:%M:%S", time.localtime(event.timestamp))
-                self._alerts = [*self._alerts, f"{at} {event.payload.message}"][-3:]
+        if event.kind not in VIEW_INPUTS:
+            return
+        try:
+            data = event_data(event)
+        except MeetwatchError:
+            return  # the feed logs bad payloads; the terminal just skips them
+        with self._lock:
+            self._state.apply_event(event.kind, data, time.time())
+
+    def view(self) -> OverlayView:
+        with self._lock:
+            return self._state.view(time.time())
 
     def render(self) -> Any:
+        view = self.view()
         with self._lock:
-            room, stages, alerts = self._room, dict(self._stages), list(self._alerts)
-        head: list[Any] = [Text(f"● REC  {self._title}", style="bold red")]
+            stages = list(self._stages.values())
+        title = f"● REC  {self._title}" if view.recording else self._title
+        head: list[Any] = [Text(title, style="bold red" if view.recording else "bold")]
         if self._overlay_url:  # alone on its line, so a narrow terminal does not break it
             head += [Text("overlay:"), Text(self._overlay_url, style="cyan", overflow="fold")]
-        if room is None:
-            return Group(*head, Text("waiting for the first analysed second ..."))
-        summary = Text(
-            f"room engagement {percent(room.engagement)}   "
-            f"attentive {percent(room.attention_share)} of cameras on   "
-            f"participants {room.participants_total} ({room.participants_with_face} with a face)"
-        )
+        if view.state in ("idle", "waiting"):
+            return Group(*head, Text(view.status))
+        summary = Text(f"room engagement {view.gauge.text}   attentive {view.attentive}   ")
+        summary.append(view.faces)
+        if view.state == "stale":
+            summary.append(f"   ({view.status})", style="yellow")
+        mix = "  ".join(s.text for s in view.emotion.segments if s.legend)
+        emotion = Text(f"{view.emotion.caption}: {mix}" if mix else view.emotion.caption)
         table = Table(expand=False, box=None, header_style="bold")
-        for col in ("who", "tile", "attention", "engagement", "mood"):
+        for col in ("who", "tile", "attention", "engagement"):
             table.add_column(col)
-        for p in room.participants:
-            table.add_row(
-                p.label,
-                str(p.slot),
-                Text(p.attention, style=_ATTENTION_STYLE[p.attention]),
-                percent(p.engagement),
-                p.top_emotion or "–",
-            )
+        for tile in view.grid.tiles:
+            attention = Text(tile.attention_text, style=tile.color)
+            table.add_row(tile.label, str(tile.slot), attention, tile.engagement_text)
         fps = "  ".join(
             f"{s.stage} {s.fps:.1f} fps" + (f" ({s.latency_ms:.0f} ms)" if s.latency_ms else "")
-            for s in stages.values()
+            for s in stages
             if s.fps is not None
         )
-        problems = [f"{s.stage}: {s.message}" for s in stages.values() if s.message]
-        parts: list[Any] = [*head, summary, table, Text(fps, style="dim")]
-        parts += [Text(p, style="yellow") for p in problems]
-        parts += [Text("alert " + a, style="bold yellow") for a in alerts]
+        parts: list[Any] = [*head]
+        if view.section:
+            parts.append(Text(view.section, style="dim"))
+        parts += [summary, emotion, table, Text(fps, style="dim")]
+        parts += [Text(p, style="yellow") for p in view.problems]
+        parts += [Text("alert " + a, style="bold yellow") for a in view.alerts]
         return Group(*parts)
 
     def __enter__(self) -> TerminalView:

@@ -2,8 +2,10 @@
 
 A frameless, translucent window that is its own websocket client (FeedClient), so it runs
 beside `meetwatch run` on this machine or, opted in, against a feed on another host. What it
-shows is decided by OverlayState (pure, shared with the web overlay); this module only adds
-window behaviour: dragging with corner snapping, click-through, opacity, compact mode.
+shows is the OverlayView the feed computes (the same one the web overlay draws); the tray,
+which runs the core in process, folds its events into the same OverlayState instead. This
+module only adds window behaviour: dragging with corner snapping, click-through, opacity,
+compact mode.
 """
 
 from __future__ import annotations
@@ -31,26 +33,29 @@ from PyQt6.QtGui import (
 from PyQt6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
 from meetwatch.config import config_dir
-from meetwatch.errors import MeetwatchError, OutputError, ProtocolError
+from meetwatch.errors import MeetwatchError, OutputError
 from meetwatch.geometry import Rect
+from meetwatch.outputs.feed.protocol import OVERLAY_SUBSCRIPTIONS, Op
 from meetwatch.outputs.feed.token import load_or_create_token
 from meetwatch.outputs.feed.ws_server import DEFAULT_PORT
 from meetwatch.outputs.live import palette
 from meetwatch.outputs.live.overlay_state import OverlayState
+from meetwatch.outputs.live.overlay_view import OverlayView, blank_view
 from meetwatch.qt import application
 from meetwatch.qt.overlay_layout import Corner, OverlayLayout, corner_position, nearest_corner
-from meetwatch.qt.overlay_paint import gauge_text, paint_overlay
+from meetwatch.qt.overlay_paint import paint_overlay
 from meetwatch.qt.ws_client import Backoff, FeedClient, check_url
 
 log = logging.getLogger(__name__)
 
 OPACITY_CHOICES = (1.0, 0.85, 0.7, 0.5)
 MIN_OPACITY = 0.2
-REPAINT_MS = 1000  # greys numbers out once they go stale, even if no message arrives
+REPAINT_MS = 1000  # in process: greys figures out once they go stale, even with no event
 
 
 class OverlayWidget(QWidget):
-    """The overlay window. Feed it with `on_message` / `on_connection` (FeedClient's signals)."""
+    """The overlay window. Feed it with `on_message` / `on_connection` (FeedClient's signals),
+    or, in process, fold events into `state`."""
 
     def __init__(
         self,
@@ -73,6 +78,10 @@ class OverlayWidget(QWidget):
         self.setWindowTitle("meetwatch overlay")
         self.state = state or OverlayState()
         self.clock = clock
+        self.connected = False
+        self.status = "connecting"
+        self.received: OverlayView | None = None  # the newest view from the feed
+        self.drawn: list[str] = []  # the texts of the last paint, as a person reads them
         self.corner: Corner = corner
         self.compact = compact
         self.layout_spec = OverlayLayout.full()
@@ -87,24 +96,29 @@ class OverlayWidget(QWidget):
     # -- feed --------------------------------------------------------------------------------
 
     def on_message(self, message: object) -> None:
-        try:
-            changed = self.state.apply(message, self.clock())  # type: ignore[arg-type]
-        except ProtocolError as exc:
-            log.warning("overlay ignored a message: %s", exc)
-            return
-        if changed:
+        """A parsed server message; only OverlayViewUpdated changes what is shown."""
+        d = getattr(message, "d", None)
+        if getattr(message, "op", None) == Op.EVENT and isinstance(
+            getattr(d, "eventData", None), OverlayView
+        ):
+            self.received = d.eventData  # type: ignore[union-attr]
             self.update()
 
     def on_connection(self, connected: bool, status: str) -> None:
-        if connected:
-            self.state.set_connected()
-        else:
-            self.state.set_disconnected(status)
+        self.connected = connected
+        self.status = status
+        self.received = None  # a view from a dead feed must not look current
         self.update()
+
+    def view(self) -> OverlayView:
+        """What the overlay shows now: nothing but the connection status without a feed."""
+        if not self.connected:
+            return blank_view().model_copy(update={"status": self.status})
+        return self.received or self.state.view(self.clock())
 
     def gauge_text(self) -> str:
         """The figure the gauge shows right now."""
-        return gauge_text(self.state, self.clock())
+        return self.view().gauge.text
 
     # -- settings ------------------------------------------------------------------------------
 
@@ -178,7 +192,7 @@ class OverlayWidget(QWidget):
     def paintEvent(self, event: QPaintEvent | None) -> None:
         painter = QPainter(self)
         try:
-            paint_overlay(painter, self.state, self.layout_spec, self.clock())
+            self.drawn = paint_overlay(painter, self.view(), self.layout_spec)
         finally:
             painter.end()
 
@@ -234,7 +248,7 @@ def run_overlay(
     widget = OverlayWidget(
         compact=compact, opacity=opacity, click_through=click_through, corner=corner
     )
-    client = FeedClient(url, token, backoff=backoff)
+    client = FeedClient(url, token, subscriptions=OVERLAY_SUBSCRIPTIONS, backoff=backoff)
     client.message.connect(widget.on_message)
     client.connection.connect(widget.on_connection)
     app.aboutToQuit.connect(client.stop)

@@ -25,23 +25,31 @@ class OverlayLayout:
     size: tuple[int, int]
     header: Rect
     gauge: Rect
+    section: Rect | None = None
     attentive: Rect | None = None
+    faces: Rect | None = None
+    emotion_caption: Rect | None = None
     emotions: Rect | None = None
     sparkline: Rect | None = None
     grid: Rect | None = None
     alert: Rect | None = None
+    disclosure: Rect | None = None
 
     @classmethod
     def full(cls) -> OverlayLayout:
         return cls(
-            size=(340, 236),
+            size=(340, 266),
             header=Rect(12, 8, 316, 20),
-            gauge=Rect(14, 36, 108, 108),
-            attentive=Rect(136, 36, 192, 18),
-            emotions=Rect(136, 60, 192, 14),
-            sparkline=Rect(136, 84, 192, 58),
-            grid=Rect(12, 152, 316, 50),
-            alert=Rect(12, 208, 316, 20),
+            section=Rect(12, 28, 316, 14),
+            gauge=Rect(14, 46, 108, 108),
+            attentive=Rect(136, 46, 192, 24),
+            faces=Rect(136, 70, 192, 14),
+            emotion_caption=Rect(136, 86, 192, 12),
+            emotions=Rect(136, 100, 192, 12),
+            sparkline=Rect(136, 118, 192, 36),
+            grid=Rect(12, 162, 316, 50),
+            alert=Rect(12, 218, 316, 20),
+            disclosure=Rect(12, 244, 316, 14),
         )
 
     @classmethod

@@ -1,5 +1,8 @@
 """The web overlay in headless Chromium against a live feed: what a viewer would see.
 
+The page draws the OverlayView the feed computes; these tests check that what it shows
+follows the feed, and that it shows no figure once the feed is gone.
+
 Chromium is driven over the DevTools protocol with the websockets client we already depend
 on (no browser download, no extra package). Skips when no Chromium is installed.
 """
@@ -26,7 +29,7 @@ from meetwatch.aggregation.models import Alert
 from meetwatch.outputs.live.palette import ATTENTION_COLORS
 from meetwatch.runtime.events import Event
 from tests.factories.browser import CHROMIUM, chromium_command
-from tests.integration.ws_support import TOKEN, BusController, engagement_event, live_feed
+from tests.integration.ws_support import TOKEN, BusController, live_feed, room
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
 
@@ -38,12 +41,18 @@ STATE_JS = """JSON.stringify((() => {
     status: $("status").textContent,
     state: $("panel").dataset.state,
     rec: !$("rec").hidden,
-    section: $("section").textContent,
+    section: $("section").hidden ? "" : $("section").textContent,
+    faces: $("faces-value").textContent,
+    caption: $("emotion-caption").textContent,
+    disclosure: $("disclosure").textContent,
+    gaugeColor: getComputedStyle($("gauge-fill")).stroke,
+    tileTexts: [...document.querySelectorAll("#tiles .tile")].map((t) => t.textContent),
     tiles: [...document.querySelectorAll("#tiles .tile")].map(
       (t) => [t.dataset.attention, getComputedStyle(t).backgroundColor]),
     segments: [...document.querySelectorAll("#emotion-bar span")].map((s) => s.dataset.emotion),
     sparklines: document.querySelectorAll("#spark-lines polyline").length,
     alerts: [...document.querySelectorAll("#alerts li")].map((li) => li.textContent),
+    problems: [...document.querySelectorAll("#problems li")].map((li) => li.textContent),
   };
 })())"""
 
@@ -124,15 +133,23 @@ def _chromium(profile: Path, *extra: str) -> Iterator[DevTools]:
         proc.wait(10)
 
 
-def _publish_meeting(controller: BusController) -> None:
+def fed(state: dict[str, Any]) -> bool:
+    """The page has drawn its first view from the feed (no session running yet)."""
+    return bool(state["status"] == "no session")
+
+
+def publish_meeting(controller: BusController, people: int = 6) -> None:
     """A session ten minutes in: a dip in the history, an alert, the newest figure 0.73."""
     info = controller.start_session("zoom")
     controller.mark_section("Q&A")
     now = time.time()
+
+    def publish(value: float, t: float) -> None:
+        data = room(value, t, session_id=info.session_id, n=people)
+        controller.bus.publish(Event("EngagementUpdated", data, t))
+
     for i in range(120):
-        t = now - 600 + 5 * i
-        value = 0.55 + 0.25 * math.sin(i / 12)
-        controller.bus.publish(engagement_event(round(value, 3), t, n=6))
+        publish(round(0.55 + 0.25 * math.sin(i / 12), 3), now - 600 + 5 * i)
     alert = Alert(
         session_id=info.session_id,
         kind="low_attention",
@@ -142,7 +159,7 @@ def _publish_meeting(controller: BusController) -> None:
         value=0.42,
     )
     controller.bus.publish(Event("AlertRaised", alert, now - 2))
-    controller.bus.publish(engagement_event(0.73, now, n=6))
+    publish(0.73, now)
 
 
 def _rgb(color: tuple[int, int, int]) -> str:
@@ -152,9 +169,9 @@ def _rgb(color: tuple[int, int, int]) -> str:
 def test_overlay_follows_feed_and_says_disconnected(browser: DevTools, artifacts_dir: Path) -> None:
     with live_feed() as (server, _bus, controller):
         browser.call("Page.navigate", url=server.overlay_url())
-        browser.wait_for(lambda s: s["status"] == "live")
+        browser.wait_for(fed)
 
-        _publish_meeting(controller)
+        publish_meeting(controller)
         state = browser.wait_for(lambda s: s["gauge"] == "73%")
 
         assert state["rec"] is True
@@ -195,7 +212,7 @@ def test_overlay_with_a_wrong_token_says_so(browser: DevTools) -> None:
 def test_transparent_option_for_obs(browser: DevTools) -> None:
     with live_feed() as (server, _bus, _controller):
         browser.call("Page.navigate", url=server.overlay_url(transparent=True))
-        browser.wait_for(lambda s: s["status"] == "live")
+        browser.wait_for(fed)
         body = browser.evaluate("getComputedStyle(document.body).backgroundColor")
         panel = browser.evaluate(
             "getComputedStyle(document.getElementById('panel')).backgroundColor"
@@ -219,7 +236,7 @@ def test_the_printed_link_keeps_the_token_out_of_the_query(
     caplog.set_level(logging.WARNING, logger="meetwatch.outputs.feed.ws_server")
     with live_feed() as (server, _bus, _controller):
         browser.call("Page.navigate", url=server.overlay_url())
-        browser.wait_for(lambda s: s["status"] == "live")
+        browser.wait_for(fed)
         address = _address(browser)
     assert address["search"] == "" and address["hash"] == f"#token={TOKEN}"
     assert address["notice"] == ""
@@ -232,7 +249,7 @@ def test_an_old_query_link_still_works_moves_the_token_and_says_so(
     with live_feed() as (server, _bus, _controller):
         old = f"http://127.0.0.1:{server.port}/?token={TOKEN}&transparent=1"
         browser.call("Page.navigate", url=old)
-        browser.wait_for(lambda s: s["status"] == "live")
+        browser.wait_for(fed)
         address = _address(browser)
         transparent = browser.evaluate("document.documentElement.classList.contains('transparent')")
         shot = browser.call("Page.captureScreenshot", format="png")

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from meetwatch.aggregation.privacy_gate import PrivacyGate
 from meetwatch.runtime.events import Event
 from meetwatch.shared import SessionInfo
 from tests.factories.browser import CHROMIUM
-from tests.integration.test_web_overlay import DevTools, browser
+from tests.integration.test_web_overlay import DevTools, browser, fed
 from tests.integration.ws_support import live_feed, room
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
@@ -43,9 +44,10 @@ def _view(browser: DevTools, wanted: str, timeout: float = 20) -> dict:
 def test_overlay_says_attention_only_and_why_figures_are_withheld(
     browser: DevTools, artifacts_dir: Path
 ) -> None:
-    with live_feed() as (server, bus, _controller):
+    gate = PrivacyGate(mode="aggregate_only", min_faces=4)
+    with live_feed(gate) as (server, bus, _controller):
         browser.call("Page.navigate", url=server.overlay_url())
-        browser.wait_for(lambda s: s["status"] == "live")
+        browser.wait_for(fed)
         now = time.time()
         info = SessionInfo(
             session_id="s1", started_at=now, source="zoom", analysis_rate=1.0, attention_only=True
@@ -62,15 +64,8 @@ def test_overlay_says_attention_only_and_why_figures_are_withheld(
             base64.b64decode(shot["data"])
         )
 
-        withheld = attention.model_copy(
-            update={
-                "engagement": None,
-                "attention_share": None,
-                "participants": [],
-                "participants_with_face": 3,
-                "min_faces": 5,
-            }
-        )
-        bus.publish(Event("EngagementUpdated", withheld, now + 1))
-        view = _view(browser, "room figures from 5 faces (3 visible)")
+        # the gate withholds the room's figures while fewer than 4 faces are visible
+        fewer = attention.model_copy(update={"participants_with_face": 3})
+        bus.publish(Event("EngagementUpdated", fewer, now + 1))
+        view = _view(browser, "room figures from 4 faces (3 visible)")
         assert view["gauge"] == "–"

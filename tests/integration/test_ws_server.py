@@ -61,8 +61,7 @@ def test_reidentify_changes_subscriptions() -> None:
         await send(ws.ws, 3, {"eventSubscriptions": ALL_EVENTS})
         assert await ws.recv() == {"op": 2, "d": {"negotiatedRpcVersion": RPC_VERSION}}
         bus.publish(_face_signals_event())
-        event = await ws.recv()
-        assert event["d"]["eventType"] == "FaceSignals"
+        event = {"d": await ws.until_event("FaceSignals")}  # after the overlay view, now due
         faces = event["d"]["eventData"]["faces"]
         assert [f["slot"] for f in faces] == [0, 1, 2]
         assert max(faces[0]["emotion"], key=faces[0]["emotion"].get) == "happy"

@@ -1,4 +1,5 @@
-"""The presenter overlay, rendered offscreen from a recorded feed and from a live server."""
+"""The presenter overlay, rendered offscreen from the view of a recorded feed and from a live
+server."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from PyQt6.QtGui import QImage, QMouseEvent
 from PyQt6.QtWidgets import QApplication
 
 from meetwatch.geometry import Rect
-from meetwatch.outputs.feed.protocol import parse_server_message
+from meetwatch.outputs.feed.protocol import encode_event, parse_server_message
 from meetwatch.outputs.live import palette
-from meetwatch.outputs.live.overlay_state import grid_cells
+from meetwatch.outputs.live.overlay_state import STALE_SECONDS, OverlayState, grid_cells
 from meetwatch.qt.overlay import OverlayWidget
 from meetwatch.qt.overlay_layout import OverlayLayout, corner_position, gauge_point
 from meetwatch.qt.overlay_paint import GAUGE_RING, GRID_GAP
@@ -27,32 +28,28 @@ ATTENTION = ["on_screen", "on_screen", "away", "eyes_closed", "no_face", "camera
 TOKEN = "test-token-0123456789"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = LAST_DATA_TIME
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def overlay(qapp: QApplication, clock: Clock) -> Iterator[OverlayWidget]:
-    widget = OverlayWidget(clock=clock)
+def overlay(qapp: QApplication) -> Iterator[OverlayWidget]:
+    widget = OverlayWidget()
     yield widget
     widget.close()
     widget.deleteLater()
 
 
-def replay(widget: OverlayWidget) -> None:
-    """What FeedClient delivers: a connection change, then every parsed message in order."""
-    widget.on_connection(True, "connected")
+def view_line(state: OverlayState, now: float) -> str:
+    """The OverlayViewUpdated message the feed server sends for `state` at `now`."""
+    return encode_event("OverlayViewUpdated", state.view(now))
+
+
+def replay(widget: OverlayWidget, now: float = LAST_DATA_TIME) -> OverlayState:
+    """What the feed computes from the recorded session and FeedClient delivers: a connection
+    change, then the parsed view."""
+    state = OverlayState()
     for line in recorded_lines():
-        widget.on_message(parse_server_message(line))
+        state.apply(line, LAST_DATA_TIME)
+    widget.on_connection(True, "connected")
+    widget.on_message(parse_server_message(view_line(state, now)))
+    return state
 
 
 def grab(widget: OverlayWidget, path: Path) -> QImage:
@@ -83,9 +80,12 @@ def test_replayed_feed_shows_what_was_sent(overlay, artifacts_dir) -> None:
     replay(overlay)
     image = grab(overlay, artifacts_dir / "overlay_live.png")
     layout = OverlayLayout.full()
-    assert overlay.state.engagement == LAST_ENGAGEMENT
     assert overlay.gauge_text() == "47%"
-    assert overlay.state.attentive_text == "attentive 2/4"
+    for text in ("REC", "live", "section: Q&A", "50%", "attentive", "2 of 4 faces · 6 in call"):
+        assert text in overlay.drawn
+    tiles = [t.text for t in overlay.view().grid.tiles]
+    assert tiles[:3] == ["P1 47%", "P2 47%", "P3 47%"] and tiles[-1] == "P6"
+    assert [t for t in overlay.drawn if t[:1] == "P"] == tiles
     # the gauge ring is filled to 47% in the engagement colour, the rest is track
     filled = gauge_point(layout.gauge, 0.05, GAUGE_RING / 2)
     empty = gauge_point(layout.gauge, 0.9, GAUGE_RING / 2)
@@ -102,9 +102,10 @@ def test_replayed_feed_shows_what_was_sent(overlay, artifacts_dir) -> None:
     # the alert strip and the REC dot
     alert = layout.alert
     assert rgb(image, alert.x + 3, alert.y + alert.h // 2) == palette.ALERT_COLOR
-    assert overlay.state.alerts[-1].message == "attention under 50% for 30 s"
+    assert "attention under 50% for 30 s" in overlay.drawn
+    assert "engagement analysis on" in overlay.drawn
     header = image.copy(layout.header.x, 0, layout.header.w, layout.header.y + layout.header.h)
-    assert saturated_pixels(header) > 0 and overlay.state.recording
+    assert saturated_pixels(header) > 0  # the red REC mark
 
 
 def test_disconnected_overlay_is_grey_with_no_numbers(overlay, artifacts_dir) -> None:
@@ -112,21 +113,21 @@ def test_disconnected_overlay_is_grey_with_no_numbers(overlay, artifacts_dir) ->
     live = grab(overlay, artifacts_dir / "overlay_before_disconnect.png")
     overlay.on_connection(False, "disconnected: no server")
     image = grab(overlay, artifacts_dir / "overlay_disconnected.png")
-    assert overlay.gauge_text() == "--"
-    assert overlay.state.tiles == [] and overlay.state.engagement is None
-    assert not overlay.state.recording
+    assert overlay.gauge_text() == "–"
+    assert "disconnected: no server" in overlay.drawn and "REC" not in overlay.drawn
+    assert not [t for t in overlay.drawn if "%" in t]
     assert saturated_pixels(live) > 300
-    assert saturated_pixels(image) == 0
-    assert len(overlay.state.history) > 0  # the trend stays, drawn grey
+    assert saturated_pixels(image) < 20  # only the small red dot of the disclosure mark
 
 
-def test_numbers_that_stop_coming_are_greyed_out(overlay, clock) -> None:
-    replay(overlay)
-    assert overlay.gauge_text() == "47%"
-    clock.now += 30  # still connected, but no update for 30 s
-    overlay.update()
-    assert overlay.gauge_text() == "--"
-    assert saturated_pixels(overlay.grab().toImage()) == 0
+def test_numbers_that_stop_coming_are_greyed_out(overlay, artifacts_dir) -> None:
+    replay(overlay, now=LAST_DATA_TIME + STALE_SECONDS + 25)  # no update for 30 s
+    image = grab(overlay, artifacts_dir / "overlay_stale.png")
+    assert overlay.gauge_text() == "–" and "no data for a while" in overlay.drawn
+    layout = OverlayLayout.full()
+    assert layout.grid is not None
+    grid = image.copy(layout.grid.x, layout.grid.y, layout.grid.w, layout.grid.h)
+    assert saturated_pixels(grid) == 0
 
 
 def test_compact_mode_keeps_the_gauge_and_the_alert_marker(overlay, artifacts_dir) -> None:
@@ -186,28 +187,29 @@ def test_click_through_and_opacity_settings(overlay) -> None:
 
 def test_live_feed_connects_follows_and_reconnects(qapp, overlay, artifacts_dir) -> None:
     events = recorded_lines()[2:]
-    overlay.clock = time.time  # live: the real clock
     with TinyFeed(TOKEN) as server:
         port = server.port
         client = FeedClient(server.url, TOKEN, backoff=Backoff(initial=0.1, maximum=0.3))
         client.message.connect(overlay.on_message)
         client.connection.connect(overlay.on_connection)
         client.start()
-        wait_until(qapp, lambda: overlay.state.connected and len(server.clients) == 1)
+        wait_until(qapp, lambda: overlay.connected and len(server.clients) == 1)
+        state = OverlayState()
         for line in events:
-            server.broadcast(line)
-        wait_until(qapp, lambda: overlay.state.section == "Q&A")
+            state.apply(line, time.time())
+        server.broadcast(view_line(state, time.time()))
+        wait_until(qapp, lambda: overlay.view().section == "section: Q&A")
         assert overlay.gauge_text() == "47%"
         grab(overlay, artifacts_dir / "overlay_live_feed.png")
     try:
         # server gone: disconnected, no stale figure
-        wait_until(qapp, lambda: not overlay.state.connected)
-        assert overlay.gauge_text() == "--"
-        assert overlay.state.status.startswith("disconnected")
+        wait_until(qapp, lambda: not overlay.connected)
+        assert overlay.gauge_text() == "–"
+        assert overlay.status.startswith("disconnected")
         # server back on the same port: the client finds it again by itself
         with TinyFeed(TOKEN, port=port) as server:
-            wait_until(qapp, lambda: overlay.state.connected and len(server.clients) == 1)
-            server.broadcast(events[-2])  # the newest EngagementUpdated
+            wait_until(qapp, lambda: overlay.connected and len(server.clients) == 1)
+            server.broadcast(view_line(state, time.time()))
             wait_until(qapp, lambda: overlay.gauge_text() == "47%")
     finally:
         client.stop()
@@ -219,7 +221,7 @@ def test_a_wrong_token_is_reported_not_retried_silently(qapp, overlay) -> None:
         client.connection.connect(overlay.on_connection)
         client.start()
         try:
-            wait_until(qapp, lambda: overlay.state.status == "rejected: wrong token")
-            assert not overlay.state.connected
+            wait_until(qapp, lambda: overlay.status == "rejected: wrong token")
+            assert not overlay.connected
         finally:
             client.stop()

@@ -88,8 +88,8 @@ def test_attention_only_toggle_runs_without_the_emotion_model(
         accept_consent(qapp, tray)
         session = tray.controller.app.session
         assert session is not None and session.attention_only
-        wait_until(qapp, lambda: tray.overlay.gauge_text() != "--", timeout=60)
-        assert tray.overlay.state.attention_only and tray.overlay.state.emotion_mix == {}
+        wait_until(qapp, lambda: tray.overlay.gauge_text() != "–", timeout=60)
+        assert tray.overlay.state.attention_only and tray.overlay.view().emotion.segments == []
         trigger(tray, "attention")  # one click back
         assert not load_config(home.config_path).privacy.attention_only
 
@@ -129,8 +129,8 @@ def test_qt_overlay_says_attention_only_instead_of_an_emotion_bar(
     widget = OverlayWidget(clock=lambda: 100.0)
     try:
         widget.on_connection(True, "connected")
-        bar = widget.layout_spec.emotions
-        assert bar is not None
+        bar, caption = widget.layout_spec.emotions, widget.layout_spec.emotion_caption
+        assert bar is not None and caption is not None
         widget.state.apply_event("EngagementUpdated", scene.room(), 100.0)
         with_emotion = _emotion_bar_colours(widget.grab().toImage(), bar)
         room = scene.room().model_copy(update={"attention_only": True, "emotion_mix": {}})
@@ -138,7 +138,8 @@ def test_qt_overlay_says_attention_only_instead_of_an_emotion_bar(
         shot = widget.grab()
         shot.save(str(artifacts_dir / "overlay_attention_only.png"))
         without = _emotion_bar_colours(shot.toImage(), bar)
+        words = _emotion_bar_colours(shot.toImage(), caption)
     finally:
         widget.close()
     assert with_emotion[0] > 100 and without[0] == 0
-    assert without[1] > 30  # the words "attention only: emotion not analysed"
+    assert words[1] > 30 and "attention only: emotion not analysed" in widget.drawn

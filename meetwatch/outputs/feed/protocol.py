@@ -23,6 +23,7 @@ from meetwatch import __version__
 from meetwatch.aggregation.models import Alert, ParticipantEngagement, RoomEngagement
 from meetwatch.analysis.signals import FaceSignals
 from meetwatch.errors import ProtocolError
+from meetwatch.outputs.live.overlay_view import OverlayView
 from meetwatch.runtime.events import Event
 from meetwatch.shared import EMOTIONS, SessionInfo, StageStatus
 
@@ -83,10 +84,15 @@ EVENT_BIT: dict[str, int] = {
     "StageStatusChanged": 64,
     "SectionMarked": 128,
     "FramesMissing": 256,
+    "OverlayViewUpdated": 512,
 }
+# Events the feed server makes itself instead of relaying them from the core's bus.
+SERVER_EVENTS = frozenset({"OverlayViewUpdated"})
 ALL_EVENTS = sum(EVENT_BIT.values())
 HIGH_VOLUME_EVENTS = EVENT_BIT["FaceSignals"]  # per frame: only when asked for explicitly
-DEFAULT_SUBSCRIPTIONS = ALL_EVENTS & ~HIGH_VOLUME_EVENTS
+# The overlays' ready-made view: what they subscribe to, instead of the events it is made of.
+OVERLAY_SUBSCRIPTIONS = EVENT_BIT["OverlayViewUpdated"]
+DEFAULT_SUBSCRIPTIONS = ALL_EVENTS & ~HIGH_VOLUME_EVENTS & ~OVERLAY_SUBSCRIPTIONS
 
 
 class _Data(BaseModel):
@@ -170,6 +176,7 @@ EVENT_DATA: dict[str, type[BaseModel]] = {
     "StageStatusChanged": StageStatus,
     "SectionMarked": SectionData,
     "FramesMissing": FramesMissingData,
+    "OverlayViewUpdated": OverlayView,
 }
 
 

@@ -19,6 +19,7 @@ import hmac
 import http
 import logging
 import threading
+import time
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +70,7 @@ from meetwatch.outputs.feed.protocol import (
     request_data_error,
     response,
 )
+from meetwatch.outputs.live.overlay_state import VIEW_INPUTS, OverlayState
 from meetwatch.runtime.events import Event
 from meetwatch.shared import SessionInfo
 
@@ -81,6 +83,7 @@ _TRANSPORT_MAX_SIZE = 2**20  # beyond this websockets itself closes with 1009
 _GOING_AWAY = int(WsCloseCode.GOING_AWAY)
 _CLOSE_TIMEOUT = 2.0  # a client that does not answer our close frame is cut off after this
 _INTERNAL_ERROR = int(WsCloseCode.INTERNAL_ERROR)
+VIEW_TICK = 1.0  # seconds between re-evaluations of the overlay view
 
 
 class SessionController(Protocol):
@@ -175,6 +178,8 @@ class FeedServer:
         self._request_lock: asyncio.Lock | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._stats = FeedStats()
+        self._overlay = OverlayState()  # touched on the loop thread only
+        self._view_text: str | None = None  # the newest view sent, encoded
 
     # -- lifecycle (any thread) ----------------------------------------------------------------
 
@@ -220,7 +225,8 @@ class FeedServer:
     def publish(self, event: Event) -> None:
         """Hand one event to the feed. Cheap and non-blocking: safe on the state thread."""
         loop = self._loop
-        if loop is None or not self._wanted & EVENT_BIT.get(event.kind, 0):
+        wanted = self._wanted & EVENT_BIT.get(event.kind, 0) or event.kind in VIEW_INPUTS
+        if loop is None or not wanted:
             return
         with contextlib.suppress(RuntimeError):  # the loop ended between check and call
             loop.call_soon_threadsafe(self._dispatch, event)
@@ -288,9 +294,11 @@ class FeedServer:
         self._stopping = asyncio.Event()
         self._request_lock = asyncio.Lock()
         self._loop = asyncio.get_running_loop()
+        ticker = asyncio.create_task(self._tick_views())
         ready.set()
         await self._stopping.wait()
         self._loop = None  # publishers stop here
+        ticker.cancel()
         server.close(close_connections=False)
         await asyncio.gather(
             *(self._close(c, _GOING_AWAY, "server stopping") for c in list(self._clients)),
@@ -418,6 +426,7 @@ class FeedServer:
             assert isinstance(d, Reidentify)
             self._subscribe(client, d.eventSubscriptions)
             self._offer(client, encode(Op.IDENTIFIED, Identified(negotiatedRpcVersion=RPC_VERSION)))
+            self._greet(client)
         else:
             assert isinstance(d, Request)
             reply = await self._answer(d)
@@ -441,6 +450,7 @@ class FeedServer:
         self._stats.identified = sum(c.identified for c in self._clients)
         self._subscribe(client, identify.eventSubscriptions)
         self._offer(client, encode(Op.IDENTIFIED, Identified(negotiatedRpcVersion=RPC_VERSION)))
+        self._greet(client)
 
     async def _token_failed(self, client: _Client) -> NoReturn:
         """Log the failure (rate-limited) and answer repeated ones from the same address
@@ -535,17 +545,51 @@ class FeedServer:
     def _dispatch(self, event: Event) -> None:
         bit = EVENT_BIT[event.kind]
         targets = [c for c in self._clients if c.identified and c.subscriptions & bit]
-        if not targets:
+        if not targets and event.kind not in VIEW_INPUTS:
             return
         try:
             data = event_data(event)
         except MeetwatchError as exc:
             log.error("%s", exc)
             return
+        if event.kind in VIEW_INPUTS and self._overlay.apply_event(event.kind, data, time.time()):
+            self._send_view()
         text = encode_event(event.kind, data)
         for client in targets:
             self._offer(client, text)
         self._stats.events_sent += len(targets)
+
+    # -- the overlay view ------------------------------------------------------------------------
+    # Folded from the same redacted payloads the clients get, so the view never shows more
+    # than the events would; sent when it changes, and re-evaluated every second so figures
+    # that stop coming go grey although no event arrives.
+
+    def _view_targets(self) -> list[_Client]:
+        bit = EVENT_BIT["OverlayViewUpdated"]
+        return [c for c in self._clients if c.identified and c.subscriptions & bit]
+
+    def _send_view(self) -> None:
+        targets = self._view_targets()
+        if not targets:
+            return
+        text = encode_event("OverlayViewUpdated", self._overlay.view(time.time()))
+        if text == self._view_text:
+            return
+        self._view_text = text
+        for client in targets:
+            self._offer(client, text)
+        self._stats.events_sent += len(targets)
+
+    def _greet(self, client: _Client) -> None:
+        """A client that just subscribed to the view gets the current one at once: a new
+        overlay shows the last ten minutes instead of waiting for the next event."""
+        if client in self._view_targets():
+            self._offer(client, encode_event("OverlayViewUpdated", self._overlay.view(time.time())))
+
+    async def _tick_views(self) -> None:
+        while True:
+            await asyncio.sleep(VIEW_TICK)
+            self._send_view()
 
     def _offer(self, client: _Client, text: str) -> None:
         if client not in self._clients:

@@ -1,9 +1,13 @@
-"""What a presenter overlay shows, derived from the websocket feed (pure Python, no GUI).
+"""The overlay's rules, in one place: events in, an OverlayView (what to draw) out.
 
-The Qt overlay, the virtual-camera dashboard and the web overlay all draw from this one
-view state, so "what is on screen" is decided (and tested) once: which numbers are live,
-when they must be hidden because the feed is down or stale, which alerts are still current
-and what the last ten minutes of room engagement look like.
+The feed server folds the events it sends into one OverlayState and publishes its view as
+`OverlayViewUpdated`; the web overlay and the Qt overlay draw that view, the terminal view
+prints one computed by the same class. So which figures are current, when they must be
+hidden because they stopped coming, which alerts are still current, what the texts say and
+what the last ten minutes of room engagement look like is decided, and tested, here only.
+
+The state is fed the wire payloads (`protocol.event_data`), i.e. what is left after the
+privacy rules: in aggregate-only mode it never sees a participant, so no view can show one.
 """
 
 from __future__ import annotations
@@ -19,79 +23,76 @@ from pydantic import BaseModel
 from meetwatch.aggregation.models import Alert, ParticipantEngagement, RoomEngagement
 from meetwatch.geometry import Rect
 from meetwatch.outputs.feed.protocol import Op, ParticipantsData, SectionData, parse_server_message
-from meetwatch.shared import EMOTIONS, AttentionState, SessionInfo, StageStatus
+from meetwatch.outputs.live import palette
+from meetwatch.outputs.live.overlay_view import (
+    ATTENTION_ONLY_TEXT,
+    DISCLOSURE,
+    EMOTION_CAPTION,
+    NO_FIGURE,
+    SPARKLINE_CAPTION,
+    EmotionSegment,
+    EmotionView,
+    GaugeView,
+    GridView,
+    OverlayView,
+    SparklineView,
+    TileView,
+    ViewState,
+    hex_color,
+)
+from meetwatch.outputs.text import percent
+from meetwatch.shared import EMOTIONS, SessionInfo, StageStatus
 
 HISTORY_SECONDS = 600.0  # the sparkline spans the last ten minutes
 ALERT_SECONDS = 60.0  # an alert stays on screen this long after it was raised
-STALE_SECONDS = 5.0  # no update for this long while a session runs: numbers are greyed
+STALE_SECONDS = 5.0  # no update for this long while a session runs: figures are hidden
 MAX_ALERTS = 3
+LEGEND_SHARE = 0.05  # an emotion is named under the bar from this share on
+LONE_POINT = 1 / 300  # a trend of one point is drawn this long, so that it shows
 
+# The events the view is made of (everything but per-frame data and coverage gaps).
+VIEW_INPUTS = frozenset(
+    {
+        "SessionStarted",
+        "SessionEnded",
+        "ParticipantsChanged",
+        "EngagementUpdated",
+        "AlertRaised",
+        "StageStatusChanged",
+        "SectionMarked",
+    }
+)
 
-@dataclass(frozen=True)
-class TileView:
-    slot: int
-    participant_id: int
-    attention: AttentionState
-    engagement: float | None
-
-    @property
-    def short_label(self) -> str:
-        return f"P{self.participant_id}"
+STATUS: dict[ViewState, str] = {
+    "idle": "no session",
+    "waiting": "waiting for the first figures",
+    "live": "live",
+    "stale": "no data for a while",
+}
 
 
 @dataclass
 class OverlayState:
-    """Mutable view state; `apply` folds one websocket message into it.
+    """Mutable fold of the feed's events; `view(now)` says what to draw at `now`.
 
-    Times: `now` arguments are the local clock of the viewer (when a message arrived);
-    history and alert windows use the data's own timestamps so a replayed feed looks the same.
+    Times: `now` is the local clock of whoever folds (when a message arrived, when the view
+    is drawn); history and alert windows use the data's own timestamps, so a replayed feed
+    looks the same.
     """
 
-    connected: bool = False
-    status: str = "connecting"
     session_id: str | None = None
     recording: bool = False
-    engagement: float | None = None
-    attention_share: float | None = None
-    participants_total: int = 0
-    participants_with_face: int = 0
-    emotion_mix: dict[str, float] = field(default_factory=dict)
+    room: RoomEngagement | None = None
     attention_only: bool = False  # the session does not analyse emotion: say so, draw no mix
-    withheld: str | None = None  # why aggregate-only mode shows no room figures right now
-    tiles: list[TileView] = field(default_factory=list)
+    people: list[ParticipantEngagement] = field(default_factory=list)
     history: deque[tuple[float, float | None]] = field(default_factory=deque)
     alerts: list[Alert] = field(default_factory=list)
     problems: dict[str, str] = field(default_factory=dict)  # stage -> message when not running
     section: str | None = None
     data_time: float | None = None  # timestamp of the newest data seen
-    updated_at: float | None = None  # local time the newest engagement arrived
+    updated_at: float | None = None  # local time the newest room figures arrived
 
-    # -- connection -------------------------------------------------------------------------
-
-    def set_connected(self) -> None:
-        self.connected = True
-        self.status = "connected"
-
-    def set_disconnected(self, reason: str = "disconnected") -> None:
-        """Drop every live number: a figure from a dead feed must not look current."""
-        self.connected = False
-        self.status = reason
-        self.recording = False
-        self.problems.clear()
-        self._clear_live()
-
-    def _clear_live(self) -> None:
-        self.engagement = None
-        self.attention_share = None
-        self.participants_total = 0
-        self.participants_with_face = 0
-        self.emotion_mix = {}
-        self.withheld = None
-        self.tiles = []
-        self.alerts = []
-        self.updated_at = None
-
-    # -- messages -----------------------------------------------------------------------------
+    # -- folding events -----------------------------------------------------------------------
 
     def apply(self, message: str | bytes | Mapping[str, Any] | BaseModel, now: float) -> bool:
         """Fold one server message (raw, or parsed by `protocol.parse_server_message`) into the
@@ -121,7 +122,7 @@ class OverlayState:
                 self.recording = False
                 self._clear_live()
         elif isinstance(data, ParticipantsData):
-            self.tiles = _tiles(data.participants)
+            self.people = list(data.participants)
         elif isinstance(data, Alert):
             episode = (data.kind, data.participant_id)
             kept = [a for a in self.alerts if (a.kind, a.participant_id) != episode]
@@ -138,24 +139,26 @@ class OverlayState:
             return False
         return True
 
+    def _clear_live(self) -> None:
+        self.room = None
+        self.people = []
+        self.alerts = []
+        self.updated_at = None
+
     def _enter_session(self, session_id: str) -> None:
         if session_id != self.session_id:
             self.session_id = session_id
             self.history.clear()
             self.section = None
+            self.data_time = None
             self._clear_live()
 
     def _apply_room(self, room: RoomEngagement, now: float) -> None:
         self._enter_session(room.session_id)
         self.recording = True
-        self.engagement = room.engagement
-        self.attention_share = room.attention_share
-        self.participants_total = room.participants_total
-        self.participants_with_face = room.participants_with_face
-        self.emotion_mix = dict(room.emotion_mix)
+        self.room = room
         self.attention_only = room.attention_only
-        self.withheld = withheld_text(room)
-        self.tiles = _tiles(room.participants)
+        self.people = list(room.participants)
         self.history.append((room.timestamp, room.engagement))
         self.updated_at = now
         self._advance(room.timestamp)
@@ -166,28 +169,129 @@ class OverlayState:
             self.history.popleft()
         self.alerts = [a for a in self.alerts if a.timestamp >= self.data_time - ALERT_SECONDS]
 
-    # -- derived views ------------------------------------------------------------------------
+    # -- the view -------------------------------------------------------------------------------
 
-    def stale(self, now: float) -> bool:
-        """Connected, but the numbers stopped coming (pipeline stalled or paused)."""
-        return self.updated_at is not None and now - self.updated_at > STALE_SECONDS
-
-    def live(self, now: float) -> bool:
-        """Whether the current numbers may be shown as current."""
-        return self.connected and self.updated_at is not None and not self.stale(now)
+    def state_at(self, now: float) -> ViewState:
+        if self.updated_at is not None:
+            return "stale" if now - self.updated_at > STALE_SECONDS else "live"
+        return "waiting" if self.recording else "idle"
 
     @property
-    def attentive_text(self) -> str:
-        if self.withheld is not None:
-            return self.withheld
-        if self.attention_share is None or not self.participants_with_face:
-            return "attentive: –"
-        attentive = round(self.attention_share * self.participants_with_face)
-        return f"attentive {attentive}/{self.participants_with_face}"
+    def withheld(self) -> str | None:
+        return None if self.room is None else withheld_text(self.room)
 
-    def sparkline(self, width: float, height: float) -> list[list[tuple[float, float]]]:
-        """Polyline segments (x, y) of the last ten minutes, broken where no face was seen."""
-        return sparkline_segments(self.history, self.data_time, width, height)
+    def view(self, now: float) -> OverlayView:
+        """What every overlay draws at `now`. Only live figures are ever shown: stale ones
+        (the pipeline stalled or paused) are replaced by "–" and greys."""
+        state = self.state_at(now)
+        room = self.room if state == "live" else None
+        return OverlayView(
+            session_id=self.session_id,
+            state=state,
+            status=STATUS[state],
+            recording=self.recording,
+            section=f"section: {self.section}" if self.section else None,
+            gauge=gauge_view(room.engagement if room else None),
+            attentive=_attentive(room),
+            faces=_faces(room),
+            emotion=self._emotion(room),
+            sparkline=SparklineView(
+                caption=SPARKLINE_CAPTION,
+                color=hex_color(palette.TEXT if state == "live" else palette.MUTED_TEXT),
+                segments=_rounded(sparkline_segments(self.history, self.data_time, 1.0, 1.0)),
+            ),
+            grid=_grid(self.people, live=room is not None),
+            alerts=[a.message for a in self.alerts] if room else [],
+            problems=[f"{stage}: {message}" for stage, message in self.problems.items()],
+            disclosure=DISCLOSURE + (" - attention only" if self.attention_only else ""),
+        )
+
+    def _emotion(self, room: RoomEngagement | None) -> EmotionView:
+        if self.attention_only:  # no mix was measured: say why instead of an empty bar
+            return EmotionView(caption=ATTENTION_ONLY_TEXT, bar=False, segments=[])
+        mix = room.emotion_mix if room is not None else {}
+        segments = [
+            EmotionSegment(
+                emotion=emotion,
+                start=round(start, 4),
+                width=round(share, 4),
+                color=hex_color(palette.EMOTION_COLORS[emotion]),
+                text=f"{emotion} {percent(share)}",
+                legend=share >= LEGEND_SHARE,
+            )
+            for emotion, start, share in emotion_segments(mix)
+        ]
+        return EmotionView(caption=EMOTION_CAPTION, bar=True, segments=segments)
+
+
+def gauge_view(value: float | None) -> GaugeView:
+    """The gauge: its fill and figure, coloured by the band a presenter reacts to."""
+    band = None if value is None else engagement_band(value)
+    return GaugeView(
+        fill=0.0 if value is None else value,
+        text=percent(value, NO_FIGURE),
+        color=hex_color(palette.engagement_color(value)),
+        band=band,
+    )
+
+
+def engagement_band(value: float) -> str:
+    if value < palette.ENGAGEMENT_LOW:
+        return "low"
+    return "mid" if value < palette.ENGAGEMENT_HIGH else "high"
+
+
+def _attentive(room: RoomEngagement | None) -> str:
+    if room is None or room.attention_share is None or not room.participants_with_face:
+        return NO_FIGURE
+    return percent(room.attention_share)
+
+
+def _faces(room: RoomEngagement | None) -> str:
+    if room is None:
+        return NO_FIGURE
+    withheld = withheld_text(room)
+    if withheld is not None:
+        return withheld
+    if room.attention_share is None or not room.participants_with_face:
+        return NO_FIGURE
+    faces = room.participants_with_face
+    attentive = round(room.attention_share * faces)
+    return f"{attentive} of {faces} faces · {room.participants_total} in call"
+
+
+def _grid(people: list[ParticipantEngagement], live: bool) -> GridView:
+    """One cell per participant in slot order; greys and no figures once they stopped coming."""
+    tiles = [
+        TileView(
+            slot=p.slot,
+            text=f"P{p.participant_id}"
+            + (f" {percent(p.engagement)}" if live and p.engagement is not None else ""),
+            detail=f"{p.label}: {palette.ATTENTION_LABELS[p.attention]}",
+            label=p.label,
+            attention=p.attention,
+            attention_text=palette.ATTENTION_LABELS[p.attention],
+            engagement_text=percent(p.engagement if live else None, NO_FIGURE),
+            color=hex_color(palette.ATTENTION_COLORS[p.attention] if live else palette.TRACK),
+        )
+        for p in sorted(people, key=lambda p: p.slot)
+    ]
+    rows, cols = grid_shape(len(tiles))
+    return GridView(rows=rows, cols=cols, tiles=tiles)
+
+
+def _rounded(segments: list[list[tuple[float, float]]]) -> list[list[tuple[float, float]]]:
+    """Four decimals are finer than any overlay's pixels and keep the message small; a lone
+    point becomes a short flat line, which every painter draws."""
+    out = []
+    for segment in segments:
+        points = [(round(x, 4), round(y, 4)) for x, y in segment]
+        if len(points) == 1:
+            x, y = points[0]
+            other = x + LONE_POINT if x + LONE_POINT <= 1 else x - LONE_POINT
+            points = sorted([points[0], (round(other, 4), y)])
+        out.append(points)
+    return out
 
 
 def withheld_text(room: RoomEngagement) -> str | None:
@@ -196,14 +300,6 @@ def withheld_text(room: RoomEngagement) -> str | None:
     if room.participants_with_face >= room.min_faces:
         return None
     return f"room figures from {room.min_faces} faces ({room.participants_with_face} visible)"
-
-
-ATTENTION_ONLY_TEXT = "attention only: emotion not analysed"
-
-
-def _tiles(people: list[ParticipantEngagement]) -> list[TileView]:
-    views = [TileView(p.slot, p.participant_id, p.attention, p.engagement) for p in people]
-    return sorted(views, key=lambda v: v.slot)
 
 
 def sparkline_segments(

@@ -116,7 +116,7 @@ class VirtualCameraSink:
         self._lock = threading.Lock()
         self._frame: tuple[Frame, Tiles | None, FaceSignals | None] | None = None
         self._room: RoomEngagement | None = None
-        self._state = OverlayState(connected=True)
+        self._state = OverlayState()
         self._expression: np.ndarray | None = None
         self._version = 0  # bumped by every input: the cached image is stale
         self._composed: tuple[int, np.ndarray] | None = None

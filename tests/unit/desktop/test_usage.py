@@ -78,7 +78,7 @@ def test_notices_and_mode_texts_state_the_mode() -> None:
 
 
 def test_live_views_say_attention_only_and_why_figures_are_withheld() -> None:
-    state = OverlayState(connected=True)
+    state = OverlayState()
     room = scene.room().model_copy(update={"attention_only": True, "emotion_mix": {}})
     state.apply_event("EngagementUpdated", room, 100.0)
     assert state.attention_only and state.withheld is None
@@ -86,7 +86,7 @@ def test_live_views_say_attention_only_and_why_figures_are_withheld() -> None:
         update={"min_faces": 5, "participants_with_face": 3, "engagement": None}
     )
     state.apply_event("EngagementUpdated", withheld, 101.0)
-    assert state.attentive_text == "room figures from 5 faces (3 visible)"
+    assert state.view(101.0).faces == "room figures from 5 faces (3 visible)"
 
 
 def test_unread_faces_carry_no_emotion_on_the_wire() -> None:

@@ -16,6 +16,8 @@ from meetwatch.outputs.feed.protocol import (
     DEFAULT_SUBSCRIPTIONS,
     EVENT_BIT,
     EVENT_DATA,
+    OVERLAY_SUBSCRIPTIONS,
+    SERVER_EVENTS,
     CloseCode,
     Identify,
     Op,
@@ -45,19 +47,21 @@ def test_committed_schema_is_generated_from_the_models() -> None:
 
 
 def test_every_bus_event_has_a_wire_form_and_its_own_bit() -> None:
-    assert set(EVENT_DATA) == set(get_args(EventKind))
-    assert set(EVENT_BIT) == set(get_args(EventKind))
+    assert set(EVENT_DATA) == set(get_args(EventKind)) | SERVER_EVENTS
+    assert set(EVENT_BIT) == set(get_args(EventKind)) | SERVER_EVENTS
+    assert not SERVER_EVENTS & set(get_args(EventKind))
     assert len(set(EVENT_BIT.values())) == len(EVENT_BIT)
     assert all(bit > 0 and bit & (bit - 1) == 0 for bit in EVENT_BIT.values())
     assert not DEFAULT_SUBSCRIPTIONS & EVENT_BIT["FaceSignals"]
     assert DEFAULT_SUBSCRIPTIONS & EVENT_BIT["EngagementUpdated"]
+    assert not DEFAULT_SUBSCRIPTIONS & OVERLAY_SUBSCRIPTIONS  # the overlays ask for their view
 
 
 def test_event_bits_never_move() -> None:
     """Clients store their subscription sums: the bits released so far are fixed."""
     released = ["SessionStarted", "SessionEnded", "ParticipantsChanged", "EngagementUpdated"]
     released += ["FaceSignals", "AlertRaised", "StageStatusChanged", "SectionMarked"]
-    released += ["FramesMissing"]
+    released += ["FramesMissing", "OverlayViewUpdated"]
     assert {kind: EVENT_BIT[kind] for kind in released} == {
         kind: 1 << i for i, kind in enumerate(released)
     }

@@ -207,8 +207,8 @@ class CoreController:
         }
 
     def participants(self) -> list[ParticipantEngagement]:
-        room = self.app.room
-        return [] if room is None else room.participants()
+        room = self.app.room  # the privacy gate refuses in aggregate-only mode, session or not
+        return self.app.bus.participants([]) if room is None else room.participants()
 
     # -- settings ----------------------------------------------------------------------------
 
@@ -230,13 +230,15 @@ class CoreController:
         self.apply_config(self.config.model_copy(update={"privacy": privacy}))
 
     def apply_config(self, config: Config) -> None:
-        """Apply `config` section by section (see the module docstring), then keep it. A
-        config the core cannot start with (e.g. an unusable data folder) is refused: the
-        previous one is restored and the error raised."""
+        """Apply `config` section by section (see the module docstring) and keep it; a session
+        that goes on as a new one starts after that, so a start that fails (a missing model)
+        leaves the settings kept. A config the core cannot start with (e.g. an unusable data
+        folder) is refused: the previous one is restored and the error raised."""
         config = Config.model_validate(config.model_dump())  # model_copy skips validation
-        previous = self.config
+        previous, was_running = self.config, self.running
         if (config.store, config.vcam) != (previous.store, previous.vcam):
             self._reopen(config, previous)
+            renew = was_running
         else:
             self.config = config
             self.app.use_config(config)
@@ -244,12 +246,14 @@ class CoreController:
                 self.app.set_privacy(config.privacy)
             if config.server != previous.server:
                 self.restart_feed()
-            if config.privacy.attention_only != previous.privacy.attention_only and self.running:
+            renew = was_running and config.privacy.attention_only != previous.privacy.attention_only
+            if renew:
                 self.app.stop_session()
-                self.start_session()
-            elif not self.running:
+            elif not was_running:
                 self.app.prepare_perception()
         self._keep(config)
+        if renew:
+            self.start_session()
 
     def restart_feed(self) -> None:
         """Serve the feed anew (new port or token); clients reconnect, the session goes on.
@@ -262,15 +266,13 @@ class CoreController:
             log.warning("%s", self.startup_problem)
 
     def _reopen(self, config: Config, previous: Config) -> None:
-        """A new core for new outputs (store, camera); the session goes on as a new one."""
-        was_running = self.running
+        """A new core for new outputs (store, camera), or the previous one again when the new
+        one cannot start."""
         try:
             self._rebuild(config)
         except MeetwatchError:
             self._rebuild(previous)
             raise
-        if was_running:
-            self.start_session()
 
     def _rebuild(self, config: Config) -> None:
         self.app.stop()

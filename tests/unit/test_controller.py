@@ -82,14 +82,20 @@ def test_settings_apply_per_section(tmp_path: Path) -> None:
         assert app.runner is runner and controller.session == first
         assert app.bus.aggregate_only
 
+        # attention-only: at once, as a new session built without the emotion model
+        controller.set_attention_only(True)
+        second = controller.session
+        assert second is not None and second.session_id != first.session_id
+        assert second.attention_only and app.bus.aggregate_only  # the mode carried over
+
         # store: a new core, the session goes on as a new session in the new store
         store = controller.config.store.model_copy(update={"data_dir": tmp_path / "other"})
         controller.apply_config(controller.config.model_copy(update={"store": store}))
         assert controller.app is not app and controller.running
-        second = controller.session
-        assert second is not None and second.session_id != first.session_id
+        third = controller.session
+        assert third is not None and third.session_id != second.session_id
         assert controller.app.store is not None
         assert controller.app.store.path.parent == tmp_path / "other"
-        assert [c.overlay.compact for c in controller.saved] == [True] * 4  # type: ignore[attr-defined]
+        assert [c.overlay.compact for c in controller.saved] == [True] * 5  # type: ignore[attr-defined]
     finally:
         controller.shutdown()

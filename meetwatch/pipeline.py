@@ -1,4 +1,4 @@
-"""The core both drivers share: the live app (threads) and offline analysis (a loop).
+"""The stages every session runs (meetwatch.session_runner): live on threads, batch in a loop.
 
 `Perception` is the analysis worker's work (layout -> faces -> signals) and owns the
 mediapipe graphs; `RoomState` is the state thread's work (tracking -> aggregation -> events)

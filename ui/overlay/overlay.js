@@ -163,8 +163,12 @@
       } else if (op === 2) {
         attempt = 0;
         showBlank("connecting", "connected");
-      } else if (op === 5 && d.eventType === "OverlayViewUpdated" && d.eventData.view_version === VIEW_VERSION) {
-        draw(d.eventData);
+      } else if (op === 5 && d.eventType === "OverlayViewUpdated") {
+        if (d.eventData.view_version === VIEW_VERSION) {
+          draw(d.eventData);
+        } else {
+          showBlank("failed", `this overlay does not know view version ${d.eventData.view_version}`);
+        }
       }
     };
     ws.onclose = (event) => {

@@ -48,7 +48,6 @@ class AppOptions:
     server: bool = True  # the websocket feed (when the config enables it and `requests` is given)
     vcam: str | None = None
     port: int | None = None
-    record: bool = True  # the store and its recorder (off: `analyze --no-store`)
 
 
 class App:
@@ -88,8 +87,7 @@ class App:
 
     def start(self) -> None:
         """Open the store and the live outputs; sessions start with `start_session`."""
-        if self.options.record:
-            self._start_recording()
+        self._start_recording()
         if self.options.server and self.config.server.enabled and self._requests is not None:
             self._start_feed(self._requests)
         if self.options.vcam:
@@ -277,10 +275,6 @@ class App:
     def room(self) -> RoomState | None:
         runner = self._session
         return None if runner is None else runner.room
-
-    @property
-    def runner(self) -> SessionRunner | None:
-        return self._session
 
     def wait(self, duration: float | None = None, frames: int = 0) -> None:
         """Block until the running session's source ends, `duration` seconds pass or `frames`

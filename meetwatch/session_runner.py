@@ -161,10 +161,6 @@ class SessionRunner:
         self._sections += 1
         self._bus.publish(Event("SectionMarked", {"title": title}, self.now()))
 
-    @property
-    def sections(self) -> int:
-        return self._sections
-
     # -- batch ---------------------------------------------------------------------------------
 
     def run_batch(

@@ -12,6 +12,7 @@ from meetwatch.aggregation.models import Alert, RoomEngagement
 from meetwatch.aggregation.privacy_gate import PrivacyGate
 from meetwatch.outputs.feed.protocol import OVERLAY_SUBSCRIPTIONS
 from meetwatch.outputs.feed.ws_server import FeedServer, FeedSettings
+from meetwatch.outputs.live import palette
 from meetwatch.outputs.live.overlay_state import grid_cells
 from meetwatch.qt.overlay import OverlayWidget
 from meetwatch.qt.overlay_layout import OverlayLayout, gauge_point
@@ -118,6 +119,16 @@ def test_web_and_qt_overlays_show_the_same_view(qapp, tmp_path, artifacts_dir) -
                 assert css == _css(rgb(image, cell.x + 3, cell.y + cell.h // 2))
             ring = gauge_point(layout.gauge, 0.05, GAUGE_RING / 2)
             assert web["gaugeColor"] == _css(rgb(image, *ring))
+
+            # no figure for five seconds: the server greys both out, with no event at all
+            web = browser.wait_for(lambda s: s["state"] == "stale", timeout=30)
+            wait_until(qapp, lambda: overlay.view().state == "stale")
+            grab(overlay, artifacts_dir / "parity_qt_stale.png")
+            _screenshot(browser, artifacts_dir / "parity_web_stale.png")
+            assert web["status"] == "no data for a while" and web["status"] in overlay.drawn
+            assert web["gauge"] == overlay.gauge_text() == "–" and web["alerts"] == []
+            assert [t for t in overlay.drawn if t[:1] == "P"] == web["tileTexts"]
+            assert {c for _a, c in web["tiles"]} == {_css(palette.TRACK)}
 
             server.stop()  # the feed is gone: neither overlay keeps a figure
             web = browser.wait_for(lambda s: s["state"] == "disconnected")

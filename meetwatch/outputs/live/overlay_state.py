@@ -38,8 +38,8 @@ from meetwatch.outputs.live.overlay_view import (
     SparklineView,
     TileView,
     ViewState,
-    hex_color,
 )
+from meetwatch.outputs.live.palette import hex_color
 from meetwatch.outputs.text import percent
 from meetwatch.shared import EMOTIONS, SessionInfo, StageStatus
 

@@ -104,10 +104,6 @@ class OverlayView(FrozenModel):
     disclosure: str = Field(description="The mark that tells viewers faces are analysed")
 
 
-def hex_color(rgb: palette.RGB) -> str:
-    return palette.hex_color(rgb)
-
-
 def rgb_color(hex_text: str) -> palette.RGB:
     """'#rrggbb' back to RGB, for painters that take numbers."""
     value = int(hex_text.removeprefix("#"), 16)
@@ -116,7 +112,7 @@ def rgb_color(hex_text: str) -> palette.RGB:
 
 def blank_view(disclosure: str = DISCLOSURE) -> OverlayView:
     """What an overlay shows with no feed: no figure at all (the client says why)."""
-    muted = hex_color(palette.MUTED_TEXT)
+    muted = palette.hex_color(palette.MUTED_TEXT)
     return OverlayView(
         state="idle",
         status="",

@@ -254,7 +254,10 @@ class App:
         the modes to everything that leaves from now on, and the next session starts in them."""
         with self._lock:
             self.config = self.config.model_copy(update={"privacy": privacy})
+            runner = self._session
         self.bus.set_privacy(privacy.mode, privacy.min_faces, privacy.attention_only)
+        if runner is not None and privacy.attention_only:
+            runner.stop_emotion()
 
     def stop_session(self) -> SessionInfo | None:
         with self._lock:

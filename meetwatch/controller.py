@@ -7,10 +7,11 @@ Settings apply per section of the config:
   overlay, report          at once; the core does not read them (views and reports do)
   analysis, tracking,      from the next session: the running one goes on as it started
   aggregation, capture
-  privacy mode,            at once, in the running session (same session id): the privacy
-  minimum faces            gate on the core's bus applies them where data leaves
-  attention-only           at once, as a new session: it decides whether the emotion model
-                           exists at all, and a session is stored as one or the other
+  privacy                  at once, in the running session (same session id): the privacy
+                           gate on the core's bus applies the mode where data leaves, and
+                           attention-only switched on stops the emotion model too
+  attention-only off       at once, as a new session: the emotion model has to be loaded, and
+                           a session stored as attention-only never holds emotion
   server                   the feed restarts with it; the session goes on
   store, vcam              the core reopens its outputs; a running session goes on as a new
                            session (the store may be another one)
@@ -246,7 +247,11 @@ class CoreController:
                 self.app.set_privacy(config.privacy)
             if config.server != previous.server:
                 self.restart_feed()
-            renew = was_running and config.privacy.attention_only != previous.privacy.attention_only
+            renew = (
+                was_running
+                and previous.privacy.attention_only
+                and not config.privacy.attention_only
+            )
             if renew:
                 self.app.stop_session()
             elif not was_running:

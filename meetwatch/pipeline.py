@@ -48,7 +48,8 @@ class Perception:
         )
         self._finder = FaceFinder()
         self._whole_window = WholeWindow(self._finder.window_search())
-        self._analyzer = Analyzer(emotion, config.analysis.emotion_min_face_px)
+        self._min_face_px = config.analysis.emotion_min_face_px
+        self._analyzer = Analyzer(emotion, self._min_face_px)
         self._previous: Tiles | None = None
 
     def __call__(self, frame: Frame) -> Observation:
@@ -61,6 +62,11 @@ class Perception:
         faces = self._finder.find(frame, tiles)
         tiles = self._whole_window.keep_found(tiles, faces)
         return Observation(frame, tiles, faces, self._analyzer.analyse(frame, faces))
+
+    def stop_emotion(self) -> None:
+        """Attention-only switched on in the middle of a session: from the next frame on no
+        face is read for emotion (the model is let go, not merely its results hidden)."""
+        self._analyzer = Analyzer(None, self._min_face_px)
 
     def reset(self) -> None:
         """Start afresh on another recording while keeping the loaded models (a batch of
@@ -140,6 +146,11 @@ class RoomState:
             self._publish(
                 "FramesMissing", {"start": start, "end": t, "participants": sorted(pids)}, t
             )
+
+    def mark_attention_only(self) -> None:
+        """Attention-only switched on in the middle of the session: the rooms say so from now
+        on, so every view explains why emotion is gone."""
+        self._attention_only = True
 
     def participants(self) -> list[ParticipantEngagement]:
         """The participants a request may have (the gate refuses in aggregate-only mode)."""

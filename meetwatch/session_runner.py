@@ -155,6 +155,13 @@ class SessionRunner:
         self._bus.publish(Event("SessionEnded", ended, ended.ended_at or 0.0))
         return ended
 
+    def stop_emotion(self) -> None:
+        """Attention-only from now on, in this session: no emotion is computed any more and
+        the rooms say so (the privacy gate strips what was already under way)."""
+        self.perception.stop_emotion()
+        if self.room is not None:
+            self.room.mark_attention_only()
+
     def mark_section(self, title: str) -> None:
         if self._sections >= MAX_SECTIONS:
             raise MeetwatchError(f"this session has {MAX_SECTIONS} sections, the most one keeps")

@@ -3,11 +3,14 @@ and settings that apply per section (at once, from the next session, or as a new
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from meetwatch.aggregation.models import RoomEngagement
 from meetwatch.app import AppOptions
 from meetwatch.capture.files import VideoSource
 from meetwatch.config import Config
@@ -22,6 +25,12 @@ def _clip(path: Path, frames: int) -> Path:
     faces = demo_faces(4, np.random.default_rng(3))
     image = render_gallery(faces, 4, "zoom", (640, 360), rng=np.random.default_rng(0)).image
     return write_video(path, [image] * frames, fps=2)
+
+
+def _wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout  # a bound on a hang, not a speed check
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def _controller(tmp_path: Path, clip: Path) -> CoreController:
@@ -82,11 +91,20 @@ def test_settings_apply_per_section(tmp_path: Path) -> None:
         assert app.room is room and controller.session == first
         assert app.bus.aggregate_only
 
-        # attention-only: at once, as a new session built without the emotion model
+        # attention-only on: at once in the same session, the emotion model let go
+        rooms: list[RoomEngagement] = []
+        app.bus.subscribe(lambda e: rooms.append(e.payload) if e.kind == "EngagementUpdated" else 0)
         controller.set_attention_only(True)
+        assert app.room is room and controller.session == first
+        _wait_until(lambda: any(r.attention_only for r in rooms))
+        marked = [r for r in rooms if r.attention_only]
+        assert marked and all(r.emotion_mix == {} for r in marked)
+
+        # attention-only off: a new session, the model loaded again, the mode carried over
+        controller.set_attention_only(False)
         second = controller.session
         assert second is not None and second.session_id != first.session_id
-        assert second.attention_only and app.bus.aggregate_only  # the mode carried over
+        assert not second.attention_only and app.bus.aggregate_only
 
         # store: a new core, the session goes on as a new session in the new store
         store = controller.config.store.model_copy(update={"data_dir": tmp_path / "other"})
@@ -96,6 +114,6 @@ def test_settings_apply_per_section(tmp_path: Path) -> None:
         assert third is not None and third.session_id != second.session_id
         assert controller.app.store is not None
         assert controller.app.store.path.parent == tmp_path / "other"
-        assert [c.overlay.compact for c in controller.saved] == [True] * 5  # type: ignore[attr-defined]
+        assert [c.overlay.compact for c in controller.saved] == [True] * 6  # type: ignore[attr-defined]
     finally:
         controller.shutdown()

@@ -32,7 +32,7 @@ from meetwatch.capture.source import FrameSource
 from meetwatch.config import Config
 from meetwatch.errors import MeetwatchError
 from meetwatch.pipeline import Observation, Perception, RoomState
-from meetwatch.runtime.clock import Clock, SystemClock
+from meetwatch.runtime.clock import SystemClock
 from meetwatch.runtime.events import Event
 from meetwatch.runtime.latest_queue import LatestQueue
 from meetwatch.runtime.metrics import Metrics
@@ -61,7 +61,6 @@ class SessionRunner:
         *,
         rate: float | None = None,
         owns_perception: bool = True,
-        clock: Clock | None = None,
         metrics: Metrics | None = None,
         observe: Callable[[Observation], None] | None = None,
     ) -> None:
@@ -71,7 +70,7 @@ class SessionRunner:
         self._bus = bus
         self._rate = rate or config.capture.rate_hz
         self._owns_perception = owns_perception
-        self._clock = clock or SystemClock()
+        self._clock = SystemClock()
         self._metrics = metrics
         self._observe = observe
         self._media = source.timebase == "media"

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -45,6 +46,7 @@ class GstFrames:
         command += ["videorate", "!", caps, "!", "fdsink", "fd=1", "sync=false"]
         self._frame_bytes = w * h * 3
         self._latest: np.ndarray | None = None
+        self._latest_at = 0.0  # time.monotonic() when it arrived
         self._lock = threading.Lock()
         self._arrived = threading.Event()
         # a file, not a pipe: an unread pipe could fill up and stall GStreamer
@@ -60,6 +62,11 @@ class GstFrames:
         self._arrived.wait(timeout)
         with self._lock:
             return self._latest
+
+    def seconds_since_frame(self) -> float | None:
+        """How long ago the newest frame arrived; None before the first."""
+        with self._lock:
+            return None if self._latest is None else time.monotonic() - self._latest_at
 
     def failure(self) -> str | None:
         """Why the pipeline ended, once it has."""
@@ -91,5 +98,5 @@ class GstFrames:
                 return
             frame = np.frombuffer(data, np.uint8).reshape(h, w, 3)
             with self._lock:
-                self._latest = frame
+                self._latest, self._latest_at = frame, time.monotonic()
             self._arrived.set()

@@ -83,6 +83,7 @@ class ScreenCastPortal:
         self._conn = connection
         self._portal = DBusAddress(OBJECT_PATH, bus_name=BUS_NAME, interface=SCREENCAST)
         self._session: str | None = None
+        self._closed: Any = None  # the filter catching the session's Closed signal
 
     def version(self) -> int:
         props = self._address(
@@ -101,6 +102,11 @@ class ScreenCastPortal:
             "CreateSession", "a{sv}", ({"session_handle_token": ("s", _token())},)
         )["session_handle"][1]
         self._session = str(session)
+        # PipeWire does not tell the reader when the desktop stops the stream (the picture
+        # just freezes); the portal says so with the session's Closed signal.
+        closed = self._rule(type="signal", interface=SESSION, member="Closed", path=self._session)
+        self._conn.send_and_get_reply(self._message_bus.AddMatch(closed), timeout=10)
+        self._closed = self._conn.filter(closed)
         select: dict[str, tuple[str, Any]] = {
             "types": ("u", types),
             "multiple": ("b", False),
@@ -131,7 +137,22 @@ class ScreenCastPortal:
         token = started.get("restore_token", ("s", None))[1]
         return ScreenCast(self._session, streams, raw_fd, token)
 
+    def closed(self) -> bool:
+        """Whether the desktop ended the screencast (the user stopped sharing from its
+        indicator, or the shared window or monitor went away). Never blocks."""
+        if self._closed is None:
+            return False
+        while not self._closed.queue:
+            try:
+                self._conn.recv_messages(timeout=0)
+            except TimeoutError:
+                return False
+        return True
+
     def close(self) -> None:
+        if self._closed is not None:
+            self._closed.close()
+            self._closed = None
         if self._session is not None:
             session = self._address(self._session, bus_name=BUS_NAME, interface=SESSION)
             with contextlib.suppress(OSError):  # the bus is gone: so is the session

@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 TOKEN_FILE = "screencast-restore-token"
 DEFAULT_SIZE = (1920, 1080)
 FIRST_FRAME_TIMEOUT_S = 10.0
+KEEPALIVE_MS = 1000
+# pipewiresrc repeats the last picture every KEEPALIVE_MS while the stream lives, even on a
+# still screen; this long without any picture means the desktop took the stream away.
+STREAM_GONE_S = 10.0
 
 
 def token_path() -> Path:
@@ -78,11 +82,18 @@ class PortalSource(SourceBase):
         """The newest shared frame; None once sharing has stopped (the user ended it from
         the desktop's sharing indicator, or the window closed), which ends the session."""
         self._require_open()
-        assert self._frames is not None
+        assert self._frames is not None and self._portal is not None
+        if self._portal.closed():
+            log.info("screen sharing ended: the desktop closed the portal session")
+            return None
         image = self._frames.latest()
         failure = self._frames.failure()
         if failure is not None:
             log.info("screen sharing ended: %s", failure)
+            return None
+        silent = self._frames.seconds_since_frame()
+        if silent is not None and silent > STREAM_GONE_S:
+            log.info("screen sharing ended: no picture for %.0f s", silent)
             return None
         if image is None:
             w, h = self._frames.size
@@ -99,7 +110,7 @@ class PortalSource(SourceBase):
             try:
                 # keepalive: PipeWire sends a still window's picture once; repeat it
                 source = ["pipewiresrc", f"fd={cast.pipewire_fd}", f"path={stream.node_id}"]
-                source += ["always-copy=true", "keepalive-time=1000"]
+                source += ["always-copy=true", f"keepalive-time={KEEPALIVE_MS}"]
                 self._frames = GstFrames(
                     source,
                     size,

@@ -11,6 +11,8 @@ programs are missing.
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -44,8 +46,7 @@ N_FACES = 6
 GALLERY_SIZE = (960, 540)  # a window on the 1280x720 monitor, the desktop around it
 
 
-@pytest.fixture(scope="module")
-def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WaylandDesktop]:
+def skip_without_a_desktop() -> None:
     absent = missing()
     if absent:
         pytest.skip(
@@ -53,6 +54,11 @@ def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WaylandDesktop
             f"(apt install {PACKAGES} dbus-daemon gstreamer1.0-tools gstreamer1.0-pipewire)"
         )
     pytest.importorskip("jeepney")
+
+
+@pytest.fixture(scope="module")
+def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WaylandDesktop]:
+    skip_without_a_desktop()
     with wayland_desktop(tmp_path_factory.mktemp("wayland")) as started:
         yield started
 
@@ -92,14 +98,18 @@ def gallery(
     window.wait(10)
 
 
-@pytest.fixture
-def on_desktop(desktop: WaylandDesktop, monkeypatch: pytest.MonkeyPatch) -> WaylandDesktop:
+def join(desktop: WaylandDesktop, monkeypatch: pytest.MonkeyPatch) -> None:
     """This test process as one of the desktop's applications."""
     for name in ("DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR", "WAYLAND_DISPLAY"):
         monkeypatch.setenv(name, desktop.env[name])
     monkeypatch.delenv("DISPLAY", raising=False)
     # a dialog nobody answers fails the test in 90 s rather than the user's 5 minutes
     monkeypatch.setattr(portal, "RESPONSE_TIMEOUT_S", 90.0)
+
+
+@pytest.fixture
+def on_desktop(desktop: WaylandDesktop, monkeypatch: pytest.MonkeyPatch) -> WaylandDesktop:
+    join(desktop, monkeypatch)
     return desktop
 
 
@@ -130,16 +140,14 @@ def kept_token(path: Path, desktop: WaylandDesktop) -> str:
     return token
 
 
-def test_the_first_share_is_answered_in_the_dialog_the_next_one_is_not(
-    on_desktop: WaylandDesktop, person: Person, gallery: np.ndarray, tmp_path: Path
-) -> None:
-    token_file = tmp_path / "state" / "meetwatch" / "screencast-restore-token"
-    first = PortalSource(token_file=token_file)
+def opened_through_the_dialog(person: Person, token_file: Path) -> PortalSource:
+    """A portal source whose share the person answers in the dialog."""
+    source = PortalSource(token_file=token_file)
     failed: list[BaseException] = []
 
     def share() -> None:
         try:
-            first.open()  # blocks while the dialog is up
+            source.open()  # blocks while the dialog is up
         except BaseException as e:
             failed.append(e)
 
@@ -149,6 +157,14 @@ def test_the_first_share_is_answered_in_the_dialog_the_next_one_is_not(
     opening.join(60)
     if failed:
         raise failed[0]
+    return source
+
+
+def test_the_first_share_is_answered_in_the_dialog_the_next_one_is_not(
+    on_desktop: WaylandDesktop, person: Person, gallery: np.ndarray, tmp_path: Path
+) -> None:
+    token_file = tmp_path / "state" / "meetwatch" / "screencast-restore-token"
+    first = opened_through_the_dialog(person, token_file)
     try:
         frame = read_showing(first, gallery)
     finally:
@@ -198,3 +214,33 @@ def test_meetwatch_run_on_wayland_finds_everyone_in_the_shared_screen(
     )
     assert len(seen) == N_FACES, out
     assert all(count >= 5 for _, count in seen), seen
+
+
+@pytest.mark.slow
+def test_a_stream_the_desktop_takes_away_ends_the_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The desktop drops the screencast (here its portal backend goes away and mutter ends
+    the stream, as it does when sharing is stopped); PipeWire then simply stops sending.
+    The source ends the session rather than analysing the last picture on. A desktop of its
+    own: this one loses its portal."""
+    skip_without_a_desktop()
+    (tmp_path / "desktop").mkdir()
+    with wayland_desktop(tmp_path / "desktop") as own:
+        join(own, monkeypatch)
+        person = Person(own)
+        try:
+            source = opened_through_the_dialog(person, tmp_path / "token")
+            try:
+                assert source.read() is not None
+                (backend,) = own.call(
+                    "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                    "GetConnectionUnixProcessID", "s",
+                    ("org.freedesktop.impl.portal.desktop.gnome",),
+                )  # fmt: skip
+                os.kill(backend, signal.SIGTERM)
+                wait_for(lambda: source.read() is None, "the end of the session", timeout=60)
+            finally:
+                source.close()
+        finally:
+            person.close()

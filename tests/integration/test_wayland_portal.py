@@ -28,6 +28,7 @@ from meetwatch.capture.portal import BUS_NAME, REQUEST, ScreenCastPortal
 from meetwatch.capture.portal_source import PortalSource
 from meetwatch.errors import CaptureError
 from tests.factories.cli import cli_env, meetwatch
+from tests.integration.x11 import wait_for
 
 jeepney = pytest.importorskip("jeepney")
 from jeepney import DBusAddress, HeaderFields, MessageType, new_method_return, new_signal  # noqa: E402
@@ -59,6 +60,9 @@ def session_bus(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         proc.wait(10)
 
 
+SESSION_PATH = "/org/freedesktop/portal/desktop/session/1/s"
+
+
 class StandInPortal:
     """Answers ScreenCast calls like xdg-desktop-portal after the user picked window 42."""
 
@@ -71,6 +75,11 @@ class StandInPortal:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
+
+    def stop_sharing(self) -> None:
+        """What the portal does when the user stops sharing from the desktop's indicator."""
+        session = DBusAddress(SESSION_PATH, interface="org.freedesktop.portal.Session")
+        self._conn.send(new_signal(session, "Closed", "a{sv}", ({},)))
 
     def close(self) -> None:
         self._stop.set()
@@ -107,7 +116,7 @@ class StandInPortal:
         self._conn.send(new_method_return(msg, "o", (path,)))
         results: dict[str, Any] = {}
         if member == "CreateSession":
-            results["session_handle"] = ("s", "/org/freedesktop/portal/desktop/session/1/s")
+            results["session_handle"] = ("s", SESSION_PATH)
         if member == "Start":
             results["streams"] = ("a(ua{sv})", [(42, {"size": ("(ii)", (320, 240))})])
             self.tokens_given += 1
@@ -223,6 +232,23 @@ def test_portal_source_keeps_the_token_and_yields_frames(
         assert source.read() is not None
     assert portal.calls["SelectSources"]["restore_token"][1] == "token-1"
     assert token_file.read_text().strip() == "token-2"
+
+
+@needs_gst
+def test_sharing_stopped_on_the_desktop_ends_the_stream(
+    portal: StandInPortal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PipeWire only stops sending (the last picture stays); the portal's Closed signal is
+    what ends the session, rather than the frozen picture being analysed on."""
+
+    def videotest(source: list[str], size: tuple[int, int], rate: int, **_: Any) -> GstFrames:
+        return GstFrames(["videotestsrc", "pattern=smpte"], size, rate)
+
+    monkeypatch.setattr(portal_source, "GstFrames", videotest)
+    with PortalSource(token_file=tmp_path / "token") as source:
+        assert source.read() is not None
+        portal.stop_sharing()
+        wait_for(lambda: source.read() is None, "the end of the stream", timeout=20)
 
 
 def test_list_windows_on_wayland_says_the_portal_picks(tmp_path: Path) -> None:

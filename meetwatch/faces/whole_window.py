@@ -25,12 +25,16 @@ from meetwatch.faces.window_search import MIN_FACE, FaceBox, WindowSearch
 from meetwatch.geometry import Rect
 from meetwatch.layout.face_tiles import tiles_from_faces
 from meetwatch.layout.regions import background_colour, background_mask
+from meetwatch.layout.tile_look import photo_flags
 from meetwatch.layout.tiles import Tiles
 
 SEARCH_EVERY = 10  # frames between searches
 EXTRA_SLOTS = 10_000  # faces beside a grid take slots from here, clear of the grid's
 _CUT = (0.2, 0.8)  # a face with this share inside its best tile is cut by the tile's border
 _CUT_FACES = 1 / 3  # a grid that cuts this share of the faces is wrong (one may lean out)
+# A tile holding this many faces is several tiles run together (a window whose border is
+# mostly camera-off tiles reads as one tile); a group camera's people get a tile each too.
+_CROWDED = 3
 _BIG_FACE = 0.15  # of the frame height: one face this big is a webcam video, not a gallery
 _OUTSIDE = 0.2  # a face with less than this share in every tile lies beside the grid
 _SAME_TILE = 0.9  # IoU: a tile this close to one of the last layout's is the same tile
@@ -108,7 +112,7 @@ class WholeWindow:
         if not self.searched or built is None:
             return tiles
         with_face = set(faces.slots.tolist())
-        empty = {t.slot for t in built.tiles if t.slot not in with_face}
+        empty = {t.slot for t in built.tiles if t.slot not in with_face and t.kind != "camera_off"}
         if not empty:
             return tiles
         kept = tuple(t for t in built.tiles if t.slot not in empty)
@@ -133,7 +137,7 @@ class WholeWindow:
         if not found:
             self._faces = None
             return
-        self._faces = tiles_from_faces(
+        built = tiles_from_faces(
             frame.image,
             [f.rect for f in found],
             frame.index,
@@ -142,6 +146,7 @@ class WholeWindow:
             first_slot=0 if beside is None else EXTRA_SLOTS,
             obstacles=() if beside is None else [t.rect for t in (*beside.tiles, *beside.covered)],
         )
+        self._faces = _photos_off(frame.image, built, [f.rect for f in found])
 
     def _around_faces(self, frame: Frame, layout: Layout) -> None:
         """Tiles around every face in the window, unless it is one webcam's picture."""
@@ -151,14 +156,16 @@ class WholeWindow:
         self._keep(found, frame, replaced=layout)
 
     def _check_grid(self, frame: Frame, tiles: Tiles, layout: Layout) -> None:
-        """A new grid: search the whole window once; faces cut by tile borders mean the grid
-        is wrong (tiles are built around the faces instead), faces outside it get tiles."""
+        """A new grid: search the whole window once; faces cut by tile borders or crowded into
+        one tile mean the grid is wrong (tiles are built around the faces instead), faces
+        outside it get tiles."""
         found = self._search.find(frame.image)
         rects = [t.rect for t in tiles.tiles]
         shares = [_inside_share(f.rect, rects) for f in found]
         lo, hi = _CUT
         cut = sum(lo <= s <= hi for s in shares)
-        if cut and cut >= _CUT_FACES * len(found):
+        crowded = any(sum(_centre_in(r, f.rect) for f in found) >= _CROWDED for r in rects)
+        if crowded or (cut and cut >= _CUT_FACES * len(found)):
             self._keep(found, frame, replaced=layout)
         else:
             outside = [f for f, s in zip(found, shares, strict=True) if s < _OUTSIDE]
@@ -176,6 +183,30 @@ class WholeWindow:
 
     def close(self) -> None:
         self._search.close()
+
+
+def _photos_off(image: np.ndarray, tiles: Tiles, faces: list[Rect]) -> Tiles:
+    """Tiles around a profile photo on a camera-off placeholder become camera-off tiles: the
+    photo shows someone who is not there, and a user counts them as a camera that is off, not
+    as a face looking at the screen."""
+    owners = [next((f for f in faces if _centre_in(t.rect, f)), None) for t in tiles.tiles]
+    judged = [(t, f) for t, f in zip(tiles.tiles, owners, strict=True) if f is not None]
+    if not judged:
+        return tiles
+    flags = photo_flags(image, [f for _, f in judged], [t.rect for t, _ in judged])
+    photos = {t.slot for (t, _), photo in zip(judged, flags, strict=True) if photo}
+    return dataclasses.replace(
+        tiles,
+        tiles=tuple(
+            dataclasses.replace(t, kind="camera_off") if t.slot in photos else t
+            for t in tiles.tiles
+        ),
+    )
+
+
+def _centre_in(r: Rect, face: Rect) -> bool:
+    cx, cy = face.center
+    return r.x <= cx <= r.x + r.w and r.y <= cy <= r.y + r.h
 
 
 def _same_layout(a: Layout, b: Layout | None) -> bool:

@@ -102,6 +102,79 @@ def test_no_grid_found_gives_a_tile_per_face(
 
 
 @pytest.mark.data
+@pytest.mark.parametrize(
+    ("style", "n", "off", "size", "source"),
+    [
+        ("meet", 12, {0, 5, 11}, (1920, 1080), "drawn"),
+        ("zoom", 16, {2, 3, 9}, (1280, 720), "mp4v"),
+        ("teams", 9, {1, 4}, (1280, 720), "drawn"),
+    ],
+)
+def test_profile_photos_without_a_grid_are_cameras_off(
+    data_dir: Path,
+    whole: WholeWindow,
+    style: str,
+    n: int,
+    off: set[int],
+    size: tuple[int, int],
+    source: str,
+) -> None:
+    """No grid says which tiles are camera-off placeholders, but a round photo on one dark
+    colour is not someone in front of a camera: its tile is camera-off (outside the attention
+    share), never a participant looking at the screen."""
+    case = LayoutCase(
+        "cropped-photos",
+        style,  # type: ignore[arg-type]
+        n,
+        size=size,
+        frame="cropped",
+        camera_off=frozenset(off),
+        profile_photos=True,
+    )
+    scene = build(data_dir, case)
+    image = scene.image if source == "drawn" else through_video(scene.image, source)
+
+    tiles, faces = _run(image, whole)
+
+    assert tiles.layout == "faces"
+    truth = {gt.slot: gt for gt in scene.tiles}
+    placeholders = [gt.rect for gt in truth.values() if gt.kind == "camera_off"]
+    off_tiles = [t for t in tiles.tiles if t.kind == "camera_off"]
+    # every tile called camera-off lies on a placeholder, and each photo found is called so
+    assert all(any(_centre_in(p, t.rect) for p in placeholders) for t in off_tiles)
+    assert len(off_tiles) == len(off)
+    assert all(t.kind == "video" for t in tiles.tiles if t not in off_tiles)
+    assert not set(faces.slots.tolist()) & {t.slot for t in off_tiles}, "photos are not searched"
+    # measured 8/9, 13/13, 7/7
+    assert _found(scene, faces) >= len(scene.visible_faces()) - 1
+
+
+@pytest.mark.data
+def test_a_tile_full_of_faces_is_replaced_by_tiles_round_the_faces(
+    data_dir: Path, whole: WholeWindow
+) -> None:
+    """A window whose border is mostly camera-off tiles reads as one big tile; the faces in
+    it get a tile each (this window gave 0 of 16 faces before)."""
+    case = LayoutCase(
+        "cropped-mostly-off",
+        "meet",
+        25,
+        size=(1280, 720),
+        frame="cropped",
+        camera_off=frozenset(range(0, 25, 3)),
+        profile_photos=True,
+    )
+    scene = build(data_dir, case)
+    layout = split_tiles(_frame(scene.image))
+    assert layout.layout == "grid" and len(layout.tiles) == 1
+
+    tiles, faces = _run(scene.image, whole)
+
+    assert tiles.layout == "faces"
+    assert _found(scene, faces) == len(scene.visible_faces())
+
+
+@pytest.mark.data
 def test_self_view_beside_the_grid_gets_its_own_tile(data_dir: Path, whole: WholeWindow) -> None:
     scene = build(data_dir, LayoutCase("self", "meet", 7, self_view=True))
     tiles, faces = _run(scene.image, whole)

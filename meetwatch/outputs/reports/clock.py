@@ -8,7 +8,7 @@ which of the two they speak. Live reports use one time zone: the machine's unles
 gives one (tests do, so their expectations do not depend on where they run).
 
 Recordings are stored with sample times `started_at + position in the file` (started_at a
-whole second; see meetwatch.offline and App), so the position is simply `t - started_at`.
+whole second; see meetwatch.session_runner), so the position is simply `t - started_at`.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ import numpy as np
 
 from meetwatch.capture.frame import Frame
 from meetwatch.faces.faces import Faces
-from meetwatch.faces.window_search import MIN_FACE, FaceBox, WindowSearch
+from meetwatch.faces.window_search import MIN_FACE, FaceBox, WindowSearch, centre_inside
 from meetwatch.geometry import Rect
 from meetwatch.layout.face_tiles import tiles_from_faces
 from meetwatch.layout.regions import background_colour, background_mask
@@ -153,6 +153,7 @@ class WholeWindow:
         found = self._search.find(frame.image)
         if len(found) == 1 and found[0].rect.h >= _BIG_FACE * frame.size[1]:
             found = []  # the whole-window tile serves it
+        found += self._search.fill_in(frame.image, found)
         self._keep(found, frame, replaced=layout)
 
     def _check_grid(self, frame: Frame, tiles: Tiles, layout: Layout) -> None:
@@ -164,9 +165,9 @@ class WholeWindow:
         shares = [_inside_share(f.rect, rects) for f in found]
         lo, hi = _CUT
         cut = sum(lo <= s <= hi for s in shares)
-        crowded = any(sum(_centre_in(r, f.rect) for f in found) >= _CROWDED for r in rects)
+        crowded = any(sum(centre_inside(f.rect, r) for f in found) >= _CROWDED for r in rects)
         if crowded or (cut and cut >= _CUT_FACES * len(found)):
-            self._keep(found, frame, replaced=layout)
+            self._keep(found + self._search.fill_in(frame.image, found), frame, replaced=layout)
         else:
             outside = [f for f, s in zip(found, shares, strict=True) if s < _OUTSIDE]
             self._keep(_beside(tiles, outside), frame, replaced=None, beside=tiles)
@@ -189,7 +190,7 @@ def _photos_off(image: np.ndarray, tiles: Tiles, faces: list[Rect]) -> Tiles:
     """Tiles around a profile photo on a camera-off placeholder become camera-off tiles: the
     photo shows someone who is not there, and a user counts them as a camera that is off, not
     as a face looking at the screen."""
-    owners = [next((f for f in faces if _centre_in(t.rect, f)), None) for t in tiles.tiles]
+    owners = [next((f for f in faces if centre_inside(f, t.rect)), None) for t in tiles.tiles]
     judged = [(t, f) for t, f in zip(tiles.tiles, owners, strict=True) if f is not None]
     if not judged:
         return tiles
@@ -202,11 +203,6 @@ def _photos_off(image: np.ndarray, tiles: Tiles, faces: list[Rect]) -> Tiles:
             for t in tiles.tiles
         ),
     )
-
-
-def _centre_in(r: Rect, face: Rect) -> bool:
-    cx, cy = face.center
-    return r.x <= cx <= r.x + r.w and r.y <= cy <= r.y + r.h
 
 
 def _same_layout(a: Layout, b: Layout | None) -> bool:

@@ -36,6 +36,9 @@ _MIN_BOX = 0.75  # the detector's box is tighter than the face: 24 px faces give
 _CELL = 96  # px: a 2x2 mosaic of cells is the full-range detector's 192 px input
 _MOSAIC = 2
 _MOSAIC_CROP = 2.0  # crop side / proposal side in a mosaic cell: the face fills half
+_LATTICE_MIN_FACES = 4  # fewer faces say nothing about rows and columns
+_LATTICE_TOLERANCE = 0.5  # face heights: centres this close share a row or a column
+_LATTICE_MAX_CELLS = 2  # cells per face found: more means scattered faces, not a gallery
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,33 @@ class WindowSearch:
         ]
         self.last_stats = SearchStats(len(proposals), runs, len(faces), time.perf_counter() - t0)
         return faces
+
+    def fill_in(self, image: np.ndarray, found: list[FaceBox]) -> list[FaceBox]:
+        """Faces the search missed where the rows and columns of the others say a face may be.
+
+        A gallery's faces sit on a lattice; a cell of it with no face found is searched like a
+        tile (the detector on the cell, short-range if it finds nothing, then mirrored), which
+        finds small or turned faces the cascade did not propose. Not a lattice (few faces, or
+        scattered ones): nothing is added. Returns the faces found in empty cells.
+        """
+        cells = _empty_cells([f.rect for f in found])
+        if not cells:
+            return []
+        h, w = image.shape[:2]
+        rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        added: list[FaceBox] = []
+        for cell in cells:
+            x0, y0 = max(0, cell.x), max(0, cell.y)
+            crop = Rect(x0, y0, min(w, cell.x + cell.w) - x0, min(h, cell.y + cell.h) - y0)
+            if min(crop.w, crop.h) < MIN_FACE:
+                continue
+            for graph, mirrored in ((self._far, False), (self._near, False), (self._far, True)):
+                boxes = _detect(graph, rgb, crop, mirrored)
+                inside = [b for b in boxes if min(b.rect.w, b.rect.h) >= _MIN_BOX * MIN_FACE]
+                if inside:
+                    added.append(max(inside, key=lambda b: b.score))
+                    break
+        return [b for b in _one_per_face(found + added) if b in added]
 
     def _confirm_in_mosaics(
         self, rgb: np.ndarray, proposals: list[Rect]
@@ -200,11 +230,51 @@ def _windows(w: int, h: int) -> list[Rect]:
     return out + [Rect(x, y, side, side) for y in ys for x in xs]
 
 
-def _detect(graph: Any, rgb: np.ndarray, window: Rect) -> list[FaceBox]:
+def _empty_cells(faces: list[Rect]) -> list[Rect]:
+    """Cells (a cell's spacing wide and high, round a lattice point) of the lattice the faces'
+    centres lie on, that hold no face; none when the faces form no lattice."""
+    if len(faces) < _LATTICE_MIN_FACES:
+        return []
+    size = float(np.median([f.h for f in faces]))
+    cols = _clusters([f.center[0] for f in faces], _LATTICE_TOLERANCE * size)
+    rows = _clusters([f.center[1] for f in faces], _LATTICE_TOLERANCE * size)
+    if len(cols) < 2 or len(rows) < 2 or len(cols) * len(rows) > _LATTICE_MAX_CELLS * len(faces):
+        return []
+    dx, dy = float(np.median(np.diff(cols))), float(np.median(np.diff(rows)))
+    out = []
+    for y in rows:
+        for x in cols:
+            cell = Rect(round(x - dx / 2), round(y - dy / 2), round(dx), round(dy))
+            if not any(centre_inside(f, cell) for f in faces):
+                out.append(cell)
+    return out
+
+
+def _clusters(values: list[float], gap: float) -> list[float]:
+    """Means of runs of sorted values no further than `gap` apart."""
+    runs: list[list[float]] = []
+    for v in sorted(values):
+        if runs and v - runs[-1][-1] <= gap:
+            runs[-1].append(v)
+        else:
+            runs.append([v])
+    return [float(np.mean(r)) for r in runs]
+
+
+def centre_inside(face: Rect, r: Rect) -> bool:
+    cx, cy = face.center
+    return r.x <= cx <= r.x + r.w and r.y <= cy <= r.y + r.h
+
+
+def _detect(graph: Any, rgb: np.ndarray, window: Rect, mirrored: bool = False) -> list[FaceBox]:
     crop = np.ascontiguousarray(rgb[window.y : window.y + window.h, window.x : window.x + window.w])
+    if mirrored:
+        crop = np.ascontiguousarray(crop[:, ::-1])
     out = []
     for det in graph.process(crop).detections or []:
         rel = det.location_data.relative_bounding_box
+        if mirrored:
+            rel.xmin = 1.0 - rel.xmin - rel.width
         x0 = max(0.0, rel.xmin) * window.w
         y0 = max(0.0, rel.ymin) * window.h
         x1 = min(1.0, rel.xmin + rel.width) * window.w

@@ -97,8 +97,9 @@ def test_no_grid_found_gives_a_tile_per_face(
     for r in rects:  # a tile holds one person, never two
         assert sum(_centre_in(r, f) for f in visible) <= 1
     assert len(set(faces.slots.tolist())) == len(faces), "one face per tile"
-    # measured 9/9, 16/16, 45/49, 24/25 (misses: turned, half-hidden or drawn faces)
-    assert _found(scene, faces) >= 0.88 * len(visible)
+    # measured 9/9, 16/16, 48/49, 25/25 (45/49 and 24/25 before empty lattice cells were
+    # searched; the miss: a turned face)
+    assert _found(scene, faces) >= 0.95 * len(visible)
 
 
 @pytest.mark.data
@@ -246,6 +247,23 @@ def test_search_finds_small_faces_of_a_75_tile_window(data_dir: Path) -> None:
     hits = sum(any(_centre_in(b.rect, f) for b in found) for f in visible)
     assert hits >= 0.88 * len(visible)  # measured 68/75
     assert len(found) <= len(visible) + 2, "few boxes on anything but a face"
+
+
+@pytest.mark.data
+def test_empty_lattice_cells_are_searched_like_tiles(data_dir: Path) -> None:
+    """A face the cascade did not propose is found in its cell of the others' lattice; faces
+    that form no lattice add nothing."""
+    scene = build(data_dir, LayoutCase("cropped", "meet", 16, frame="cropped"))
+    with closing(WindowSearch()) as search:
+        found = search.find(scene.image)
+        visible = scene.visible_faces()
+        assert len(found) >= 12
+        missing = visible[5]
+        kept = [f for f in found if not _centre_in(f.rect, missing)]  # as if it were missed
+        added = search.fill_in(scene.image, kept)
+        assert [a for a in added if _centre_in(missing, a.rect)], "the missed face is found"
+        assert all(any(_centre_in(v, a.rect) for v in visible) for a in added)
+        assert search.fill_in(scene.image, kept[:3]) == []
 
 
 def test_bad_search_rate_is_refused() -> None:

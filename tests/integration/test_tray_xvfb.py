@@ -123,6 +123,9 @@ def _open_menu(home: Home, area: Rect, before: np.ndarray) -> list[int]:
         status = ask(home, "status")
         assert status is not None
         x, y, w, h = status["tray"]
+        if not (0 <= x < SCREEN[0] and 0 <= y < 64 and w > 0 and h > 0):
+            time.sleep(0.5)  # not yet embedded in trayer's strip (a loaded machine is slow)
+            continue
         xdotool("mousemove", x + w // 2, y + h // 2, "click", "3")
         deadline = time.monotonic() + 3
         while time.monotonic() < deadline:

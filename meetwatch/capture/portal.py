@@ -183,5 +183,10 @@ class ScreenCastPortal:
         if code == 1:
             raise CaptureError("Screen sharing was cancelled in the desktop's dialog")
         if code != 0:
-            raise CaptureError(f"The screen-sharing portal failed ({method}, code {code})")
+            raise CaptureError(
+                f"The screen-sharing portal failed ({method}, code {code}): its backend for "
+                "this desktop could not share the screen. Check that your desktop's backend "
+                "(xdg-desktop-portal-gnome, -kde or -wlr) is installed and its compositor runs, "
+                "or analyse a recording with `meetwatch analyze VIDEO`."
+            )
         return dict(results)

@@ -42,11 +42,20 @@ needs_gst = pytest.mark.skipif(
 
 
 @pytest.fixture
-def session_bus(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def session_bus(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
+    """A private session bus that activates nothing: with the standard session config, an
+    installed xdg-desktop-portal would be started on demand and answer in the stand-in's place."""
     if shutil.which("dbus-daemon") is None:
         pytest.skip("dbus-daemon missing (apt install dbus)")
+    config = tmp_path / "bus.conf"
+    config.write_text(
+        "<busconfig><type>session</type>"
+        f"<listen>unix:dir={tmp_path}</listen>"
+        '<policy context="default"><allow send_destination="*" eavesdrop="true"/>'
+        '<allow eavesdrop="true"/><allow own="*"/></policy></busconfig>'
+    )
     proc = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--print-address"],
+        ["dbus-daemon", f"--config-file={config}", "--nofork", "--print-address"],
         stdout=subprocess.PIPE,
         text=True,
     )

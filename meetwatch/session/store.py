@@ -254,10 +254,11 @@ class SessionStore:
     # reading
 
     def list_sessions(self) -> list[SessionRecord]:
-        """Every session, newest first."""
+        """Every session, newest first (of two started in the same second, the one recorded
+        last: a batch of short recordings starts several in one second)."""
         rows = self._read(
             "SELECT id, started_at, ended_at, source, analysis_rate, privacy_mode, app_version, "
-            "config_json FROM sessions ORDER BY started_at DESC"
+            "config_json FROM sessions ORDER BY started_at DESC, rowid DESC"
         )
         return [_session(r) for r in rows]
 

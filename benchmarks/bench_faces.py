@@ -25,14 +25,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=10, help="frames timed per grid size")
     args = parser.parse_args()
-    print(f"{'grid':>5} {'tiles':>5} {'found':>5} {'detect ms':>10} {'landmarks ms':>13} "
-          f"{'total ms':>9} {'ms/tile':>8}")
+    print(
+        f"{'grid':>5} {'tiles':>5} {'found':>5} {'detect ms':>10} {'landmarks ms':>13} "
+        f"{'total ms':>9} {'ms/tile':>8}"
+    )
     with FaceFinder() as finder:
         for n in GRIDS:
             gallery = render_gallery(demo_faces(n), n, rng=np.random.default_rng(n))
-            tiles = Tiles(0, 0.0, (1920, 1080),
-                          tuple(Tile(t.slot, t.rect, t.kind) for t in gallery.tiles),
-                          gallery.layout, gallery.grid)
+            tiles = Tiles(
+                0,
+                0.0,
+                (1920, 1080),
+                tuple(Tile(t.slot, t.rect, t.kind) for t in gallery.tiles),
+                gallery.layout,
+                gallery.grid,
+            )
             frame = Frame(gallery.image, 0.0, 0, "bench")
             finder.find(frame, tiles)  # warm-up: graph start and first inference
             detect, mesh, total = [], [], []
@@ -44,8 +51,10 @@ def main() -> None:
                 mesh.append(finder.last_stats.mesh_seconds)
             rows, cols = gallery.grid
             ms = [1e3 * statistics.median(v) for v in (detect, mesh, total)]
-            print(f"{rows}x{cols:<3} {n:>5} {len(faces):>5} {ms[0]:>10.1f} {ms[1]:>13.1f} "
-                  f"{ms[2]:>9.1f} {ms[2] / n:>8.1f}")
+            print(
+                f"{rows}x{cols:<3} {n:>5} {len(faces):>5} {ms[0]:>10.1f} {ms[1]:>13.1f} "
+                f"{ms[2]:>9.1f} {ms[2] / n:>8.1f}"
+            )
 
 
 if __name__ == "__main__":

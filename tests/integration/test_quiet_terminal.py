@@ -48,8 +48,7 @@ def test_live_run_prints_no_library_chatter_and_shows_the_overlay_address(
 def test_chatter_pattern_knows_the_library_lines_and_nothing_else() -> None:
     library = [
         b"INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\n",
-        b"WARNING: All log messages before absl::InitializeLog() is called are written to "
-        b"STDERR\n",
+        b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n",
         b"W0000 00:00:1796284000.288617    9006 inference_feedback_manager.cc:114] Feedback "
         b"manager requires a model with a single signature inference.\n",
         b"I0000 00:00:1796284000.288617    9006 gl_context.cc:357] GL version: 2.1\n",

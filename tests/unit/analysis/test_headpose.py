@@ -29,8 +29,17 @@ def _projected_face(yaw: float, pitch: float, roll: float, at: tuple[float, floa
 
 
 @pytest.mark.parametrize(
-    "angles", [(0, 0, 0), (30, 0, 0), (-45, 0, 0), (0, 20, 0), (0, -25, 0), (0, 0, 30),
-               (20, -10, 15), (-35, 15, -10)],
+    "angles",
+    [
+        (0, 0, 0),
+        (30, 0, 0),
+        (-45, 0, 0),
+        (0, 20, 0),
+        (0, -25, 0),
+        (0, 0, 30),
+        (20, -10, 15),
+        (-35, 15, -10),
+    ],
 )
 def test_recovers_known_angles_with_documented_signs(angles: tuple[float, float, float]) -> None:
     lm = _projected_face(*angles, at=(900.0, 300.0))  # off-centre: the pose must not care

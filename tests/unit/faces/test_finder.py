@@ -49,9 +49,12 @@ def test_faces_are_mapped_back_from_a_tile_offset_in_the_frame() -> None:
     ox, oy = 1100, 400
     frame_img[oy : oy + 512, ox : ox + 512] = face
     tiles = Tiles(
-        0, 0.0, (1920, 1080),
+        0,
+        0.0,
+        (1920, 1080),
         (Tile(7, Rect(ox, oy, 512, 512)), Tile(3, Rect(0, 0, 600, 300))),  # 2nd tile is empty
-        "grid", (1, 2),
+        "grid",
+        (1, 2),
     )
     faces = finder().find(Frame(frame_img, 1.5, 42, "t"), tiles)
     assert (faces.frame_index, faces.timestamp) == (42, 1.5)
@@ -107,8 +110,15 @@ def test_tiles_from_another_frame_size_are_rejected() -> None:
 
 def test_closed_finder_refuses_work_and_closes_once() -> None:
     with FaceFinder() as f:
-        assert len(f.find(Frame(portrait("astronaut"), 0.0, 0, "t"),
-                          whole_image_tiles(portrait("astronaut")))) == 1
+        assert (
+            len(
+                f.find(
+                    Frame(portrait("astronaut"), 0.0, 0, "t"),
+                    whole_image_tiles(portrait("astronaut")),
+                )
+            )
+            == 1
+        )
     f.close()  # second close is harmless
     with pytest.raises(ValueError, match="close"):
         f.find(Frame(portrait("astronaut"), 0.0, 0, "t"), whole_image_tiles(portrait("astronaut")))

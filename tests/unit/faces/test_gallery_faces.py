@@ -23,9 +23,12 @@ GRIDS = (1, 9, 25, 49)
 def _find(gallery: Gallery) -> Faces:
     h, w = gallery.image.shape[:2]
     tiles = Tiles(
-        0, 0.0, (w, h),
+        0,
+        0.0,
+        (w, h),
         tuple(Tile(t.slot, t.rect, t.kind) for t in gallery.tiles),
-        gallery.layout, gallery.grid,
+        gallery.layout,
+        gallery.grid,
     )
     return finder().find(Frame(gallery.image, 0.0, 0, "gallery"), tiles)
 

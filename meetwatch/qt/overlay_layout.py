@@ -46,7 +46,7 @@ class OverlayLayout:
             faces=Rect(136, 70, 192, 14),
             emotion_caption=Rect(136, 86, 192, 12),
             emotions=Rect(136, 100, 192, 12),
-            sparkline=Rect(136, 118, 192, 36),
+            sparkline=Rect(136, 130, 192, 26),
             grid=Rect(12, 162, 316, 50),
             alert=Rect(12, 218, 316, 20),
             disclosure=Rect(12, 244, 316, 14),

@@ -152,7 +152,7 @@ def _gauge(painter: Painter, view: OverlayView, r: Rect) -> None:
     center = Rect(r.x, r.y + r.h // 2 - 16, r.w, 28)
     color = palette.TEXT if view.state == "live" else palette.MUTED_TEXT
     painter.text(center, view.gauge.text, 24, color, align=Qt.AlignmentFlag.AlignHCenter, bold=True)
-    label = Rect(r.x, r.y + r.h // 2 + 14, r.w, 14)
+    label = Rect(r.x - 8, r.y + r.h - 13, r.w + 16, 14)  # in the ring's opening, clear of it
     painter.text(label, GAUGE_CAPTION, 9, palette.MUTED_TEXT, align=Qt.AlignmentFlag.AlignHCenter)
 
 
@@ -173,7 +173,7 @@ def _sparkline(painter: Painter, view: OverlayView, r: Rect) -> None:
     p.setBrush(Qt.BrushStyle.NoBrush)
     p.setPen(QPen(qcolor(palette.TRACK), 1))
     p.drawRect(qrect(r))
-    caption = Rect(r.x + 4, r.y + 2, r.w - 8, 12)
+    caption = Rect(r.x, r.y - 14, r.w, 12)  # above the box, where the line never runs
     painter.text(caption, view.sparkline.caption, 9, palette.MUTED_TEXT)
     p.setBrush(Qt.BrushStyle.NoBrush)
     p.setPen(QPen(qcolor(view.sparkline.color), 1.5))

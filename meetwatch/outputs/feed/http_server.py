@@ -3,8 +3,8 @@
 Serving the page from the feed's own port means one port to configure, one address for an
 OBS browser source, and a page origin (http://127.0.0.1:PORT) the Origin check can trust.
 Only GET reaches here (websockets answers anything else), and only files under the overlay
-folder are served. The palette is generated from meetwatch.outputs.live.palette so the web
-overlay colours states exactly like the Qt overlay and the reports.
+folder are served. The page's own colours are generated from meetwatch.outputs.live.palette,
+like the Qt overlay's; the colours of figures come with the overlay view.
 
 The Host check stops DNS rebinding: a web page on evil.example whose name is re-pointed at
 127.0.0.1 has the same origin as its own site, so the Origin check lets it in, but its
@@ -24,17 +24,12 @@ from websockets.http11 import Request, Response
 
 from meetwatch.outputs.live.palette import (
     ALERT_COLOR,
-    ATTENTION_COLORS,
     BACKGROUND,
-    EMOTION_COLORS,
-    ENGAGEMENT_HIGH,
-    ENGAGEMENT_LOW,
     MUTED_TEXT,
     REC_COLOR,
     RGB,
     TEXT,
     TRACK,
-    UNKNOWN_COLOR,
     hex_color,
 )
 
@@ -160,7 +155,8 @@ def _ok(suffix: str, body: bytes) -> Response:
 
 
 def palette_css() -> str:
-    """CSS custom properties (and emotion/attention classes) from the shared palette."""
+    """The page's own colours as CSS custom properties; the colours of figures (gauge band,
+    attention, emotion) come with the overlay view, chosen on the server."""
     named: dict[str, RGB] = {
         "background": BACKGROUND,
         "track": TRACK,
@@ -168,14 +164,6 @@ def palette_css() -> str:
         "muted": MUTED_TEXT,
         "rec": REC_COLOR,
         "alert": ALERT_COLOR,
-        "unknown": UNKNOWN_COLOR,
     }
     rules = [f"  --{name}: {hex_color(c)};" for name, c in named.items()]
-    rules += [f"  --emotion-{e}: {hex_color(c)};" for e, c in EMOTION_COLORS.items()]
-    rules += [f"  --attention-{a}: {hex_color(c)};" for a, c in ATTENTION_COLORS.items()]
-    rules += [f"  --engagement-low: {ENGAGEMENT_LOW};", f"  --engagement-high: {ENGAGEMENT_HIGH};"]
-    classes = [f".emotion-{e} {{ background: var(--emotion-{e}); }}" for e in EMOTION_COLORS]
-    classes += [
-        f'[data-attention="{a}"] {{ background: var(--attention-{a}); }}' for a in ATTENTION_COLORS
-    ]
-    return ":root {\n" + "\n".join(rules) + "\n}\n" + "\n".join(classes) + "\n"
+    return ":root {\n" + "\n".join(rules) + "\n}\n"

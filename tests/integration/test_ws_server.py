@@ -283,7 +283,7 @@ def test_serves_the_overlay_page_and_nothing_else() -> None:
         status, kind, body = _get(f"{base}/overlay.js")
         assert status == 200 and kind.startswith("text/javascript")
         status, kind, body = _get(f"{base}/palette.css")
-        assert status == 200 and "--attention-away: #f5a623;" in body
+        assert status == 200 and "--alert: #f5a623;" in body
         for path in ("/../../pyproject.toml", "/%2e%2e/%2e%2e/pyproject.toml", "/nothing.html"):
             assert _get(base + path)[0] == 404
 

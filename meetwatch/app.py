@@ -108,13 +108,18 @@ class App:
     def _start_recording(self) -> None:
         folder = data_dir(self.config)
         self.store = SessionStore.open(folder / STORE_FILENAME)
-        days = self.config.store.retention_days
-        if days:
-            self.store.prune(time.time() - days * 86400)
+        self.prune()
         self.recorder = SessionRecorder(
             self.store, self.bus, config_json=self.config.model_dump_json()
         )
         self.recorder.start()
+
+    def prune(self) -> int:
+        """Delete the sessions older than the retention period; how many went."""
+        days = self.config.store.retention_days
+        if not days or self.store is None:
+            return 0
+        return self.store.prune(time.time() - days * 86400)
 
     def _start_feed(self, requests: SessionController) -> None:
         from meetwatch.outputs.feed.token import load_or_create_token

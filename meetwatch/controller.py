@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -112,8 +111,7 @@ class CoreController:
             self.app.stop()
             if feed_required:
                 raise
-            self.startup_problem = f"{exc}; running without the live feed"
-            log.warning("%s", self.startup_problem)
+            self._feed_off(exc)
             self.app = self._new_app(self.config, False)
             self._attach()
             self.app.start()
@@ -186,11 +184,10 @@ class CoreController:
 
     def _prune(self) -> None:
         """Retention runs at start-up and after each session: a tray app may run for weeks."""
-        days = self.config.store.retention_days
-        if days and self.app.store is not None:
-            removed = self.app.store.prune(time.time() - days * 86400)
-            if removed:
-                log.info("retention: deleted %d session(s) older than %d days", removed, days)
+        removed = self.app.prune()
+        if removed:
+            days = self.config.store.retention_days
+            log.info("retention: deleted %d session(s) older than %d days", removed, days)
 
     # -- the feed's other requests -----------------------------------------------------------
 
@@ -267,8 +264,12 @@ class CoreController:
         try:
             self.app.restart_feed()
         except OutputError as exc:
-            self.startup_problem = f"{exc}; running without the live feed"
-            log.warning("%s", self.startup_problem)
+            self._feed_off(exc)
+
+    def _feed_off(self, exc: OutputError) -> None:
+        """The core runs on without the feed; the driver shows `startup_problem`."""
+        self.startup_problem = f"{exc}; running without the live feed"
+        log.warning("%s", self.startup_problem)
 
     def _reopen(self, config: Config, previous: Config) -> None:
         """A new core for new outputs (store, camera), or the previous one again when the new

@@ -152,7 +152,7 @@ class PrivacyGate(EventBus):
         self, tiles: Tiles | None, signals: FaceSignals | None
     ) -> tuple[Tiles | None, FaceSignals | None]:
         """The tiles and faces of a frame as a picture may show them: in aggregate-only mode
-        plain tile outlines (no camera-off marking, speaker or name strip) and no faces."""
+        plain tile outlines (no camera-off marking) and no faces."""
         if self.aggregate_only:
             if tiles is not None:
                 plain = tuple(Tile(t.slot, t.rect) for t in tiles.tiles)

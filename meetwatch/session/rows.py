@@ -32,20 +32,6 @@ class ParticipantRow:
 
 
 @dataclass(frozen=True)
-class RoomSampleRow:
-    """The room at one whole second. The dicts hold the values the row has (no attention
-    counts in rows from schema 1)."""
-
-    t: float
-    engagement: float | None
-    attention_share: float | None
-    participants_total: int
-    participants_with_face: int
-    emotion_mix: dict[str, float]
-    attention_counts: dict[str, int]
-
-
-@dataclass(frozen=True)
 class EventRow:
     t: float
     kind: str

@@ -33,7 +33,6 @@ from meetwatch.session.migrations import SchemaError, migrate, readable_version
 from meetwatch.session.rows import (
     EventRow,
     ParticipantRow,
-    RoomSampleRow,
     RoomTable,
     SampleArrays,
     SessionRecord,
@@ -290,25 +289,6 @@ class SessionStore:
         """Sessions with at least one room row."""
         return {r[0] for r in self._read("SELECT DISTINCT session_id FROM room_samples")}
 
-    def room_samples(self, session_id: str) -> list[RoomSampleRow]:
-        rows = self._read(
-            f"SELECT t, {', '.join(self._select('room_samples', ROOM, coded=False))} "
-            "FROM room_samples WHERE session_id = ? ORDER BY t",
-            (session_id,),
-        )
-        out = []
-        for t, *values in rows:
-            fields: dict[str, Any] = {"t": t}
-            for c, v in zip(ROOM, values, strict=True):
-                if c.key is None:
-                    fields[c.field] = v
-                elif v is not None:
-                    fields.setdefault(c.field, {})[c.key] = v
-                else:
-                    fields.setdefault(c.field, {})
-            out.append(RoomSampleRow(**fields))
-        return out
-
     def room_table(self, session_id: str) -> RoomTable:
         """The room rows of a session as numpy columns, ordered by t."""
         table = self._matrix("room_samples", ["t"], ROOM, session_id)
@@ -345,14 +325,14 @@ class SessionStore:
 
     # internals
 
-    def _select(self, table: str, columns: tuple[Column, ...], *, coded: bool) -> list[str]:
-        """SELECT expressions for the columns: NULL for one this file's version lacks, and
-        with `coded` a TEXT column as the index of its value in its categories."""
+    def _select(self, table: str, columns: tuple[Column, ...]) -> list[str]:
+        """SELECT expressions for the columns: NULL for one this file's version lacks, and a
+        TEXT column as the index of its value in its categories."""
         out = []
         for c in columns:
             if c.name not in self._present[table]:
                 out.append("NULL")
-            elif coded and c.categories:
+            elif c.categories:
                 cases = " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(c.categories))
                 out.append(f"CASE {c.name} {cases} ELSE {c.categories.index(c.unknown)} END")
             else:
@@ -364,7 +344,7 @@ class SessionStore:
     ) -> np.ndarray:
         """The session's rows of a table as one float matrix (keys, then columns; NULL is
         NaN), fetched in chunks in one read transaction."""
-        select = ", ".join([*keys, *self._select(table, columns, coded=True)])
+        select = ", ".join([*keys, *self._select(table, columns)])
         where = f"FROM {table} WHERE session_id = ?"
         try:
             with self._snapshot() as conn:

@@ -127,7 +127,7 @@ def stored(path: Path) -> dict[str, Any]:
         found = {
             "participants": store.participants(SESSION),
             "samples": len(store.sample_arrays(SESSION)),
-            "room_samples": len(store.room_samples(SESSION)),
+            "room_samples": len(store.room_table(SESSION)),
             "events": [(e.kind, e.payload) for e in store.events(SESSION)],
         }
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
@@ -310,4 +310,4 @@ def test_switching_to_aggregate_only_mid_session_applies_at_once_to_the_same_ses
         samples = store.sample_arrays(info.session_id)
         assert len(samples) > 0, "the people were recorded before the switch"
         assert samples.t.max() < switched_at + 1
-        assert max(r.t for r in store.room_samples(info.session_id)) > switched_at + 1
+        assert store.room_table(info.session_id).t.max() > switched_at + 1

@@ -230,7 +230,7 @@ def test_tray_drives_a_session_on_the_demo_gallery(
         if not home.store.exists():
             return False
         with SessionStore.open(home.store) as store:
-            return len(store.room_samples(session_id)) >= 3
+            return len(store.room_table(session_id)) >= 3
 
     wait_for(recorded, "three seconds of engagement in the store", timeout=120)
     assert ask(home, "stop-session") == {"ok": True}
@@ -258,5 +258,5 @@ def test_tray_drives_a_session_on_the_demo_gallery(
         assert record.info.ended_at is not None
         assert record.info.source == f"window:{DEMO_TITLE}"
         assert len(store.participants(session_id)) >= 4
-        assert len(store.room_samples(session_id)) >= 3
+        assert len(store.room_table(session_id)) >= 3
     assert "session " + session_id in home.log.read_text()

@@ -51,7 +51,7 @@ def test_a_session_is_recorded_second_by_second(tmp_path: Path) -> None:
 
     rec = store.get_session(SESSION)
     assert rec.info.ended_at == 1004.0 and rec.config_json == '{"a": 1}'
-    assert [r.t for r in store.room_samples(SESSION)] == [1000.0, 1001.0, 1002.0, 1003.0]
+    assert store.room_table(SESSION).t.tolist() == [1000.0, 1001.0, 1002.0, 1003.0]
     assert len(store.sample_arrays(SESSION)) == 8
     events = [(e.t, e.kind) for e in store.events(SESSION)]
     assert events == [
@@ -102,7 +102,7 @@ def test_publishing_never_waits_for_the_disk(tmp_path: Path) -> None:
     blocker.execute("ROLLBACK")
     assert recorder.stop()
     assert recorder.dropped >= 200 - 5 - 1
-    kept = len(store.room_samples(SESSION))
+    kept = len(store.room_table(SESSION))
     assert 1 <= kept <= 200 - recorder.dropped  # queued events are written, none invented
 
 
@@ -129,7 +129,7 @@ def test_kill_9_loses_at_most_the_last_second(tmp_path: Path) -> None:
     assert child.returncode == -signal.SIGKILL
     last = published[-1]  # the child may have published more; never less
     with SessionStore.open(path) as store:
-        seconds = [r.t for r in store.room_samples(SESSION)]
+        seconds = store.room_table(SESSION).t.tolist()
         expected = list(map(float, range(math.floor(published[0]), math.floor(last - 1.0) + 1)))
         assert seconds[: len(expected)] == expected
         samples = store.sample_arrays(SESSION)

@@ -12,7 +12,7 @@ from meetwatch.aggregation.models import Alert, ParticipantEngagement, RoomEngag
 from meetwatch.errors import StoreError
 from meetwatch.session.migrations import SCHEMA_VERSION
 from meetwatch.session.store import SessionStore, default_store_path
-from meetwatch.shared import EMOTIONS, SessionInfo
+from meetwatch.shared import ATTENTION_STATES, EMOTIONS, SessionInfo
 
 HERE = Path(__file__).parent
 COUNTS = {"on_screen": 1, "away": 0, "eyes_closed": 0, "no_face": 0, "camera_off": 1}
@@ -102,11 +102,15 @@ def test_round_trip(tmp_path: Path) -> None:
         assert emotion[4, EMOTIONS.index("happy")] == pytest.approx(0.2)
         assert np.isnan(column("yaw")[1]) and column("pitch")[0] == -15.0
 
-        rooms = store.room_samples("s1")
-        assert [r.t for r in rooms] == [1000.0, 1001.0, 1002.0]
-        assert (rooms[0].participants_total, rooms[0].participants_with_face) == (2, 1)
-        assert rooms[2].emotion_mix["happy"] == pytest.approx(0.2)
-        assert rooms[0].attention_counts == COUNTS
+        rooms = store.room_table("s1")
+        room_column = rooms.signals.column
+        assert rooms.t.tolist() == [1000.0, 1001.0, 1002.0]
+        assert (room_column("participants_total")[0], room_column("participants_with_face")[0]) == (
+            2,
+            1,
+        )
+        assert rooms.signals.field("emotion_mix")[2, EMOTIONS.index("happy")] == pytest.approx(0.2)
+        assert {s: room_column(s)[0] for s in ATTENTION_STATES} == COUNTS
 
         events = store.events("s1")
         assert [(e.t, e.kind) for e in events] == [(1000.7, "section"), (1001.5, "alert")]
@@ -165,7 +169,7 @@ def test_prune_deletes_old_sessions_with_their_rows(tmp_path: Path) -> None:
             store.add_event(sid, started, "section", {"title": "x"})
         assert store.prune(started_before=1000.0) == 1
         assert [r.session_id for r in store.list_sessions()] == ["new"]
-        assert len(store.sample_arrays("old")) == 0 and store.room_samples("old") == []
+        assert len(store.sample_arrays("old")) == 0 and len(store.room_table("old")) == 0
         assert store.participants("old") == [] and store.events("old") == []
         assert len(store.sample_arrays("new")) == 2
 
@@ -200,12 +204,18 @@ def test_version_1_file_is_upgraded_and_keeps_its_rows(tmp_path: Path) -> None:
     conn.close()
 
     with SessionStore.open(path) as store:
-        (old,) = store.room_samples("v1")
-        assert (old.t, old.engagement, old.attention_counts) == (11.0, 0.7, {})
-        assert old.emotion_mix == {"happy": 0.25, "neutral": 0.75}
+        old = store.room_table("v1")
+        assert len(old) == 1 and (old.t[0], old.signals.column("engagement")[0]) == (11.0, 0.7)
+        assert np.isnan(old.signals.field("attention_counts")[0]).all()
+        mix = old.signals.field("emotion_mix")[0]
+        assert {e: v for e, v in zip(EMOTIONS, mix, strict=True) if not np.isnan(v)} == {
+            "happy": 0.25,
+            "neutral": 0.75,
+        }
         assert store.get_session("v1").info.source == "video:x.mp4"
         store.add_samples("v1", room("v1", 12.0))
-        assert store.room_samples("v1")[1].attention_counts == COUNTS
+        upgraded = store.room_table("v1").signals
+        assert {s: upgraded.column(s)[1] for s in ATTENTION_STATES} == COUNTS
 
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     SessionStore.open(path).close()  # opening an up-to-date file again changes nothing

@@ -3,7 +3,11 @@
 Faces are real: FER-2013 faces picked by their landmarks (not by eye), the portraits shipped
 with scikit-image and matplotlib, and 137 FER-2013 faces labelled by hand as looking at the
 camera or not (fer_attention_labels.csv: FER-2013 row, 1 = looks at the camera; a random
-sample plus faces that looked down, aside or had low eye openness, ambiguous ones left out).
+sample plus faces that looked down, aside or had low eye openness, ambiguous ones left out),
+and 130 WIDER FACE photos labelled the same way (wider_attention_labels.csv: every face of the
+subset at least 40 px high that the finder finds alone in its crop, sunglasses, masks, posters
+of a poster and unclear ones left out), which show faces at tile sizes (40-200 px) instead of
+48 px ones upscaled.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from tests.factories.cli import meetwatch
 from tests.unit.faces.portraits import dataset_face, finder, portrait
 
 LABELS = Path(__file__).with_name("fer_attention_labels.csv")
+WIDER_LABELS = Path(__file__).with_name("wider_attention_labels.csv")
 # FER-2013 rows chosen by landmarks from the first 6,000 usable faces: eye aspect ratio under
 # 0.11 with the head within 8 degrees of frontal (eyes shut); head pitch under -25 degrees with
 # open eyes and the eyes' direction within 12 degrees of straight ahead (looking down); head
@@ -102,3 +107,44 @@ def test_on_screen_or_not_on_hand_labelled_faces(data_dir: Path) -> None:
     away = sum(not looks for _, looks in rows)
     assert right / len(rows) >= 0.75
     assert missed_away / away <= 0.35
+
+
+def _wider_face(
+    data_dir: Path, sizes: dict[str, tuple[float, float]], row: dict[str, str]
+) -> np.ndarray:
+    """The labelled face and its surroundings (1.8 times its size), with the subset's stretch
+    to 416x416 undone so the head's proportions, and so its pose, are the photo's own."""
+    ow, oh = sizes[row["file"]]
+    fx, fy = (ow / oh, 1.0) if ow >= oh else (1.0, oh / ow)
+    image = cv2.imread(str(data_dir / "widerface_val_subset" / "images" / row["file"]))
+    image = cv2.resize(image, None, fx=fx, fy=fy, interpolation=cv2.INTER_CUBIC)
+    x, y, w, h = (float(row[k]) for k in "xywh")
+    cx, cy, half = (x + w / 2) * fx, (y + h / 2) * fy, max(w * fx, h * fy) * 0.9
+    x0, y0 = int(max(0.0, cx - half)), int(max(0.0, cy - half))
+    return np.ascontiguousarray(image[y0 : int(cy + half), x0 : int(cx + half)])
+
+
+@pytest.mark.data
+def test_on_screen_or_not_on_hand_labelled_photos(data_dir: Path) -> None:
+    """88 of 130 right (68 %); 31 of the 82 faces not looking at the camera are called on
+    screen (mostly heads turned 10-35 degrees whose iris reading cancels the turn), and 11 of
+    the 48 looking at it are not (6 smiling or squinting faces read as eyes closed, 5 with a
+    raised or turned head). No threshold was chosen on these photos: searching the rule's
+    tolerances on them and on the FER-2013 labels together tops out near 80 %, because
+    FaceMesh reads most closed eyes here as open (eye aspect ratio 0.28-0.44 on 4 of 8 shut
+    eyes). This guards the figure; better eye and gaze signals are needed to raise it."""
+    with (data_dir / "widerface_val_subset" / "boxes.csv").open(newline="") as f:
+        sizes = {
+            r["file"]: (float(r["orig_width"]), float(r["orig_height"])) for r in csv.DictReader(f)
+        }
+    with WIDER_LABELS.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    right = missed_away = away = 0
+    for key, row in enumerate(rows, start=400):
+        looks = row["looks_at_camera"] == "1"
+        on_screen = _attention(_wider_face(data_dir, sizes, row), key) == "on_screen"
+        right += on_screen == looks
+        missed_away += on_screen and not looks
+        away += not looks
+    assert right / len(rows) >= 0.65
+    assert missed_away / away <= 0.40

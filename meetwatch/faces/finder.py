@@ -10,6 +10,7 @@ mapped back to frame pixels by `Faces.from_mediapipe`.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
@@ -30,8 +31,13 @@ from meetwatch.layout.tiles import Tile, Tiles
 # at 1.6 it rejected faces the tile detector had found (recall on FER-2013 galleries 90 %),
 # at 2.4 it finds ~93 %. MESH_SIZE keeps the face ~160 px in the crop at that scale.
 CROP_SCALE = 2.4
+# A face FaceMesh rejects in that crop is tried once more in a snug one, where its detector sees
+# the face larger: painted, screaming and hand-covered faces it misses at 2.4 are meshed at 1.6
+# (on the real-looks galleries 15 of 31 missed faces). Only a failed mesh pays for the retry.
+SNUG_CROP_SCALE = 1.6
 MESH_SIZE = 384
 MIN_TILE_SIDE = 24  # px; smaller tiles cannot hold a face the detector can see
+SQUARE_ASPECT = 1.25  # a tile this much longer than wide is also searched in squares
 # A meshed face whose centre is further than this (fraction of the crop side) from the crop
 # centre belongs to a neighbour that reaches into the crop, not to the detected face.
 MAX_CENTRE_OFFSET = 0.25
@@ -61,6 +67,7 @@ class _Known:
     size: tuple[int, int]  # tile size they were found at
     squares: tuple[tuple[float, float, float], ...]  # mesh crops (cx, cy, side) in tile pixels
     scores: tuple[float, ...]
+    crop_scales: tuple[float, ...]  # the crop scale each face was meshed at
     age: int  # frames since the tile was last searched by the detector
 
 
@@ -188,55 +195,54 @@ class FaceFinder:
         return _TileResult(
             tile.slot,
             kept,
-            _known_from(kept, tile, size, known.age + 1),
+            _known_from(kept, known.crop_scales, tile, size, known.age + 1),
             mesh_seconds=time.perf_counter() - t0,
             followed=True,
         )
 
     def _detect_tile(self, graphs: _Graphs, rgb: np.ndarray, tile: Tile) -> _TileResult:
-        t0 = time.perf_counter()
-        detections = self._detect(graphs, rgb)
-        t1 = time.perf_counter()
-        h, w = rgb.shape[:2]
-        faces = []
-        for det in detections:
-            box = det.location_data.relative_bounding_box
-            cx, cy = (box.xmin + box.width / 2) * w, (box.ymin + box.height / 2) * h
-            side = CROP_SCALE * max(box.width * w, box.height * h)
-            face = self._mesh(graphs, rgb, tile, (cx, cy, side), det, float(det.score[0]))
-            if face is not None:
-                faces.append(face)
+        """Detections from each of `_detections` in turn, until one of them is meshed."""
+        faces: list[MediapipeFace] = []
+        scales: list[float] = []
+        detections, detect_seconds, mesh_seconds = 0, 0.0, 0.0
+        attempts = _detections(graphs, rgb)
+        while not faces:
+            t0 = time.perf_counter()
+            found = next(attempts, None)
+            t1 = time.perf_counter()
+            detect_seconds += t1 - t0
+            if found is None:
+                break
+            detections += len(found)
+            for det in found:
+                meshed = self._mesh_detection(graphs, rgb, tile, det)
+                if meshed is not None:
+                    faces.append(meshed[0])
+                    scales.append(meshed[1])
+            mesh_seconds += time.perf_counter() - t1
         size = (tile.rect.w, tile.rect.h)
         return _TileResult(
             tile.slot,
             faces,
-            _known_from(faces, tile, size, 0) if faces else None,
-            detections=len(detections),
-            detect_seconds=t1 - t0,
-            mesh_seconds=time.perf_counter() - t1,
+            _known_from(faces, tuple(scales), tile, size, 0) if faces else None,
+            detections=detections,
+            detect_seconds=detect_seconds,
+            mesh_seconds=mesh_seconds,
         )
 
-    @staticmethod
-    def _detect(graphs: _Graphs, rgb: np.ndarray) -> list[Any]:
-        """Full-range detection, then short-range where it found nothing, then full-range on
-        the tile seen in a mirror.
-
-        The full-range model is the one that sees small gallery faces, but it misses faces that
-        fill much of their tile (a close webcam, a single window): on FER-2013 faces filling two
-        thirds of the image it found half, the short-range model nearly all. Neither model is
-        symmetric: a turned or small compressed face both miss is at times found in the mirrored
-        tile (and FaceMesh then meshes it the right way round). Only tiles where nobody was
-        found pay for the third run.
-        """
-        found = graphs.detector.process(rgb).detections
-        if not found:
-            found = graphs.close_detector.process(rgb).detections
-        if not found:
-            found = graphs.detector.process(np.ascontiguousarray(rgb[:, ::-1])).detections
-            for det in found or []:
-                box = det.location_data.relative_bounding_box
-                box.xmin = 1.0 - box.xmin - box.width
-        return list(found or [])
+    def _mesh_detection(
+        self, graphs: _Graphs, rgb: np.ndarray, tile: Tile, det: Any
+    ) -> tuple[MediapipeFace, float] | None:
+        """The detected face meshed in a crop CROP_SCALE times its box, else a snug one."""
+        h, w = rgb.shape[:2]
+        box = det.location_data.relative_bounding_box
+        cx, cy = (box.xmin + box.width / 2) * w, (box.ymin + box.height / 2) * h
+        extent = max(box.width * w, box.height * h)
+        for scale in (CROP_SCALE, SNUG_CROP_SCALE):
+            face = self._mesh(graphs, rgb, tile, (cx, cy, scale * extent), det, float(det.score[0]))
+            if face is not None:
+                return face, scale
+        return None
 
     @staticmethod
     def _mesh(
@@ -305,17 +311,68 @@ class FaceFinder:
         self.close()
 
 
-def _known_from(faces: list[MediapipeFace], tile: Tile, size: tuple[int, int], age: int) -> _Known:
-    """Next frame's crops: centred on each face's landmarks, CROP_SCALE times their extent."""
+def _detections(graphs: _Graphs, rgb: np.ndarray) -> Iterator[list[Any]]:
+    """The tile's detections from one run after another, boxes relative to the tile: the
+    caller stops at the first run whose faces FaceMesh confirms.
+
+    Full-range first: it is the model that sees small gallery faces, but it misses faces that
+    fill much of their tile (a close webcam, a single window): on FER-2013 faces filling two
+    thirds of the image it found half, the short-range model nearly all. Neither model is
+    symmetric: a turned or small compressed face both miss is at times found in the mirrored
+    tile (and FaceMesh then meshes it the right way round). Last, the short-range model on
+    squares of a wide (or tall) tile: on the whole tile it sees a 16:9 webcam picture squeezed
+    into its square input with the face a third smaller, and painted, screaming or
+    hand-covered faces are found only at their full size. Only tiles where nobody was found
+    pay for the later runs.
+    """
+    yield list(graphs.detector.process(rgb).detections or [])
+    yield list(graphs.close_detector.process(rgb).detections or [])
+    mirrored = list(graphs.detector.process(np.ascontiguousarray(rgb[:, ::-1])).detections or [])
+    for det in mirrored:
+        box = det.location_data.relative_bounding_box
+        box.xmin = 1.0 - box.xmin - box.width
+    yield mirrored
+    h, w = rgb.shape[:2]
+    for x, y, side in _squares(w, h):
+        found = graphs.close_detector.process(
+            np.ascontiguousarray(rgb[y : y + side, x : x + side])
+        ).detections
+        for det in found or []:
+            box = det.location_data.relative_bounding_box
+            box.xmin, box.width = (x + box.xmin * side) / w, box.width * side / w
+            box.ymin, box.height = (y + box.ymin * side) / h, box.height * side / h
+        yield list(found or [])
+
+
+def _squares(w: int, h: int) -> list[tuple[int, int, int]]:
+    """Squares (x, y, side) across a tile longer than SQUARE_ASPECT times its width: centre,
+    then the two ends; none for a squarish tile."""
+    side = min(w, h)
+    if max(w, h) < SQUARE_ASPECT * side:
+        return []
+    far_end = max(w, h) - side
+    starts = dict.fromkeys((far_end // 2, 0, far_end))
+    return [(s, 0, side) if w > h else (0, s, side) for s in starts]
+
+
+def _known_from(
+    faces: list[MediapipeFace],
+    crop_scales: tuple[float, ...],
+    tile: Tile,
+    size: tuple[int, int],
+    age: int,
+) -> _Known:
+    """Next frame's crops: centred on each face's landmarks, as many times their extent as
+    the crop it was meshed in was times its box."""
     squares = []
-    for face in faces:
+    for face, crop_scale in zip(faces, crop_scales, strict=True):
         lo, hi = face.landmarks[:, :2].min(axis=0), face.landmarks[:, :2].max(axis=0)
         x, y, side = face.mesh_square
         cx = x + side * float(lo[0] + hi[0]) / 2 - tile.rect.x
         cy = y + side * float(lo[1] + hi[1]) / 2 - tile.rect.y
         extent = side * float(max(hi - lo))
-        squares.append((cx, cy, CROP_SCALE * extent))
-    return _Known(size, tuple(squares), tuple(f.score for f in faces), age)
+        squares.append((cx, cy, crop_scale * extent))
+    return _Known(size, tuple(squares), tuple(f.score for f in faces), crop_scales, age)
 
 
 def _most_centred(meshes: list[Any]) -> Any | None:

@@ -10,7 +10,6 @@ mapped back to frame pixels by `Faces.from_mediapipe`.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
@@ -22,7 +21,7 @@ import numpy as np
 
 from meetwatch.capture.frame import Frame
 from meetwatch.faces.faces import Faces, MediapipeFace, mesh_points
-from meetwatch.faces.window_search import WindowSearch
+from meetwatch.faces.window_search import WindowSearch, tile_detections
 from meetwatch.geometry import Rect
 from meetwatch.layout.tiles import Tile, Tiles
 
@@ -37,7 +36,6 @@ CROP_SCALE = 2.4
 SNUG_CROP_SCALE = 1.6
 MESH_SIZE = 384
 MIN_TILE_SIDE = 24  # px; smaller tiles cannot hold a face the detector can see
-SQUARE_ASPECT = 1.25  # a tile this much longer than wide is also searched in squares
 # A meshed face whose centre is further than this (fraction of the crop side) from the crop
 # centre belongs to a neighbour that reaches into the crop, not to the detected face.
 MAX_CENTRE_OFFSET = 0.25
@@ -201,11 +199,11 @@ class FaceFinder:
         )
 
     def _detect_tile(self, graphs: _Graphs, rgb: np.ndarray, tile: Tile) -> _TileResult:
-        """Detections from each of `_detections` in turn, until one of them is meshed."""
+        """Detections from each of `tile_detections` in turn, until one of them is meshed."""
         faces: list[MediapipeFace] = []
         scales: list[float] = []
         detections, detect_seconds, mesh_seconds = 0, 0.0, 0.0
-        attempts = _detections(graphs, rgb)
+        attempts = tile_detections(graphs.detector, graphs.close_detector, rgb)
         while not faces:
             t0 = time.perf_counter()
             found = next(attempts, None)
@@ -309,50 +307,6 @@ class FaceFinder:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def _detections(graphs: _Graphs, rgb: np.ndarray) -> Iterator[list[Any]]:
-    """The tile's detections from one run after another, boxes relative to the tile: the
-    caller stops at the first run whose faces FaceMesh confirms.
-
-    Full-range first: it is the model that sees small gallery faces, but it misses faces that
-    fill much of their tile (a close webcam, a single window): on FER-2013 faces filling two
-    thirds of the image it found half, the short-range model nearly all. Neither model is
-    symmetric: a turned or small compressed face both miss is at times found in the mirrored
-    tile (and FaceMesh then meshes it the right way round). Last, the short-range model on
-    squares of a wide (or tall) tile: on the whole tile it sees a 16:9 webcam picture squeezed
-    into its square input with the face a third smaller, and painted, screaming or
-    hand-covered faces are found only at their full size. Only tiles where nobody was found
-    pay for the later runs.
-    """
-    yield list(graphs.detector.process(rgb).detections or [])
-    yield list(graphs.close_detector.process(rgb).detections or [])
-    mirrored = list(graphs.detector.process(np.ascontiguousarray(rgb[:, ::-1])).detections or [])
-    for det in mirrored:
-        box = det.location_data.relative_bounding_box
-        box.xmin = 1.0 - box.xmin - box.width
-    yield mirrored
-    h, w = rgb.shape[:2]
-    for x, y, side in _squares(w, h):
-        found = graphs.close_detector.process(
-            np.ascontiguousarray(rgb[y : y + side, x : x + side])
-        ).detections
-        for det in found or []:
-            box = det.location_data.relative_bounding_box
-            box.xmin, box.width = (x + box.xmin * side) / w, box.width * side / w
-            box.ymin, box.height = (y + box.ymin * side) / h, box.height * side / h
-        yield list(found or [])
-
-
-def _squares(w: int, h: int) -> list[tuple[int, int, int]]:
-    """Squares (x, y, side) across a tile longer than SQUARE_ASPECT times its width: centre,
-    then the two ends; none for a squarish tile."""
-    side = min(w, h)
-    if max(w, h) < SQUARE_ASPECT * side:
-        return []
-    far_end = max(w, h) - side
-    starts = dict.fromkeys((far_end // 2, 0, far_end))
-    return [(s, 0, side) if w > h else (0, s, side) for s in starts]
 
 
 def _known_from(

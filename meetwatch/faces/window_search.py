@@ -12,6 +12,7 @@ overlapping half-frame windows and the whole frame.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,16 +30,22 @@ _CASCADE = "haarcascade_frontalface_alt2.xml"
 # drawn and through mp4v) 424 of 466 faces against 417 (the detector weeds out the rest).
 _SCALE_STEP = 1.2
 _NEIGHBOURS = 1
+# A window lower than this is searched enlarged to it: there faces of 24-30 px are common (a
+# 5x5 grid at 360p), and the cascade, which starts at 24 px, proposes them only once they are
+# bigger (dataset galleries at 360p: 137 of 150 faces at 1x, all 150 at 1.5x). Enlarged, the
+# window is still smaller than a 720p one; larger windows are searched as they are.
+_SEARCH_HEIGHT = 540
 _CONFIRM_CROP = 3.0  # crop side / proposal side: the face fills a third, as in a tile
 _CONFIRM_REACH = 0.5  # a confirming detection's centre lies this far (of the side) at most
 _SAME_FACE_IOU = 0.3
-_MIN_BOX = 0.75  # the detector's box is tighter than the face: 24 px faces give 18 px boxes
+_MIN_BOX = 0.6  # the detector's box is tighter than the face: 24 px faces give 15-18 px boxes
 _CELL = 96  # px: a 2x2 mosaic of cells is the full-range detector's 192 px input
 _MOSAIC = 2
 _MOSAIC_CROP = 2.0  # crop side / proposal side in a mosaic cell: the face fills half
 _LATTICE_MIN_FACES = 4  # fewer faces say nothing about rows and columns
 _LATTICE_TOLERANCE = 0.5  # face heights: centres this close share a row or a column
 _LATTICE_MAX_CELLS = 2  # cells per face found: more means scattered faces, not a gallery
+SQUARE_ASPECT = 1.25  # a tile this much longer than wide is also searched in squares
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,9 @@ class WindowSearch:
             self.last_stats = SearchStats()
             return []
         view = image[r.y : r.y + r.h, r.x : r.x + r.w]
+        scale = max(1.0, _SEARCH_HEIGHT / h)
+        if scale > 1.0:
+            view = cv2.resize(view, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
         rgb = cv2.cvtColor(view, cv2.COLOR_BGR2RGB)
         gray = cv2.equalizeHist(cv2.cvtColor(view, cv2.COLOR_BGR2GRAY))
         proposals = self._cascade.detectMultiScale(
@@ -106,13 +116,21 @@ class WindowSearch:
             runs += tries
             if box is not None:
                 found.append(box)
-        for window in _windows(r.w, r.h):
+        for window in _windows(view.shape[1], view.shape[0]):
             runs += 1
             found += _detect(self._far, rgb, window)
         faces = [
-            FaceBox(Rect(f.rect.x + r.x, f.rect.y + r.y, f.rect.w, f.rect.h), f.score)
+            FaceBox(
+                Rect(
+                    round(f.rect.x / scale) + r.x,
+                    round(f.rect.y / scale) + r.y,
+                    round(f.rect.w / scale),
+                    round(f.rect.h / scale),
+                ),
+                f.score,
+            )
             for f in _one_per_face(found)
-            if min(f.rect.w, f.rect.h) >= _MIN_BOX * MIN_FACE
+            if min(f.rect.w, f.rect.h) >= _MIN_BOX * MIN_FACE * scale
         ]
         self.last_stats = SearchStats(len(proposals), runs, len(faces), time.perf_counter() - t0)
         return faces
@@ -121,7 +139,7 @@ class WindowSearch:
         """Faces the search missed where the rows and columns of the others say a face may be.
 
         A gallery's faces sit on a lattice; a cell of it with no face found is searched like a
-        tile (the detector on the cell, short-range if it finds nothing, then mirrored), which
+        tile (`tile_detections` on the cell, until a run finds a face big enough), which
         finds small or turned faces the cascade did not propose. Not a lattice (few faces, or
         scattered ones): nothing is added. Returns the faces found in empty cells.
         """
@@ -136,8 +154,9 @@ class WindowSearch:
             crop = Rect(x0, y0, min(w, cell.x + cell.w) - x0, min(h, cell.y + cell.h) - y0)
             if min(crop.w, crop.h) < MIN_FACE:
                 continue
-            for graph, mirrored in ((self._far, False), (self._near, False), (self._far, True)):
-                boxes = _detect(graph, rgb, crop, mirrored)
+            view = np.ascontiguousarray(rgb[crop.y : crop.y + crop.h, crop.x : crop.x + crop.w])
+            for detections in tile_detections(self._far, self._near, view):
+                boxes = _boxes(detections, crop)
                 inside = [b for b in boxes if min(b.rect.w, b.rect.h) >= _MIN_BOX * MIN_FACE]
                 if inside:
                     added.append(max(inside, key=lambda b: b.score))
@@ -218,6 +237,49 @@ class WindowSearch:
             self._near.close()
 
 
+def tile_detections(far: Any, near: Any, rgb: np.ndarray) -> Iterator[list[Any]]:
+    """A tile's detections from one run after another, boxes relative to the tile: the caller
+    stops at the first run that gives a face it keeps. `far` and `near` are mediapipe's
+    full-range and short-range face detectors.
+
+    Full-range first: it is the model that sees small gallery faces, but it misses faces that
+    fill much of their tile (a close webcam, a single window): on FER-2013 faces filling two
+    thirds of the image it found half, the short-range model nearly all. Neither model is
+    symmetric: a turned or small compressed face both miss is at times found in the mirrored
+    tile (and FaceMesh then meshes it the right way round). Last, the short-range model on
+    squares of a wide (or tall) tile: on the whole tile it sees a 16:9 webcam picture squeezed
+    into its square input with the face a third smaller, and painted, screaming or
+    hand-covered faces are found only at their full size. Only tiles where nobody was found
+    pay for the later runs.
+    """
+    yield list(far.process(rgb).detections or [])
+    yield list(near.process(rgb).detections or [])
+    mirrored = list(far.process(np.ascontiguousarray(rgb[:, ::-1])).detections or [])
+    for det in mirrored:
+        box = det.location_data.relative_bounding_box
+        box.xmin = 1.0 - box.xmin - box.width
+    yield mirrored
+    h, w = rgb.shape[:2]
+    for x, y, side in _squares(w, h):
+        found = near.process(np.ascontiguousarray(rgb[y : y + side, x : x + side])).detections
+        for det in found or []:
+            box = det.location_data.relative_bounding_box
+            box.xmin, box.width = (x + box.xmin * side) / w, box.width * side / w
+            box.ymin, box.height = (y + box.ymin * side) / h, box.height * side / h
+        yield list(found or [])
+
+
+def _squares(w: int, h: int) -> list[tuple[int, int, int]]:
+    """Squares (x, y, side) across a tile longer than SQUARE_ASPECT times its width: centre,
+    then the two ends; none for a squarish tile."""
+    side = min(w, h)
+    if max(w, h) < SQUARE_ASPECT * side:
+        return []
+    far_end = max(w, h) - side
+    starts = dict.fromkeys((far_end // 2, 0, far_end))
+    return [(s, 0, side) if w > h else (0, s, side) for s in starts]
+
+
 def _windows(w: int, h: int) -> list[Rect]:
     """The whole frame and half-frame windows overlapping by half: for faces of 1/10 frame up."""
     side = min(w, h) // 2
@@ -266,15 +328,16 @@ def centre_inside(face: Rect, r: Rect) -> bool:
     return r.x <= cx <= r.x + r.w and r.y <= cy <= r.y + r.h
 
 
-def _detect(graph: Any, rgb: np.ndarray, window: Rect, mirrored: bool = False) -> list[FaceBox]:
+def _detect(graph: Any, rgb: np.ndarray, window: Rect) -> list[FaceBox]:
     crop = np.ascontiguousarray(rgb[window.y : window.y + window.h, window.x : window.x + window.w])
-    if mirrored:
-        crop = np.ascontiguousarray(crop[:, ::-1])
+    return _boxes(graph.process(crop).detections or [], window)
+
+
+def _boxes(detections: list[Any], window: Rect) -> list[FaceBox]:
+    """mediapipe detections relative to a window -> boxes in the image's pixels."""
     out = []
-    for det in graph.process(crop).detections or []:
+    for det in detections:
         rel = det.location_data.relative_bounding_box
-        if mirrored:
-            rel.xmin = 1.0 - rel.xmin - rel.width
         x0 = max(0.0, rel.xmin) * window.w
         y0 = max(0.0, rel.ymin) * window.h
         x1 = min(1.0, rel.xmin + rel.width) * window.w

@@ -23,6 +23,7 @@ from meetwatch.geometry import Rect
 from meetwatch.layout.identity import assign_slots
 from meetwatch.layout.regions import (
     background_colour,
+    background_level,
     background_mask,
     brightness_mask,
     content_regions,
@@ -41,14 +42,22 @@ _REGULAR_AREA = 0.8  # the smallest tile of one gallery is at least this share o
 _MAX_GAP = 0.05  # of a tile's side: gaps between joined tiles are no wider
 _CAMERA_ASPECT = (1.2, 2.0)  # w/h of a tile showing one camera (4:3 to 16:9 and a little)
 _CLEAN_COVER = 0.85  # share of the non-background pixels a clean grab's tiles cover
+_CUT_BAND = 2  # px either side of where an even cut of joined tiles expects their gap
+# Mean brightness difference along a cut: gaps (blurred, or tiles touching at 360p) and
+# borders measure up to 15 on the layout tests' windows, lines through a face 27 and more.
+_CUT_LINE = 20.0
+_EMPTY_PIECE = 0.5  # share of background in a piece of a joined block that is no tile
 
 
-def _split_merged(regions: list[Rect]) -> list[Rect]:
+def _split_merged(
+    regions: list[Rect], image: np.ndarray, mask: np.ndarray, level: int
+) -> list[Rect]:
     """Split regions that are a row, a column or a block of typical tiles run together.
 
     A speaker border or an overlay painted over a one-pixel gap, or a codec blurring it,
     joins neighbouring tiles; the grid's other tiles tell how big a tile is, so the joined
-    block is cut evenly.
+    block is cut evenly, where a gap or a border runs along every cut (`_cuts_follow_lines`).
+    A piece that is mostly background is the empty corner beside a short last row, no tile.
     """
     if len(regions) < 2:
         return regions
@@ -62,14 +71,56 @@ def _split_merged(regions: list[Rect]) -> list[Rect]:
         fits_x = _joined(r.w, tw, kx, gx)
         fits_y = _joined(r.h, th, ky, gy)
         if kx * ky > 1 and fits_x and fits_y:
-            out += [
+            pieces = [
                 Rect(round(r.x + i * (tw + gx)), round(r.y + j * (th + gy)), round(tw), round(th))
                 for j in range(ky)
                 for i in range(kx)
             ]
-        else:
-            out.append(r)
+            if _cuts_follow_lines(image, level, pieces, kx):
+                out += [p for p in pieces if _background_share(mask, p) < _EMPTY_PIECE]
+                continue
+        out.append(r)
     return out
+
+
+def _cuts_follow_lines(image: np.ndarray, level: int, pieces: list[Rect], kx: int) -> bool:
+    """Whether a gap or a border runs between every two neighbouring pieces of a block.
+
+    A gap blurred by a codec stays near the background's brightness, and a speaker border is
+    one colour along its length; a cut through a picture (a centred last row's tile beside the
+    block's missing corner) crosses a face or an avatar and varies far more along it.
+    """
+    for k, a in enumerate(pieces):
+        right = pieces[k + 1] if (k + 1) % kx else None
+        below = pieces[k + kx] if k + kx < len(pieces) else None
+        if right is not None:
+            pad = a.h // 10
+            x0, x1 = a.x + a.w - _CUT_BAND, right.x + _CUT_BAND + 1
+            strip = image[a.y + pad : a.y + a.h - pad, max(0, x0) : x1]
+            if not _line_in(strip, level, axis=0):
+                return False
+        if below is not None:
+            pad = a.w // 10
+            y0, y1 = a.y + a.h - _CUT_BAND, below.y + _CUT_BAND + 1
+            strip = image[max(0, y0) : y1, a.x + pad : a.x + a.w - pad]
+            if not _line_in(strip, level, axis=1):
+                return False
+    return True
+
+
+def _background_share(mask: np.ndarray, r: Rect) -> float:
+    return cv2.countNonZero(mask[r.y : r.y + r.h, r.x : r.x + r.w]) / max(1, r.area)
+
+
+def _line_in(strip: np.ndarray, level: int, axis: int) -> bool:
+    """Whether some column (axis 0) or row (axis 1) of the strip is near the background's
+    brightness or nearly one brightness along its length."""
+    if strip.size == 0:
+        return False
+    gray = cv2.cvtColor(np.ascontiguousarray(strip), cv2.COLOR_BGR2GRAY).astype(np.float32)
+    to_background = np.abs(gray - level).mean(axis=axis)
+    along = np.abs(gray - np.median(gray, axis=axis, keepdims=True)).mean(axis=axis)
+    return float(np.minimum(to_background, along).min()) <= _CUT_LINE
 
 
 def _joined(side: float, tile: float, k: int, gap: float) -> bool:
@@ -133,14 +184,18 @@ def _score(layout: Layout) -> float:
     return len(rects) * (1.0 if regular else 0.5)
 
 
-def _clean_grid(layout: Layout, content: int) -> bool:
-    """Equal tiles of a camera's proportions covering nearly all content pixels: nothing
-    merged, cut or dropped, so the passes for recordings are not needed (merged tiles would be
-    too wide, too tall or unequal, or dropped as implausible and leave content uncovered)."""
+def _clean_grid(layout: Layout, content: int, dropped: list[Rect]) -> bool:
+    """Equal tiles of a camera's proportions covering nearly all content pixels, and nothing
+    as big as a tile left out: nothing merged, cut or dropped, so the passes for recordings
+    are not needed (merged tiles would be too wide, too tall or unequal, or dropped as
+    implausible; in a grid of many tiles two dropped ones leave little content uncovered)."""
     kind, rects, _ = layout
     if kind != "grid" or len(rects) < 2 or _score(layout) < len(rects):
         return False
     lo, hi = _CAMERA_ASPECT
+    tw, th = min(r.w for r in rects), min(r.h for r in rects)
+    if any(r.w >= tw and r.h >= th for r in dropped):
+        return False
     covered = sum(r.area for r in rects)
     return covered >= _CLEAN_COVER * content and all(lo <= r.w / r.h <= hi for r in rects)
 
@@ -152,6 +207,7 @@ def _find_layout(image: np.ndarray, inside: bool = False) -> Layout:
     colour = background_colour(image)
     if colour is None:
         return whole
+    level = background_level(colour)
     min_side = max(8, round(_MIN_TILE_SIDE * min(w, h)))
     best, best_score = whole, 0.0
     looked_inside: set[Rect] = set()
@@ -159,14 +215,15 @@ def _find_layout(image: np.ndarray, inside: bool = False) -> Layout:
     # blended into the tiles beside them)
     for make_mask in (background_mask, brightness_mask, valley_mask):
         mask = make_mask(image, colour)
-        regions = content_regions(mask, min_side)
-        regions = _plausible(_split_merged(regions), min_side) if regions else []
+        pieces = _split_merged(content_regions(mask, min_side) or [], image, mask, level)
+        regions = _plausible(pieces, min_side)
         if not regions:
             continue
         found = _classify(image, regions)
         if _score(found) > best_score:
             best, best_score = found, _score(found)
-        if _clean_grid(found, mask.size - cv2.countNonZero(mask)):
+        dropped = [r for r in pieces if r not in regions]
+        if _clean_grid(found, mask.size - cv2.countNonZero(mask), dropped):
             return found  # a clean grab: the other masks would find no more
         if len(regions) == 1 and not inside and regions[0] not in looked_inside:
             # one picture framed by bars: a gallery shown letterboxed in a player

@@ -67,11 +67,15 @@ def background_colour(image: np.ndarray) -> tuple[int, int, int] | None:
     return (int(colour[0]), int(colour[1]), int(colour[2]))
 
 
+def background_level(colour: tuple[int, int, int]) -> int:
+    """The background's brightness, on the scale of `cv2.COLOR_BGR2GRAY`."""
+    return int(cv2.cvtColor(np.array([[colour]], np.uint8), cv2.COLOR_BGR2GRAY)[0, 0])
+
+
 def background_mask(image: np.ndarray, colour: tuple[int, int, int]) -> np.ndarray:
     """1 where the pixel is background colour, else 0 (uint8): every channel within
     BG_CHANNEL_TOLERANCE and the brightness within BG_BRIGHTNESS_TOLERANCE."""
-    pixel = np.array([[colour]], np.uint8)
-    level = int(cv2.cvtColor(pixel, cv2.COLOR_BGR2GRAY)[0, 0])
+    level = background_level(colour)
     bright = cv2.inRange(
         cv2.cvtColor(image, cv2.COLOR_BGR2GRAY),
         np.array([max(0, level - BG_BRIGHTNESS_TOLERANCE)], np.uint8),
@@ -90,8 +94,7 @@ def brightness_mask(image: np.ndarray, colour: tuple[int, int, int]) -> np.ndarr
     recording a one- or two-pixel gap keeps its brightness while its colour bleeds in from the
     tiles beside it: this mask still sees such gaps where `background_mask` does not.
     """
-    pixel = np.array([[colour]], np.uint8)
-    level = int(cv2.cvtColor(pixel, cv2.COLOR_BGR2GRAY)[0, 0])
+    level = background_level(colour)
     gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     lo, hi = max(0, level - BG_CODEC_BRIGHTNESS_TOLERANCE), level + BG_CODEC_BRIGHTNESS_TOLERANCE
     return cv2.inRange(gray, np.array([lo], np.uint8), np.array([min(255, hi)], np.uint8)) // 255
@@ -105,8 +108,7 @@ def valley_mask(image: np.ndarray, colour: tuple[int, int, int]) -> np.ndarray:
     pixels into one or two pixels between the tiles' colours: no longer background, but
     still a line nearer the background than the pictures on either side of it.
     """
-    pixel = np.array([[colour]], np.uint8)
-    level = int(cv2.cvtColor(pixel, cv2.COLOR_BGR2GRAY)[0, 0])
+    level = background_level(colour)
     gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     d = cv2.absdiff(gray, np.full_like(gray, level))
     mask = (d <= BG_CODEC_BRIGHTNESS_TOLERANCE).astype(np.uint8)

@@ -4,8 +4,9 @@ Run: MEETWATCH_DATA=DIR python benchmarks/bench_real_looks.py [--sizes 1080,720,
 
 Every case of the real-looks table (gaps of 1-2 px, letterbox, short last rows, Meet grids of
 49 and 75, camera-off initials and photos, speaker border, toolbar, self-view) is drawn with
-dataset faces at each size, as drawn, read back from an mp4v file, and (below 1080p) drawn at
-1080p, scaled down as a recorder does and read back from mp4v ("scaled"), then split
+dataset faces at each size, as drawn, read back from an mp4v and an H.264 file (H.264 when
+ffmpeg with libx264 is installed), and (below 1080p) drawn at 1080p, scaled down as a recorder
+does and read back from mp4v ("scaled"), then split
 (layout stage), completed by the whole-window search and searched for faces, as the pipeline
 does. Per case: windows whose every tile was found at IoU >= 0.9, and visible faces (at least
 24 px high, live video only) with a found face on them.
@@ -30,7 +31,7 @@ from meetwatch.faces.finder import FaceFinder
 from meetwatch.faces.whole_window import WholeWindow
 from meetwatch.layout.grid import split_tiles
 from tests.factories.layouts import REAL_LOOKS, LayoutCase, build, gap_after_scaling, scaled
-from tests.factories.video import through_video
+from tests.factories.video import CODECS, missing, through_video
 from tests.unit.layout.matching import match
 
 _SIZES = {1080: (1920, 1080), 720: (1280, 720), 360: (640, 360)}
@@ -53,19 +54,21 @@ def main() -> None:
         sys.exit("error: set MEETWATCH_DATA to the datasets folder (with fer2013/ and ckplus48/)")
     sizes = [_SIZES[int(s)] for s in args.sizes.split(",")]
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    sources = ("drawn", *(c for c in CODECS if missing(c) is None), "scaled")
     print(f"{'case':<22}{'tiles exact':>12}{'faces found':>14}")
     with FaceFinder() as finder:
         for case in _NO_GRID if args.no_grid else REAL_LOOKS:
             row = [0, 0, 0, 0]  # windows exact, windows, faces found, faces visible
             for size in sizes:
                 drawn = build(data, case.at(size))
-                for source in ("drawn", "mp4v", "scaled"):
+                for source in sources:
                     if source == "scaled" and (
                         args.no_grid or size[1] == 1080 or gap_after_scaling(case, size[1]) < 1
                     ):
                         continue
                     scene = scaled(build(data, case), size) if source == "scaled" else drawn
-                    image = scene.image if source == "drawn" else through_video(scene.image)
+                    codec = "mp4v" if source == "scaled" else source
+                    image = scene.image if source == "drawn" else through_video(scene.image, codec)
                     frame = Frame(image, 0.0, 0, case.name)
                     layout = split_tiles(frame)
                     exact = len(layout.tiles) == len(scene.tiles) and len(
@@ -87,7 +90,7 @@ def main() -> None:
                         totals[key] = [a + b for a, b in zip(totals[key], counts, strict=True)]
                     row = [a + b for a, b in zip(row, counts, strict=True)]
             print(f"{case.name:<22}{row[0]:>6}/{row[1]:<5}{row[2]:>8}/{row[3]:<5}")
-    keys = [f"{s[1]}p {src}" for s in sizes for src in ("drawn", "mp4v", "scaled")]
+    keys = [f"{s[1]}p {src}" for s in sizes for src in sources]
     for key in [k for k in keys if k in totals] + ["all"]:
         e, n, f, v = totals[key]
         print(f"{key:<22}{e:>6}/{n:<5}{f:>8}/{v:<5} ({100 * f / max(1, v):.1f} % of faces)")

@@ -45,7 +45,7 @@ _MOSAIC_CROP = 2.0  # crop side / proposal side in a mosaic cell: the face fills
 _LATTICE_MIN_FACES = 4  # fewer faces say nothing about rows and columns
 _LATTICE_TOLERANCE = 0.5  # face heights: centres this close share a row or a column
 _LATTICE_MAX_CELLS = 2  # cells per face found: more means scattered faces, not a gallery
-SQUARE_ASPECT = 1.25  # a tile this much longer than wide is also searched in squares
+SQUARE_ASPECT = 1.25  # a tile this much longer than wide is also searched in its middle
 
 
 @dataclass(frozen=True)
@@ -246,9 +246,9 @@ def tile_detections(far: Any, near: Any, rgb: np.ndarray) -> Iterator[list[Any]]
     fill much of their tile (a close webcam, a single window): on FER-2013 faces filling two
     thirds of the image it found half, the short-range model nearly all. Neither model is
     symmetric: a turned or small compressed face both miss is at times found in the mirrored
-    tile (and FaceMesh then meshes it the right way round). Last, the short-range model on
-    squares of a wide (or tall) tile: on the whole tile it sees a 16:9 webcam picture squeezed
-    into its square input with the face a third smaller, and painted, screaming or
+    tile (and FaceMesh then meshes it the right way round). Last, the short-range model on the
+    middle square of a wide (or tall) tile: on the whole tile it sees a 16:9 webcam picture
+    squeezed into its square input with the face a third smaller, and painted, screaming or
     hand-covered faces are found only at their full size. Only tiles where nobody was found
     pay for the later runs.
     """
@@ -260,7 +260,9 @@ def tile_detections(far: Any, near: Any, rgb: np.ndarray) -> Iterator[list[Any]]
         box.xmin = 1.0 - box.xmin - box.width
     yield mirrored
     h, w = rgb.shape[:2]
-    for x, y, side in _squares(w, h):
+    square = _centre_square(w, h)
+    if square is not None:
+        x, y, side = square
         found = near.process(np.ascontiguousarray(rgb[y : y + side, x : x + side])).detections
         for det in found or []:
             box = det.location_data.relative_bounding_box
@@ -269,15 +271,14 @@ def tile_detections(far: Any, near: Any, rgb: np.ndarray) -> Iterator[list[Any]]
         yield list(found or [])
 
 
-def _squares(w: int, h: int) -> list[tuple[int, int, int]]:
-    """Squares (x, y, side) across a tile longer than SQUARE_ASPECT times its width: centre,
-    then the two ends; none for a squarish tile."""
+def _centre_square(w: int, h: int) -> tuple[int, int, int] | None:
+    """The square (x, y, side) in the middle of a tile longer than SQUARE_ASPECT times its
+    width, where a webcam keeps its face; None for a squarish tile."""
     side = min(w, h)
     if max(w, h) < SQUARE_ASPECT * side:
-        return []
-    far_end = max(w, h) - side
-    starts = dict.fromkeys((far_end // 2, 0, far_end))
-    return [(s, 0, side) if w > h else (0, s, side) for s in starts]
+        return None
+    start = (max(w, h) - side) // 2
+    return (start, 0, side) if w > h else (0, start, side)
 
 
 def _windows(w: int, h: int) -> list[Rect]:

@@ -47,6 +47,9 @@ _CUT_BAND = 2  # px either side of where an even cut of joined tiles expects the
 # borders measure up to 15 on the layout tests' windows, lines through a face 27 and more.
 _CUT_LINE = 20.0
 _EMPTY_PIECE = 0.5  # share of background in a piece of a joined block that is no tile
+# px left out along a letterbox's edges: a codec rings there, and the ringing read as the
+# picture's border would hide the gallery's own background colour
+_BAR_EDGE = 2
 
 
 def _split_merged(
@@ -227,13 +230,18 @@ def _find_layout(image: np.ndarray, inside: bool = False) -> Layout:
             return found  # a clean grab: the other masks would find no more
         if len(regions) == 1 and not inside and regions[0] not in looked_inside:
             # one picture framed by bars: a gallery shown letterboxed in a player
-            r = regions[0]
-            looked_inside.add(r)
+            looked_inside.add(regions[0])
+            r = _inset(regions[0], _BAR_EDGE)
             nested = _find_layout(image[r.y : r.y + r.h, r.x : r.x + r.w], inside=True)
             moved = [Rect(t.x + r.x, t.y + r.y, t.w, t.h) for t in nested[1]]
             if _score(nested) > best_score:
                 best, best_score = (nested[0], moved, nested[2]), _score(nested)
     return best
+
+
+def _inset(r: Rect, d: int) -> Rect:
+    d = min(d, (r.w - 1) // 2, (r.h - 1) // 2)
+    return Rect(r.x + d, r.y + d, r.w - 2 * d, r.h - 2 * d)
 
 
 def _scaled(r: Rect, fx: float, fy: float, w: int, h: int) -> Rect:

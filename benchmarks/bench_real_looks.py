@@ -30,18 +30,11 @@ from meetwatch.capture.frame import Frame
 from meetwatch.faces.finder import FaceFinder
 from meetwatch.faces.whole_window import WholeWindow
 from meetwatch.layout.grid import split_tiles
-from tests.factories.layouts import REAL_LOOKS, LayoutCase, build, gap_after_scaling, scaled
-from tests.factories.video import CODECS, missing, through_video
+from tests.factories.layouts import NO_GRID_LOOKS, REAL_LOOKS, recorded
+from tests.factories.video import CODECS, missing
 from tests.unit.layout.matching import match
 
 _SIZES = {1080: (1920, 1080), 720: (1280, 720), 360: (640, 360)}
-_NO_GRID = (
-    LayoutCase("no-grid-zoom-9", "zoom", 9, frame="cropped"),
-    LayoutCase("no-grid-teams-16", "teams", 16, frame="cropped"),
-    LayoutCase("no-grid-zoom-25", "zoom", 25, frame="cropped"),
-    LayoutCase("no-grid-teams-36", "teams", 36, frame="cropped"),
-    LayoutCase("no-grid-meet-49", "meet", 49, frame="cropped"),
-)
 
 
 def main() -> None:
@@ -54,38 +47,26 @@ def main() -> None:
         sys.exit("error: set MEETWATCH_DATA to the datasets folder (with fer2013/ and ckplus48/)")
     sizes = [_SIZES[int(s)] for s in args.sizes.split(",")]
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    sources = ("drawn", *(c for c in CODECS if missing(c) is None), "scaled")
+    codecs = [c for c in CODECS if missing(c) is None]
+    sources = ("drawn", *codecs, "scaled")
     print(f"{'case':<22}{'tiles exact':>12}{'faces found':>14}")
     with FaceFinder() as finder:
-        for case in _NO_GRID if args.no_grid else REAL_LOOKS:
+        for case in NO_GRID_LOOKS if args.no_grid else REAL_LOOKS:
             row = [0, 0, 0, 0]  # windows exact, windows, faces found, faces visible
             for size in sizes:
-                drawn = build(data, case.at(size))
-                for source in sources:
-                    if source == "scaled" and (
-                        args.no_grid or size[1] == 1080 or gap_after_scaling(case, size[1]) < 1
-                    ):
-                        continue
-                    scene = scaled(build(data, case), size) if source == "scaled" else drawn
-                    codec = "mp4v" if source == "scaled" else source
-                    image = scene.image if source == "drawn" else through_video(scene.image, codec)
+                for source, scene, image in recorded(
+                    data, case, size, codecs, rescaled=not args.no_grid
+                ):
                     frame = Frame(image, 0.0, 0, case.name)
                     layout = split_tiles(frame)
                     exact = len(layout.tiles) == len(scene.tiles) and len(
                         match(scene.tiles, layout.tiles)
                     ) == len(scene.tiles)
+                    finder.reset()  # each window is a recording of its own
                     whole = WholeWindow(finder.window_search())
                     faces = finder.find(frame, whole(frame, layout))
                     whole.close()
-                    visible = scene.visible_faces()
-                    found = sum(
-                        any(
-                            x <= f.center[0] <= x + w and y <= f.center[1] <= y + h
-                            for x, y, w, h in faces.boxes
-                        )
-                        for f in visible
-                    )
-                    counts = (int(exact), 1, found, len(visible))
+                    counts = (int(exact), 1, scene.found(faces.boxes), len(scene.visible_faces()))
                     for key in (case.name, f"{size[1]}p {source}", "all"):
                         totals[key] = [a + b for a, b in zip(totals[key], counts, strict=True)]
                     row = [a + b for a, b in zip(row, counts, strict=True)]

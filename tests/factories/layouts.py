@@ -10,6 +10,7 @@ then also pass each window through a video encoder (`tests.factories.video`).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -22,6 +23,7 @@ from meetwatch.demo.styles import STYLES, StyleName
 from meetwatch.demo.webcam import webcam_frame
 from meetwatch.geometry import Rect
 from tests.factories.galleries import make_gallery, real_faces
+from tests.factories.video import through_video
 
 # "cropped": a capture region drawn tightly round the tiles, so no window background shows
 Frame = Literal["window", "letterbox", "pillarbox", "cropped"]
@@ -60,6 +62,13 @@ class Scene:
         faces = [f for t in self.tiles if t.kind == "video" for f in t.faces]
         return [f for f in [*faces, *self.extra_faces] if f.h >= MIN_FACE_HEIGHT]
 
+    def found(self, boxes: np.ndarray) -> int:
+        """Visible faces with a found face's box (x, y, w, h rows) on their centre."""
+        return sum(
+            any(x <= f.center[0] <= x + w and y <= f.center[1] <= y + h for x, y, w, h in boxes)
+            for f in self.visible_faces()
+        )
+
 
 # Every way of point 2 of the layout requirements, each in a client's look; the tests run
 # each case at 1080p, 720p and 360p, as drawn and through a video encoder.
@@ -88,6 +97,15 @@ REAL_LOOKS: tuple[LayoutCase, ...] = (
     LayoutCase("self-view-toolbar", "zoom", 13, self_view=True, toolbar=True, speaker=0),
 )
 SIZES: tuple[tuple[int, int], ...] = ((1920, 1080), (1280, 720), (640, 360))
+# Galleries captured tightly round their tiles: no window background shows, so no grid is
+# found and the whole-window search builds the tiles round the faces.
+NO_GRID_LOOKS: tuple[LayoutCase, ...] = (
+    LayoutCase("no-grid-zoom-9", "zoom", 9, frame="cropped"),
+    LayoutCase("no-grid-teams-16", "teams", 16, frame="cropped"),
+    LayoutCase("no-grid-zoom-25", "zoom", 25, frame="cropped"),
+    LayoutCase("no-grid-teams-36", "teams", 36, frame="cropped"),
+    LayoutCase("no-grid-meet-49", "meet", 49, frame="cropped"),
+)
 
 
 def build(data_dir: Path, case: LayoutCase, seed: int = 0) -> Scene:
@@ -158,6 +176,25 @@ def scaled(scene: Scene, size: tuple[int, int]) -> Scene:
     ]
     image = cv2.resize(scene.image, size, interpolation=cv2.INTER_AREA)
     return Scene(image, tiles, tuple(fit(f) for f in scene.extra_faces))
+
+
+def recorded(
+    data_dir: Path,
+    case: LayoutCase,
+    size: tuple[int, int],
+    codecs: Sequence[str],
+    rescaled: bool = True,
+) -> Iterator[tuple[str, Scene, np.ndarray]]:
+    """(source, scene, picture) for each way a user has the window at `size`: as drawn,
+    through each codec, and (with `rescaled`) drawn at 1080p, then scaled down and saved as
+    mp4v by a recorder, below 1080p where the gaps scale to a pixel or more."""
+    drawn = build(data_dir, case.at(size))
+    yield "drawn", drawn, drawn.image
+    for codec in codecs:
+        yield codec, drawn, through_video(drawn.image, codec)
+    if rescaled and size[1] < case.size[1] and gap_after_scaling(case, size[1]) >= 1:
+        scene = scaled(build(data_dir, case), size)
+        yield "scaled", scene, through_video(scene.image)
 
 
 def gap_after_scaling(case: LayoutCase, height: int) -> float:

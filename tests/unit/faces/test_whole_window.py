@@ -22,7 +22,7 @@ from meetwatch.faces.window_search import WindowSearch
 from meetwatch.geometry import Rect
 from meetwatch.layout.grid import split_tiles
 from meetwatch.layout.tiles import Tile, Tiles
-from tests.factories.layouts import LayoutCase, Scene, build
+from tests.factories.layouts import LayoutCase, build
 from tests.factories.video import through_video
 from tests.unit.faces.portraits import finder, portrait, whole_image_tiles
 
@@ -37,15 +37,6 @@ def _run(image: np.ndarray, whole: WholeWindow, index: int = 0) -> tuple[Tiles, 
     tiles = whole(frame, split_tiles(frame))
     faces = finder().find(frame, tiles)
     return whole.keep_found(tiles, faces), faces
-
-
-def _found(scene: Scene, faces: Faces) -> int:
-    """Visible faces with a found face's box on their centre."""
-    hits = 0
-    for f in scene.visible_faces():
-        cx, cy = f.center
-        hits += any(x <= cx <= x + w and y <= cy <= y + h for x, y, w, h in faces.boxes)
-    return hits
 
 
 def _centre_in(r: Rect, face: Rect) -> bool:
@@ -99,7 +90,7 @@ def test_no_grid_found_gives_a_tile_per_face(
     assert len(set(faces.slots.tolist())) == len(faces), "one face per tile"
     # measured 9/9, 16/16, 48/49, 25/25 (45/49 and 24/25 before empty lattice cells were
     # searched; the miss: a turned face)
-    assert _found(scene, faces) >= 0.95 * len(visible)
+    assert scene.found(faces.boxes) >= 0.95 * len(visible)
 
 
 @pytest.mark.data
@@ -147,7 +138,7 @@ def test_profile_photos_without_a_grid_are_cameras_off(
     assert all(t.kind == "video" for t in tiles.tiles if t not in off_tiles)
     assert not set(faces.slots.tolist()) & {t.slot for t in off_tiles}, "photos are not searched"
     # measured 8/9, 13/13, 7/7
-    assert _found(scene, faces) >= len(scene.visible_faces()) - 1
+    assert scene.found(faces.boxes) >= len(scene.visible_faces()) - 1
 
 
 @pytest.mark.data
@@ -172,7 +163,7 @@ def test_a_tile_full_of_faces_is_replaced_by_tiles_round_the_faces(
     tiles, faces = _run(scene.image, whole)
 
     assert tiles.layout == "faces"
-    assert _found(scene, faces) == len(scene.visible_faces())
+    assert scene.found(faces.boxes) == len(scene.visible_faces())
 
 
 @pytest.mark.data
@@ -206,7 +197,7 @@ def test_tiles_that_cut_faces_are_replaced_by_tiles_round_the_faces(
 
     assert tiles.layout == "faces"
     faces = finder().find(frame, tiles)
-    assert _found(scene, faces) == len(scene.visible_faces())
+    assert scene.found(faces.boxes) == len(scene.visible_faces())
 
 
 def test_one_webcam_keeps_the_whole_window_tile(whole: WholeWindow) -> None:

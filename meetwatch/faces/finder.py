@@ -9,6 +9,7 @@ mapped back to frame pixels by `Faces.from_mediapipe`.
 
 from __future__ import annotations
 
+import itertools
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -43,8 +44,13 @@ MAX_CENTRE_OFFSET = 0.25
 # Faces found in a tile are meshed again at the same place in the next frame without running
 # the tile detector (the crop is 2.4 times the face: room for a second's movement). The
 # detector still searches each tile every REDETECT_EVERY frames, and at once when a followed
-# face is lost, so a newcomer in a tile is found within a few frames.
+# face is lost, so a newcomer in a tile is found within a few frames. A tile where nobody was
+# found (someone stepped away) gets the first QUICK_RUNS runs of `tile_detections` and meshes
+# at CROP_SCALE alone every frame, which find anyone coming back, and the whole search every
+# REDETECT_EVERY frames: its last run and the snug mesh find hard faces (painted, screaming,
+# hand-covered) but would nearly double what a faceless tile costs (25 ms against 14).
 REDETECT_EVERY = 5
+QUICK_RUNS = 3
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,7 @@ class _TileResult:
     detect_seconds: float = 0.0
     mesh_seconds: float = 0.0
     followed: bool = False
+    thorough: bool = False  # every run of `tile_detections` was tried
 
 
 class _Graphs:
@@ -126,6 +133,7 @@ class FaceFinder:
         self._graphs = [_Graphs(min_detection_confidence) for _ in range(workers)]
         self._pool = ThreadPoolExecutor(workers - 1, "meetwatch-faces") if workers > 1 else None
         self._known: dict[int, _Known] = {}
+        self._bare: dict[int, tuple[tuple[int, int], int]] = {}  # faceless tile: size, age
         self._closed = False
         self.last_stats = FindStats()
 
@@ -157,6 +165,12 @@ class FaceFinder:
         order = {t.slot: i for i, t in enumerate(todo)}
         results.sort(key=lambda r: order[r.slot])
         self._known = {r.slot: r.known for r in results if r.known is not None}
+        sizes = {t.slot: (t.rect.w, t.rect.h) for t in todo}
+        self._bare = {
+            r.slot: (sizes[r.slot], 0 if r.thorough else self._bare[r.slot][1] + 1)
+            for r in results
+            if not r.faces
+        }
         found = [f for r in results for f in r.faces]
         self.last_stats = FindStats(
             tiles=len(todo),
@@ -174,7 +188,11 @@ class FaceFinder:
             r = tile.rect
             rgb = cv2.cvtColor(frame.image[r.y : r.y + r.h, r.x : r.x + r.w], cv2.COLOR_BGR2RGB)
             result = self._follow(graphs, rgb, tile)
-            out.append(result if result is not None else self._detect_tile(graphs, rgb, tile))
+            if result is None:
+                bare = self._bare.get(tile.slot)
+                quick = bare is not None and bare[0] == (r.w, r.h) and bare[1] + 1 < REDETECT_EVERY
+                result = self._detect_tile(graphs, rgb, tile, thorough=not quick)
+            out.append(result)
         return out
 
     def _follow(self, graphs: _Graphs, rgb: np.ndarray, tile: Tile) -> _TileResult | None:
@@ -199,12 +217,19 @@ class FaceFinder:
             followed=True,
         )
 
-    def _detect_tile(self, graphs: _Graphs, rgb: np.ndarray, tile: Tile) -> _TileResult:
-        """Detections from each of `tile_detections` in turn, until one of them is meshed."""
+    def _detect_tile(
+        self, graphs: _Graphs, rgb: np.ndarray, tile: Tile, thorough: bool = True
+    ) -> _TileResult:
+        """Detections from each of `tile_detections` in turn, until one of them is meshed;
+        not `thorough`: the first QUICK_RUNS, meshed at CROP_SCALE only."""
         faces: list[MediapipeFace] = []
         scales: list[float] = []
         detections, detect_seconds, mesh_seconds = 0, 0.0, 0.0
-        attempts = tile_detections(graphs.detector, graphs.close_detector, rgb)
+        attempts = itertools.islice(
+            tile_detections(graphs.detector, graphs.close_detector, rgb),
+            None if thorough else QUICK_RUNS,
+        )
+        crop_scales = (CROP_SCALE, SNUG_CROP_SCALE) if thorough else (CROP_SCALE,)
         while not faces:
             t0 = time.perf_counter()
             found = next(attempts, None)
@@ -214,7 +239,7 @@ class FaceFinder:
                 break
             detections += len(found)
             for det in found:
-                meshed = self._mesh_detection(graphs, rgb, tile, det)
+                meshed = self._mesh_detection(graphs, rgb, tile, det, crop_scales)
                 if meshed is not None:
                     faces.append(meshed[0])
                     scales.append(meshed[1])
@@ -227,18 +252,20 @@ class FaceFinder:
             detections=detections,
             detect_seconds=detect_seconds,
             mesh_seconds=mesh_seconds,
+            thorough=thorough,
         )
 
     @staticmethod
     def _mesh_detection(
-        graphs: _Graphs, rgb: np.ndarray, tile: Tile, det: Any
+        graphs: _Graphs, rgb: np.ndarray, tile: Tile, det: Any, crop_scales: tuple[float, ...]
     ) -> tuple[MediapipeFace, float] | None:
-        """The detected face meshed in a crop CROP_SCALE times its box, else a snug one."""
+        """The detected face meshed in the first crop, of `crop_scales` times its box, that
+        FaceMesh finds it in."""
         h, w = rgb.shape[:2]
         box = det.location_data.relative_bounding_box
         cx, cy = (box.xmin + box.width / 2) * w, (box.ymin + box.height / 2) * h
         extent = max(box.width * w, box.height * h)
-        for scale in (CROP_SCALE, SNUG_CROP_SCALE):
+        for scale in crop_scales:
             square = (cx, cy, scale * extent)
             face = FaceFinder._mesh(graphs, rgb, tile, square, det, float(det.score[0]))
             if face is not None:
@@ -291,6 +318,7 @@ class FaceFinder:
     def reset(self) -> None:
         """Forget the faces being followed: the next frame is from another recording."""
         self._known = {}
+        self._bare = {}
 
     def close(self) -> None:
         if not self._closed:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from meetwatch.capture.frame import Frame
 from meetwatch.faces.faces import NUM_LANDMARKS, Faces
-from meetwatch.faces.finder import FaceFinder
+from meetwatch.faces.finder import REDETECT_EVERY, FaceFinder
 from meetwatch.geometry import Rect
 from meetwatch.layout.tiles import Tile, Tiles
+from tests.factories.layouts import LayoutCase, build
 from tests.unit.faces.portraits import PORTRAITS, find, finder, portrait, whole_image_tiles
 
 # Where the faces are, checked by eye on the images (x, y, w, h): forehead to chin.
@@ -132,3 +135,34 @@ def test_bad_confidence_is_rejected() -> None:
 def test_empty_faces_from_mediapipe() -> None:
     faces = Faces.from_mediapipe(3, 2.0, [])
     assert len(faces) == 0 and faces.landmarks.shape == (0, NUM_LANDMARKS, 3)
+
+
+@pytest.mark.data
+def test_a_hard_face_in_a_tile_left_faceless_is_found_within_the_redetect_period(
+    data_dir: Path,
+) -> None:
+    """A painted, screaming face (FER-2013; ten annotators call it a face) that only the whole
+    search finds: at once in a new tile, and within REDETECT_EVERY frames in a tile that was
+    faceless, where the frames between run the quick search alone."""
+    scene = build(data_dir, LayoutCase("hard-face", "teams", 13))
+    gt = scene.tiles[12]
+    h, w = scene.image.shape[:2]
+    tiles = Tiles(0, 0.0, (w, h), (Tile(gt.slot, gt.rect),), "grid")
+    face = gt.faces[0]
+    away = scene.image.copy()
+    away[face.y : face.y + face.h, face.x : face.x + face.w] = np.median(
+        scene.image[gt.rect.y : gt.rect.y + gt.rect.h, gt.rect.x : gt.rect.x + gt.rect.w],
+        axis=(0, 1),
+    )
+    with FaceFinder() as fresh:
+        assert len(fresh.find(Frame(scene.image, 0.0, 0, "t"), tiles)) == 1
+        assert len(fresh.find(Frame(away, 1.0, 1, "t"), tiles)) == 0
+        first = next(
+            (
+                i
+                for i in range(1, REDETECT_EVERY + 2)
+                if len(fresh.find(Frame(scene.image, 1.0 + i, 1 + i, "t"), tiles))
+            ),
+            None,
+        )
+    assert first is not None and first <= REDETECT_EVERY

@@ -55,7 +55,7 @@ def test_faces_found_with_a_grid(data_dir: Path, size: tuple[int, int]) -> None:
 
 @pytest.mark.parametrize("size", _SIZE_PARAMS)
 def test_faces_found_without_a_grid(data_dir: Path, size: tuple[int, int]) -> None:
-    """Measured (drawn, mp4v, H.264): 1080p 404/405, 720p 403/405, 360p 220/225. At 360p
-    the five missed are 24-29 px faces through a codec, at the edge of what is promised: that
-    size is held to 97 % (the three sizes together: 1027/1035, 99.2 %)."""
+    """Measured (drawn, mp4v, H.264): 1080p 404/405, 720p 403/405, 360p 220 or 221/225 from
+    run to run. At 360p the four or five missed are 24-29 px faces through a codec, at the edge
+    of what is promised: that size is held to 97 % (the three sizes together: 99.2-99.3 %)."""
     assert _found_share(data_dir, NO_GRID_LOOKS, size) >= (0.97 if size[1] == 360 else 0.98)

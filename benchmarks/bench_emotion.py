@@ -1,8 +1,10 @@
-"""Emotion model cost per face with onnxruntime on 2 threads, batch 1 and batch 25.
+"""Emotion and attention model cost per face with onnxruntime on 2 threads, batch 1 to 49.
 
 Run: python benchmarks/bench_emotion.py [--repeats N] [--rounds R] [--also OTHER.onnx ...]
-Medians over N runs of the shipped models/emotion.onnx through the product's loader
-(manifest and sha256 checked), preprocessing excluded (it is < 0.02 ms per face). Files
+Medians over N runs of the shipped models/emotion.onnx and models/attention.onnx through the
+product's loaders (manifests and sha256 checked), preprocessing excluded (it is < 0.02 ms per
+face). Every face of a session goes through the attention network, in attention-only mode
+too; the emotion network runs unless attention-only mode is on. Files
 given with --also (earlier models, e.g. from git history) run with the same session options,
 interleaved with the shipped one in R rounds, so a side-by-side comparison shares the
 machine's load; the table keeps each file's best round (the least disturbed).
@@ -20,6 +22,7 @@ import numpy as np
 
 from meetwatch.analysis.emotion import EmotionModel
 from meetwatch.analysis.face_crop import normalize
+from meetwatch.analysis.looks import LookModel
 from meetwatch.assets import models_dir
 
 BATCHES = (1, 9, 25, 49)
@@ -57,7 +60,10 @@ def main() -> None:
     args = parser.parse_args()
     model = EmotionModel(threads=2)
     shipped = models_dir() / model.manifest.file
-    runs: dict[str, Predict] = {"shipped": model.predict}
+    runs: dict[str, Predict] = {
+        "shipped emotion": model.predict,
+        "shipped attention": LookModel(threads=2).predict,
+    }
     runs.update({str(p): _plain_session(p) for p in args.also})
     print(
         f"model {model.manifest.file} {shipped.stat().st_size / 1e6:.1f} MB, onnxruntime 2 threads"

@@ -14,6 +14,7 @@ from meetwatch.aggregation.models import ParticipantEngagement, RoomEngagement
 from meetwatch.aggregation.privacy_gate import PrivacyGate
 from meetwatch.analysis.analyzer import Analyzer
 from meetwatch.analysis.emotion import EmotionModel
+from meetwatch.analysis.looks import LookModel
 from meetwatch.analysis.signals import FaceSignals
 from meetwatch.capture.frame import Frame
 from meetwatch.config.models import Config
@@ -41,15 +42,15 @@ class Observation:
 
 class Perception:
     def __init__(self, config: Config) -> None:
-        # Attention-only mode never builds the model: no onnxruntime session exists, so no
-        # face can be read for emotion by accident.
-        emotion = (
-            None if config.privacy.attention_only else EmotionModel(threads=config.analysis.threads)
-        )
+        # Attention-only mode never builds the emotion model: no session for it exists, so no
+        # face can be read for emotion by accident. The attention model runs in every mode.
+        threads = config.analysis.threads
+        emotion = None if config.privacy.attention_only else EmotionModel(threads=threads)
         self._finder = FaceFinder()
         self._whole_window = WholeWindow(self._finder.window_search())
-        self._min_face_px = config.analysis.emotion_min_face_px
-        self._analyzer = Analyzer(emotion, self._min_face_px)
+        self._analyzer = Analyzer(
+            LookModel(threads=threads), emotion, config.analysis.emotion_min_face_px
+        )
         self._previous: Tiles | None = None
 
     def __call__(self, frame: Frame) -> Observation:
@@ -66,7 +67,7 @@ class Perception:
     def stop_emotion(self) -> None:
         """Attention-only switched on in the middle of a session: from the next frame on no
         face is read for emotion (the model is let go, not merely its results hidden)."""
-        self._analyzer = Analyzer(None, self._min_face_px)
+        self._analyzer = self._analyzer.without_emotion()
 
     def reset(self) -> None:
         """Start afresh on another recording while keeping the loaded models (a batch of

@@ -1,27 +1,18 @@
-"""Emotion classification with the shipped ONNX model.
+"""Emotion classification with the shipped ONNX model (checked by face_network before use).
 
-The model file is checked against its manifest (sha256, input spec, class order and
-preprocessing version) before use: a stale or damaged model would otherwise produce
-plausible-looking but wrong scores, which is worse than refusing to start.
+Never built in attention-only mode (meetwatch.pipeline), so no face can be read for emotion
+by accident.
 """
 
 from __future__ import annotations
 
-import hashlib
-import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from meetwatch.analysis.calibration import apply_temperature
-from meetwatch.analysis.face_crop import (
-    EYE_DISTANCE,
-    INPUT_SIZE,
-    PREPROCESS_VERSION,
-    align_face,
-    normalize,
-)
+from meetwatch.analysis.face_crop import EYE_DISTANCE, INPUT_SIZE, align_face
+from meetwatch.analysis.face_network import FaceNetwork
 from meetwatch.assets import models_dir
 from meetwatch.errors import ModelError
 from meetwatch.shared import EMOTIONS
@@ -97,97 +88,17 @@ def shown_emotion(
     return EMOTIONS[top] if probabilities[top] >= min_confidence else UNCERTAIN_SHOWN_AS
 
 
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-@dataclass(frozen=True)
-class ModelManifest:
-    file: str
-    sha256: str
-    input_name: str
-    input_shape: tuple[int | str, ...]
-    output_name: str
-    classes: tuple[str, ...]
-    preprocess_version: int
-    temperature: float = 1.0  # fitted on PublicTest at export; 1.0 for an uncalibrated file
-
-    @classmethod
-    def read(cls, path: Path) -> ModelManifest:
-        if not path.is_file():
-            raise ModelError(f"emotion model manifest not found at {path}")
-        try:
-            raw = tomllib.loads(path.read_text())
-            m = raw["model"]
-            return cls(
-                file=m["file"],
-                sha256=m["sha256"],
-                input_name=m["input"]["name"],
-                input_shape=tuple(m["input"]["shape"]),
-                output_name=m["output"]["name"],
-                classes=tuple(m["classes"]),
-                preprocess_version=int(m["preprocess_version"]),
-                temperature=float(m.get("calibration", {}).get("temperature", 1.0)),
-            )
-        except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise ModelError(f"emotion model manifest {path} is invalid: {exc}") from exc
-
-
 class EmotionModel:
     """The verified ONNX emotion classifier; one instance per analysis worker."""
 
     def __init__(self, directory: Path | None = None, threads: int = 2) -> None:
-        import onnxruntime as ort  # imported here so `--help` stays fast
-
         directory = directory or models_dir()
-        self.manifest = ModelManifest.read(directory / MANIFEST)
-        m = self.manifest
-        path = directory / m.file
-        if not path.is_file():
+        self._net = FaceNetwork(directory / MANIFEST, "emotion model", EMOTIONS, threads)
+        self.manifest = self._net.manifest
+        if not 0.05 <= self.manifest.temperature <= 20:
             raise ModelError(
-                f"emotion model {path} is missing: reinstall meetwatch or export it with "
-                "`python -m meetwatch.training.export`"
+                f"emotion model temperature {self.manifest.temperature} is not plausible"
             )
-        digest = sha256_of(path)
-        if digest != m.sha256:
-            raise ModelError(
-                f"emotion model {path} does not match its manifest (sha256 {digest[:12]}... "
-                f"expected {m.sha256[:12]}...): the file is corrupt or from another build"
-            )
-        if m.classes != EMOTIONS:
-            raise ModelError(f"emotion model classes {m.classes} differ from {EMOTIONS}")
-        if not 0.05 <= m.temperature <= 20:
-            raise ModelError(f"emotion model temperature {m.temperature} is not plausible")
-        if m.preprocess_version != PREPROCESS_VERSION:
-            raise ModelError(
-                f"emotion model expects preprocessing v{m.preprocess_version}, "
-                f"this meetwatch provides v{PREPROCESS_VERSION}"
-            )
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        # Idle pool threads would spin after each batch: twice the CPU of a 25-face batch
-        # between the frames of a live session, for no gain in latency.
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        try:
-            self._session = ort.InferenceSession(
-                str(path), opts, providers=["CPUExecutionProvider"]
-            )
-        except Exception as exc:  # onnxruntime raises its own untyped errors
-            raise ModelError(f"emotion model {path} cannot be loaded: {exc}") from exc
-        inp = self._session.get_inputs()[0]
-        out = self._session.get_outputs()[0]
-        if inp.name != m.input_name or list(inp.shape[1:]) != list(m.input_shape[1:]):
-            raise ModelError(
-                f"emotion model input {inp.name}{inp.shape} does not match the manifest "
-                f"{m.input_name}{list(m.input_shape)}"
-            )
-        if out.name != m.output_name:
-            raise ModelError(f"emotion model output {out.name} is not {m.output_name}")
 
     def predict(self, faces: np.ndarray) -> np.ndarray:
         """(N, 48, 48) uint8 crops -> (N, 7) calibrated probabilities."""
@@ -195,23 +106,19 @@ class EmotionModel:
 
     def predict_raw(self, faces: np.ndarray) -> np.ndarray:
         """The network's own probabilities, before calibration (what the temperature is fit on)."""
-        if len(faces) == 0:
-            return np.zeros((0, len(EMOTIONS)), np.float32)
-        out = self._session.run(
-            [self.manifest.output_name], {self.manifest.input_name: normalize(faces)}
-        )[0]
-        return np.asarray(out, np.float32)
+        return self._net.run(faces)
 
     def classify(
-        self, gray: np.ndarray, landmarks: np.ndarray, min_face_px: float = 0.0
+        self, crops: np.ndarray, sizes: np.ndarray, min_face_px: float = 0.0
     ) -> np.ndarray:
-        """Emotion probabilities for every face in a grayscale frame, one batched call.
+        """Emotion probabilities for the aligned crops of a frame's faces, one batched call.
 
-        Faces smaller than `min_face_px` get NaN rows (not measured): below that size the model
-        is close to guessing, and a guess shown as a reading is worse than none.
+        Faces smaller than `min_face_px` (`sizes`, see face_sizes) get NaN rows (not measured):
+        below that size the model is close to guessing, and a guess shown as a reading is
+        worse than none.
         """
-        out = np.full((len(landmarks), len(EMOTIONS)), np.nan, np.float32)
-        big = face_sizes(landmarks) >= min_face_px
+        out = np.full((len(crops), len(EMOTIONS)), np.nan, np.float32)
+        big = sizes >= min_face_px
         if big.any():
-            out[big] = self.predict(aligned_crops(gray, landmarks[big]))
+            out[big] = self.predict(crops[big])
         return out

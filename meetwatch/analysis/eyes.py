@@ -2,6 +2,10 @@
 
 EAR = (|p2 - p6| + |p3 - p5|) / (2 |p1 - p4|): two lid-to-lid heights over the corner-to-corner
 width, so it does not depend on the face's size in the tile. Measured in the image plane.
+
+Recorded per participant (eye openness in the store and reports); whether the eyes are closed
+is judged by the attention model (meetwatch.analysis.looks), because FaceMesh fits the lids to
+its face prior and often reads a shut eye in one picture as open.
 """
 
 from __future__ import annotations
@@ -16,15 +20,6 @@ _EYE_POINTS = np.array(
         [362, 385, 387, 263, 373, 380],
     ]
 )
-
-# Below this mean EAR the eyes count as closed. Measured with FaceFinder on the 327 CK+ peak
-# frames: wide-open (surprise) 0.26-0.41, median 0.33; relaxed open portraits 0.25-0.32; eyes
-# shut or screwed up 0.04-0.11; squints (disgust, median 0.16) in between. On 137 FER-2013
-# faces labelled by hand (webcam-like photos, 48 px upscaled as in a small tile), eyes that
-# are closed, nearly closed or cast down read 0.13-0.25 and 0.15 let half of them pass as
-# open; 0.20 catches most of them while open eyes stay above it (a squint may not: in a
-# meeting a laugh lasts under the 1 s that live sessions wait before saying eyes_closed).
-EYES_CLOSED_EAR = 0.20
 
 
 def eye_aspect_ratio(landmarks: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from meetwatch.analysis.looks import LOOKS
 from meetwatch.shared import EMOTIONS
 
 
@@ -18,6 +19,8 @@ class FaceSignals:
     head_pose: (N, 3) yaw, pitch, roll in degrees (yaw > 0: face turned to its left)
     gaze: (N, 2) iris offset inside the eye, x and y in [-1, 1] (0 = centred)
     eye_openness: (N,) mean eye aspect ratio of both eyes
+    looks: (N, 3) probabilities that the face looks at the camera, away, or has its eyes
+        closed, read from its pixels (meetwatch.analysis.looks)
     slots: (N,) int32 tile slot
     boxes: (N, 4) float32 face boxes in frame pixels (for annotation)
     """
@@ -30,6 +33,7 @@ class FaceSignals:
     head_pose: np.ndarray
     gaze: np.ndarray
     eye_openness: np.ndarray
+    looks: np.ndarray
     slots: np.ndarray
     boxes: np.ndarray
 
@@ -42,6 +46,7 @@ class FaceSignals:
             "head_pose": (n, 3),
             "gaze": (n, 2),
             "eye_openness": (n,),
+            "looks": (n, len(LOOKS)),
             "boxes": (n, 4),
         }
         for name, shape in shapes.items():

@@ -36,6 +36,14 @@ DEPRECATED: dict[tuple[str, str], Deprecated] = {
         "tracking.yaw_tolerance and tracking.pitch_tolerance, which judge head and eye turn "
         "together in degrees (the old value is ignored)"
     ),
+    ("tracking", "eyes_closed_threshold"): Deprecated(
+        "tracking.eyes_closed_confidence: closed eyes are read by the attention model from the "
+        "face's pixels, not from the eye aspect ratio (the old value is ignored)"
+    ),
+    ("tracking", "uncalibrated_tolerance_factor"): Deprecated(
+        "nothing: until a participant is calibrated the attention model judges whether they "
+        "look at the camera (the old value is ignored)"
+    ),
     ("privacy", "names"): Deprecated(
         'nothing: participants are always "Participant N" (names were never read from the '
         "tiles; the old value is ignored)"

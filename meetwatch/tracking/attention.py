@@ -1,4 +1,12 @@
-"""Attention state of one participant from their raw pose, gaze and eye openness.
+"""Attention state of one participant from the attention model's reading of their face and
+from their head pose and gaze.
+
+Closed eyes are what the attention model reads from the face's pixels (meetwatch.analysis.
+looks), always. Where the person looks is judged two ways. Until their rest pose is
+calibrated nothing says where their screen is, so the model's reading of the face decides
+(looking at the camera counts as on screen, as it must for a still image). Once calibrated,
+head pose plus gaze against that rest pose decides, which also serves a camera beside the
+screen, where looking at the screen is looking away from the camera.
 
 Each state needs evidence for a while before it is committed (see TrackingConfig), and the
 committed state is backdated to when the evidence began, so an away interval reports the
@@ -11,6 +19,9 @@ from __future__ import annotations
 import math
 from typing import Literal
 
+import numpy as np
+
+from meetwatch.analysis.looks import AT_CAMERA, AWAY, EYES_CLOSED
 from meetwatch.shared import AttentionState
 from meetwatch.tracking.calibration import RestPose
 from meetwatch.tracking.config import TrackingConfig
@@ -39,17 +50,14 @@ class AttentionJudge:
         pitch: float,
         gaze_x: float,
         gaze_y: float,
-        ear: float,
-        reference: RestPose,
-        calibrated: bool,
+        looks: np.ndarray,
+        rest: RestPose | None,
     ) -> None:
+        """One frame's readings; `rest` is the participant's calibrated rest pose (None until
+        calibrated)."""
         cfg = self._cfg
         appearing = self.state in ("no_face", "camera_off")
-        if not (math.isfinite(yaw) and math.isfinite(pitch)):  # pose not measurable
-            if appearing:
-                self._commit("on_screen", t)
-            return
-        if ear < cfg.eyes_closed_threshold:  # False for NaN: an unmeasurable eye counts as open
+        if looks[EYES_CLOSED] >= cfg.eyes_closed_confidence:
             if self._closed_since is None:
                 self._closed_since = t
             if t - self._closed_since >= cfg.eyes_closed_seconds:
@@ -59,14 +67,18 @@ class AttentionJudge:
                 return
         else:
             self._closed_since = None
-        widen = 1.0 if calibrated else cfg.uncalibrated_tolerance_factor
-        # Where the person looks is where the head points plus where the eyes turn in it.
-        # An eye that cannot be measured (NaN) adds no turn: the head alone decides.
-        sideways = (yaw - reference.yaw) + cfg.gaze_degrees_x * _turn(gaze_x, reference.gaze_x)
-        vertical = (pitch - reference.pitch) + cfg.gaze_degrees_y * _turn(gaze_y, reference.gaze_y)
-        off = (
-            abs(sideways) > cfg.yaw_tolerance * widen or abs(vertical) > cfg.pitch_tolerance * widen
-        )
+        if rest is None:
+            off = bool(looks[AWAY] > looks[AT_CAMERA])
+        elif math.isfinite(yaw) and math.isfinite(pitch):
+            # Where the person looks is where the head points plus where the eyes turn in it.
+            # An eye that cannot be measured (NaN) adds no turn: the head alone decides.
+            sideways = (yaw - rest.yaw) + cfg.gaze_degrees_x * _turn(gaze_x, rest.gaze_x)
+            vertical = (pitch - rest.pitch) + cfg.gaze_degrees_y * _turn(gaze_y, rest.gaze_y)
+            off = abs(sideways) > cfg.yaw_tolerance or abs(vertical) > cfg.pitch_tolerance
+        else:  # pose not measurable
+            if appearing:
+                self._commit("on_screen", t)
+            return
         candidate: AttentionState = "away" if off else "on_screen"
         if appearing:
             self._commit(candidate, t)  # a face appearing is a fact, not noise to debounce

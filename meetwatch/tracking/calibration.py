@@ -21,42 +21,30 @@ class RestPose:
     gaze_y: float
 
 
-STRAIGHT_AHEAD = RestPose(0.0, 0.0, 0.0, 0.0)
-
-
 class RestPoseCalibration:
-    def __init__(
-        self, seconds: float, max_yaw: float, max_pitch: float, max_gap: float, ear_open: float
-    ) -> None:
+    def __init__(self, seconds: float, max_yaw: float, max_pitch: float, max_gap: float) -> None:
         self._seconds = seconds
         self._max_yaw = max_yaw
         self._max_pitch = max_pitch
         self._max_gap = max_gap
-        self._ear_open = ear_open
         self._samples: list[tuple[float, float, float, float]] = []
         self._attentive_time = 0.0
         self._last_t: float | None = None
         self._pose: RestPose | None = None
 
     @property
-    def done(self) -> bool:
-        return self._pose is not None
-
-    @property
-    def reference(self) -> RestPose:
-        """The calibrated rest pose, or straight ahead until calibration completes."""
-        return self._pose or STRAIGHT_AHEAD
+    def pose(self) -> RestPose | None:
+        """The calibrated rest pose; None until calibration completes."""
+        return self._pose
 
     def add(
-        self, t: float, yaw: float, pitch: float, gaze_x: float, gaze_y: float, ear: float
+        self, t: float, yaw: float, pitch: float, gaze_x: float, gaze_y: float, eyes_open: bool
     ) -> None:
         """Feed one raw (unsmoothed) frame; frames that are not attentive are skipped."""
         if self._pose is not None:
             return
         # NaN (not measurable) fails every comparison below, so such frames are skipped
-        if not (
-            ear >= self._ear_open and abs(yaw) < self._max_yaw and abs(pitch) < self._max_pitch
-        ):
+        if not (eyes_open and abs(yaw) < self._max_yaw and abs(pitch) < self._max_pitch):
             return
         if self._last_t is not None:
             self._attentive_time += min(max(0.0, t - self._last_t), self._max_gap)

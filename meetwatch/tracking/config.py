@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from meetwatch.analysis.eyes import EYES_CLOSED_EAR
-
 
 class TrackingConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -25,7 +23,8 @@ class TrackingConfig(BaseModel):
         gt=0,
         title="Calibration duration",
         description="Attentive time collected per participant before their rest pose (median "
-        "yaw, pitch and gaze) becomes their 'looking at the screen' reference.",
+        "yaw, pitch and gaze) becomes their 'looking at the screen' reference. Until then "
+        "the attention model's reading of the face decides whether they look at the camera.",
     )
     calibration_max_yaw: float = Field(
         default=35.0,
@@ -78,19 +77,13 @@ class TrackingConfig(BaseModel):
         "lids. Small, because the lids follow the eye: looking down lowers the upper lid "
         "onto the iris, which then reads as looking up.",
     )
-    uncalibrated_tolerance_factor: float = Field(
-        default=1.25,
-        ge=1,
-        title="Tolerance widening before calibration",
-        description="Until a participant is calibrated the reference is a straight-ahead pose "
-        "(0, 0), which a camera above or beside the screen does not match, so the yaw, pitch "
-        "and gaze tolerances are multiplied by this factor.",
-    )
-    eyes_closed_threshold: float = Field(
-        default=EYES_CLOSED_EAR,
+    eyes_closed_confidence: float = Field(
+        default=0.5,
         gt=0,
-        title="Closed-eye threshold",
-        description="Eye aspect ratio below which the eyes count as closed.",
+        lt=1,
+        title="Closed-eye confidence",
+        description="The eyes count as closed when the attention model gives at least this "
+        "probability that they are (it reads the eyelids from the face's pixels).",
     )
     eyes_closed_seconds: float = Field(
         default=1.0,

@@ -15,6 +15,7 @@ from typing import Literal
 
 import numpy as np
 
+from meetwatch.analysis.looks import EYES_CLOSED
 from meetwatch.analysis.signals import FaceSignals
 from meetwatch.layout.tiles import Tiles
 from meetwatch.shared import EMOTIONS
@@ -90,7 +91,6 @@ class Tracker:
                 cfg.calibration_max_yaw,
                 cfg.calibration_max_pitch,
                 cfg.calibration_max_gap,
-                cfg.eyes_closed_threshold,
             ),
             judge=AttentionJudge(cfg, t),
         )
@@ -101,6 +101,7 @@ class Tracker:
         yaw, pitch, _roll = (float(v) for v in signals.head_pose[row])
         gaze_x, gaze_y = (float(v) for v in signals.gaze[row])
         ear = float(signals.eye_openness[row])
+        looks = signals.looks[row]
         raw = np.concatenate(
             [
                 signals.emotion[row],
@@ -111,16 +112,16 @@ class Tracker:
             ]
         )
         track.ema.update(t, raw)
-        track.calibration.add(t, yaw, pitch, gaze_x, gaze_y, ear)
+        eyes_open = bool(looks[EYES_CLOSED] < self._cfg.eyes_closed_confidence)
+        track.calibration.add(t, yaw, pitch, gaze_x, gaze_y, eyes_open)
         track.judge.observe(
             t,
             yaw,
             pitch,
             gaze_x,
             gaze_y,
-            ear,
-            track.calibration.reference,
-            track.calibration.done,
+            looks,
+            track.calibration.pose,
         )
         track.last_face_t = t
         track.face_present = True
@@ -152,7 +153,7 @@ class Tracker:
             attention=track.judge.state,
             attention_since=track.judge.since,
             face_present=track.face_present,
-            calibrated=track.calibration.done,
+            calibrated=track.calibration.pose is not None,
         )
         v = track.ema.value
         if not track.face_present or v is None:

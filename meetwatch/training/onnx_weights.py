@@ -1,12 +1,13 @@
 """Recover trainable EmotionNet weights from a shipped ONNX file.
 
 Checkpoints are never committed, so the shipped emotion.onnx is the only copy of the last
-model's weights a fresh machine has. The exporter folds every batch norm into the convolution
-before it, so each convolution's (weight, bias) pair is split back into a bias-free convolution
-and a batch norm. The batch norm gets the statistics its input actually has on the given faces
-(running mean and variance) and the scale and shift that undo them, so the network computes the
-same function in eval mode and, because batch statistics then match the running ones, nearly
-the same in training mode: fine-tuning starts where the shipped model stands.
+model's weights a fresh machine has; an int8 file's weights come back dequantized. The exporter
+folds every batch norm into the convolution before it, so each convolution's (weight, bias)
+pair is split back into a bias-free convolution and a batch norm. The batch norm gets the
+statistics its input actually has on the given faces (running mean and variance) and the scale
+and shift that undo them, so the network computes the same function in eval mode and, because
+batch statistics then match the running ones, nearly the same in training mode: fine-tuning
+starts where the shipped model stands.
 """
 
 from __future__ import annotations
@@ -51,14 +52,34 @@ def _onnx_tensors(path: Path) -> dict[str, np.ndarray]:
     except Exception as exc:  # protobuf raises several types for a damaged file
         raise ModelError(f"{path} is not a readable ONNX file: {exc}") from exc
     init = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    made_by = {out: node for node in graph.node for out in node.output}
+
+    def value(name: str) -> np.ndarray:
+        """An initializer, or the float tensor a DequantizeLinear makes of one (int8 files
+        store each convolution's weight and bias quantized, per output channel)."""
+        if name in init:
+            return init[name].copy()
+        node = made_by.get(name)
+        if node is None or node.op_type != "DequantizeLinear":
+            raise ModelError(f"{path}: {name} is neither a weight nor a dequantized weight")
+        q, scale = value(node.input[0]), value(node.input[1])
+        zero = value(node.input[2]) if len(node.input) > 2 else np.zeros_like(scale)
+        axis = next((a.i for a in node.attribute if a.name == "axis"), 1)
+        shape = list(scale.shape)  # a bias: one scale per element, or a scalar
+        if q.ndim > 1:
+            shape = [1] * q.ndim
+            shape[axis] = scale.size
+        real = (q.astype(np.float64) - zero.reshape(shape)) * scale.reshape(shape)
+        return real.astype(np.float32)
+
     out = {k.removeprefix("net."): v.copy() for k, v in init.items() if k.startswith("net.head")}
     for node in graph.node:
         if node.op_type == "Conv":
             # '/net/stages/stages.1/skip/skip.0/Conv' names module 'stages.1.skip.0'
             scopes = node.name.removeprefix("/net/").split("/")[:-1]
             module = ".".join(s.rsplit(".", 1)[-1] for s in scopes)
-            out[module + ".weight"] = init[node.input[1]].copy()
-            out[module + ".bias"] = init[node.input[2]].copy()
+            out[module + ".weight"] = value(node.input[1])
+            out[module + ".bias"] = value(node.input[2])
     return out
 
 

@@ -84,6 +84,7 @@ def signals(t: float) -> FaceSignals:
         head_pose=np.tile(np.array([4.0, -3.0, 1.0], np.float32), (n, 1)),
         gaze=np.zeros((n, 2), np.float32),
         eye_openness=np.full(n, 0.31, np.float32),
+        looks=np.tile(np.eye(3, dtype=np.float32)[0], (n, 1)),  # all at the camera
         slots=np.arange(n, dtype=np.int32),
         boxes=np.array([face_box(s) for s in range(n)], np.float32),
     )

@@ -154,17 +154,22 @@ def _with_models(tmp_path: Path, folder: Path) -> subprocess.CompletedProcess[st
     return meetwatch(tmp_path, "analyze", str(picture), *answer, env=env)
 
 
-def test_missing_model_file(tmp_path: Path, models_copy: Path) -> None:
-    (models_copy / "emotion.onnx").unlink()
-    assert_one_error(_with_models(tmp_path, models_copy), "emotion.onnx", "missing")
+SHIPPED = ("emotion.onnx", "attention.onnx")
 
 
-def test_corrupt_model_file(tmp_path: Path, models_copy: Path) -> None:
-    model = models_copy / "emotion.onnx"
+@pytest.mark.parametrize("name", SHIPPED)
+def test_missing_model_file(tmp_path: Path, models_copy: Path, name: str) -> None:
+    (models_copy / name).unlink()
+    assert_one_error(_with_models(tmp_path, models_copy), name, "missing")
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_corrupt_model_file(tmp_path: Path, models_copy: Path, name: str) -> None:
+    model = models_copy / name
     data = bytearray(model.read_bytes())
     data[len(data) // 2] ^= 0xFF  # one flipped byte, as a bad disk or download would leave
     model.write_bytes(bytes(data))
-    assert_one_error(_with_models(tmp_path, models_copy), "emotion.onnx", "sha256")
+    assert_one_error(_with_models(tmp_path, models_copy), name, "sha256")
 
 
 # -- configuration and the store -------------------------------------------------------------

@@ -167,6 +167,8 @@ def test_bundle_holds_models_ui_and_mediapipe_files(bundle: Path) -> None:
     internal = bundle / "_internal"
     assert (internal / "models" / "emotion.onnx").is_file()
     assert (internal / "models" / "manifest.toml").is_file()
+    assert (internal / "models" / "attention.onnx").is_file()
+    assert (internal / "models" / "attention.toml").is_file()
     assert (internal / "ui" / "overlay" / "index.html").is_file()
     assert (internal / "ui" / "icons" / "meetwatch.svg").is_file()
     assert (internal / "share" / "applications" / "meetwatch.desktop").is_file()

@@ -58,6 +58,7 @@ TORCH_USERS = {
     "training/finalize.py",
     "training/onnx_weights.py",
     "training/distill.py",
+    "training/attention.py",
 }
 PICTURE_WRITERS: set[str] = set()  # module paths allowed to call cv2.imwrite / VideoWriter
 

@@ -21,6 +21,7 @@ from meetwatch.analysis.emotion import (
     face_sizes,
     shown_emotion,
 )
+from meetwatch.analysis.looks import LookModel
 from meetwatch.capture.frame import Frame
 from meetwatch.shared import EMOTIONS
 from meetwatch.tracking.participants import Participants, ParticipantState
@@ -88,9 +89,9 @@ def test_faces_below_the_minimum_size_get_no_emotion(model: EmotionModel) -> Non
     assert len(faces) == 1
     size = float(face_sizes(faces.landmarks)[0])
     frame = Frame(np.ascontiguousarray(image), 0.0, 0, "test")
-    read = Analyzer(model, min_face_px=size - 1).analyse(frame, faces)
+    read = Analyzer(LookModel(threads=1), model, min_face_px=size - 1).analyse(frame, faces)
     assert np.isfinite(read.emotion).all()
-    skipped = Analyzer(model, min_face_px=size + 1).analyse(frame, faces)
+    skipped = Analyzer(LookModel(threads=1), model, min_face_px=size + 1).analyse(frame, faces)
     assert np.isnan(skipped.emotion).all() and np.isnan(skipped.valence).all()
     assert np.isfinite(skipped.head_pose).all()  # attention is still measured
 

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from meetwatch.analysis.calibration import apply_temperature
-from meetwatch.analysis.emotion import MANIFEST, EmotionModel, sha256_of, valence_arousal
+from meetwatch.analysis.emotion import MANIFEST, EmotionModel, valence_arousal
 from meetwatch.analysis.face_crop import PREPROCESS_VERSION
+from meetwatch.analysis.face_network import sha256_of
 from meetwatch.assets import models_dir
 from meetwatch.errors import ModelError
 from meetwatch.shared import EMOTIONS

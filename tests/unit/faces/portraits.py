@@ -18,6 +18,7 @@ from meetwatch.faces.faces import Faces
 from meetwatch.faces.finder import FaceFinder
 from meetwatch.geometry import Rect
 from meetwatch.layout.tiles import Tile, Tiles
+from meetwatch.training.attention_data import framed_face
 
 PORTRAITS = ("astronaut", "hopper")
 
@@ -64,8 +65,6 @@ def rotated(image: np.ndarray, degrees: float) -> np.ndarray:
     return cv2.warpAffine(image, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
 
 
-def dataset_face(gray: np.ndarray, face_px: int = 96, margin: int = 96) -> np.ndarray:
-    """A 48x48 dataset face upscaled and framed so a detector sees it as in a webcam tile."""
-    face = cv2.resize(gray, (face_px, face_px), interpolation=cv2.INTER_CUBIC)
-    img = cv2.copyMakeBorder(face, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=90)
-    return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+def dataset_face(gray: np.ndarray) -> np.ndarray:
+    """A 48x48 dataset face framed as the attention network's training faces are."""
+    return framed_face(gray)

@@ -65,6 +65,7 @@ def signals(index: int = 0) -> FaceSignals:
         head_pose=np.zeros((n, 3), np.float32),
         gaze=np.zeros((n, 2), np.float32),
         eye_openness=np.full(n, 0.3, np.float32),
+        looks=np.tile(np.eye(3, dtype=np.float32)[0], (n, 1)),  # all at the camera
         slots=np.array(slots, np.int32),
         boxes=np.array([face_box(s) for s in slots], np.float32),
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from meetwatch.analysis.looks import LOOKS
 from meetwatch.analysis.signals import FaceSignals
 from meetwatch.geometry import Rect
 from meetwatch.layout.tiles import Tile, TileKind, Tiles
@@ -26,6 +27,19 @@ class Face:
     emotion: str = "neutral"
     arousal: float = 0.0
     x: float = 0.5  # horizontal position of the face centre inside its tile (0-1)
+    look: str | None = None  # the attention model's reading; None: what this pose would give
+
+    def looks(self) -> np.ndarray:
+        """One-hot LOOKS probabilities: `look`, or what a face posed like this shows (shut
+        eyes below an aspect ratio of 0.15; away when head and eyes together, 40 degrees per
+        unit of iris offset, point more than 25 degrees off the camera)."""
+        look = self.look
+        if look is None:
+            sideways = self.yaw + 40 * self.gaze[0]
+            vertical = self.pitch + 10 * self.gaze[1]
+            turned = abs(sideways) > 25 or abs(vertical) > 25
+            look = "eyes_closed" if self.ear < 0.15 else "away" if turned else "at_camera"
+        return np.eye(len(LOOKS))[LOOKS.index(look)]
 
 
 def make_tiles(kinds: dict[int, TileKind], t: float, frame_index: int = 0) -> Tiles:
@@ -54,6 +68,7 @@ def make_signals(faces: list[Face], t: float, frame_index: int = 0) -> FaceSigna
         head_pose=np.array([(f.yaw, f.pitch, f.roll) for f in faces], float).reshape(n, 3),
         gaze=np.array([f.gaze for f in faces], float).reshape(n, 2),
         eye_openness=np.array([f.ear for f in faces], float).reshape(n),
+        looks=np.array([f.looks() for f in faces], float).reshape(n, len(LOOKS)),
         slots=np.array([f.slot for f in faces], np.int32),
         boxes=boxes,
     )

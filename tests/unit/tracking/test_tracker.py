@@ -254,3 +254,21 @@ def test_covered_tiles_keep_their_participants_without_a_verdict() -> None:
     frame = tracker.update(make_signals([Face(0)], 12.0), make_tiles(kinds, 12.0))
     assert frame.get(2).attention == "no_face"
     assert frame.get(2).attention_since == pytest.approx(9.8)  # the last covered frame
+
+
+def test_before_calibration_the_face_reading_decides_and_after_it_the_rest_pose() -> None:
+    """A camera beside the screen: the person reads the meeting with the head turned 30
+    degrees, which the attention model reads as looking away from the camera. Until their
+    rest pose is known that is all there is to go on; once calibrated they are on screen,
+    and turning further away (or shutting the eyes) still counts."""
+    cfg = TrackingConfig()
+    tracker = Tracker(cfg)
+    beside = [Face(0, yaw=30.0, look="away")]
+    frames = run(tracker, 0.0, cfg.calibration_seconds + 2.0, lambda t: beside)
+    p = frames[-1].participants[0]
+    assert p.calibrated and p.attention == "on_screen"
+    assert intervals(frames, 1)[0] == ("away", 0.0)
+    frames = run(tracker, 100.0, 104.0, lambda t: [Face(0, yaw=60.0, look="away")])
+    assert frames[-1].participants[0].attention == "away"
+    frames = run(tracker, 200.0, 204.0, lambda t: [Face(0, yaw=30.0, look="eyes_closed")])
+    assert frames[-1].participants[0].attention == "eyes_closed"

@@ -158,7 +158,8 @@ class FixedExpression:
         zeros = np.zeros(1, np.float32)
         return FaceSignals(
             0, 0.0, probs, zeros, zeros, np.zeros((1, 3), np.float32),
-            np.zeros((1, 2), np.float32), zeros, np.zeros(1, np.int32),
+            np.zeros((1, 2), np.float32), zeros, np.eye(3, dtype=np.float32)[:1],
+            np.zeros(1, np.int32),
             np.array([[120, 90, 160, 160]], np.float32),
         )  # fmt: skip
 

@@ -7,7 +7,7 @@ sees the same 48x48 crop as the emotion model reads the eyelids and the iris the
 
 It infers no emotion: its only outputs are the three LOOKS. Its convolutions start from the
 emotion network's (they know faces from 28,709 photos; from random weights the held-out
-photos came out 8 points worse), its classifier is new, and it was trained on attention labels
+photos came out 9 points worse), its classifier is new, and it was trained on attention labels
 only (meetwatch.training.attention). Attention-only mode runs it and never loads the emotion
 network.
 """
@@ -34,5 +34,13 @@ class LookModel:
         self._net = FaceNetwork(directory / MANIFEST, "attention model", LOOKS, threads)
 
     def predict(self, crops: np.ndarray) -> np.ndarray:
-        """(N, 48, 48) uint8 aligned crops -> (N, 3) probabilities in LOOKS order."""
-        return self._net.run(crops)
+        """(N, 48, 48) uint8 aligned crops -> (N, 3) probabilities in LOOKS order.
+
+        Each face is read together with its mirror image and the two readings averaged (one
+        batch): a look to the left mirrored is a look to the right, still away, and the
+        average is right more often (held-out FER-2013 faces 85.4 -> 89.8 %, WIDER FACE photos
+        77.7 -> 80.0 %) for twice the network's time."""
+        n = len(crops)
+        both = np.concatenate([crops, crops[:, :, ::-1]])
+        probs = self._net.run(np.ascontiguousarray(both))
+        return (probs[:n] + probs[n:]) / 2

@@ -1,7 +1,8 @@
 """Tracker: FaceSignals over time -> Participants with stable ids.
 
 A participant is the person in a tile slot (the layout stage keeps slot identity when the
-grid reflows); when one tile shows several faces they are told apart by left-to-right order.
+grid reflows); when one tile shows several faces at about the same size they are told apart by
+left-to-right order, and faces far smaller than the tile's largest are background people.
 Ids are handed out 1, 2, ... in order of first appearance and never reused, so a participant
 who turns their camera off or leaves the frame keeps their id and history when they return.
 
@@ -24,6 +25,12 @@ from meetwatch.tracking.calibration import RestPoseCalibration
 from meetwatch.tracking.config import TrackingConfig
 from meetwatch.tracking.participants import Participants, ParticipantState
 from meetwatch.tracking.smoothing import TimeEma
+
+# In a webcam tile, a face under this share of the height of the tile's largest face is
+# someone behind the participant (an office, a family member passing), not a participant; two
+# people sharing one camera sit at about the same distance from it. Not applied when the whole
+# window is one tile, where faces of every size are different people's webcams.
+BACKGROUND_FACE = 0.5
 
 # Layout of the smoothed signal vector: emotion, valence, arousal, yaw/pitch/roll, gaze, EAR.
 _E = len(EMOTIONS)
@@ -54,6 +61,11 @@ class Tracker:
         for row, slot in enumerate(signals.slots.tolist()):
             if kinds.get(slot) != "camera_off":  # a face there is the avatar picture
                 faces_by_slot.setdefault(slot, []).append(row)
+        if tiles.layout != "single":  # a tile is one webcam: small faces are its background
+            heights = signals.boxes[:, 3]
+            for slot, rows in faces_by_slot.items():
+                tallest = max(heights[r] for r in rows)
+                faces_by_slot[slot] = [r for r in rows if heights[r] >= BACKGROUND_FACE * tallest]
         centres = signals.boxes[:, 0] + signals.boxes[:, 2] / 2
         for rows in faces_by_slot.values():
             rows.sort(key=lambda r: centres[r])

@@ -2,10 +2,10 @@
 
 Three sets, each a CSV in attention_labels/ next to this file (labels only; the images stay
 in the data folder):
-- fer_train.csv: 2,085 FER-2013 Training faces labelled at_camera, away or eyes_closed by
+- fer_train.csv: 2,230 FER-2013 Training faces labelled at_camera, away or eyes_closed by
   hand from contact sheets (a random sample, faces whose landmarks looked down, aside or shut,
-  and faces an early network found uncertain or shut; sunglasses, drawings, masks and unclear
-  faces left out). Trains the attention network.
+  faces an early network found uncertain or shut, and frontal faces a trained one read as
+  away; sunglasses, drawings, masks and unclear faces left out). Trains the attention network.
 - fer_test.csv: 137 other FER-2013 faces, 1 = looks at the camera.
 - wider_test.csv: 130 WIDER FACE photos, 1 = looks at the camera; faces of 40-200 px as in
   meeting tiles, from another dataset altogether.

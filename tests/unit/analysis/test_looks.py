@@ -13,7 +13,7 @@ from meetwatch.analysis.emotion import aligned_crops
 from meetwatch.analysis.looks import AT_CAMERA, LOOKS, MANIFEST, LookModel
 from meetwatch.assets import models_dir
 from meetwatch.errors import ModelError
-from tests.unit.faces.portraits import find_one, portrait
+from tests.unit.faces.portraits import PORTRAITS, find_one, portrait
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +21,9 @@ def model() -> LookModel:
     return LookModel(threads=1)
 
 
-def test_a_portrait_looks_at_the_camera(model: LookModel) -> None:
-    image = portrait("astronaut")
+@pytest.mark.parametrize("name", PORTRAITS)
+def test_portraits_look_at_the_camera(model: LookModel, name: str) -> None:
+    image = portrait(name)
     crops = aligned_crops(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), find_one(image))
     probs = model.predict(crops)
     assert probs.shape == (1, len(LOOKS))

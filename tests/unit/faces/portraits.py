@@ -42,8 +42,10 @@ def whole_image_tiles(image: np.ndarray) -> Tiles:
 
 
 def find(image: np.ndarray) -> Faces:
-    """Faces in an image treated as one single-tile window."""
+    """Faces in an image treated as one single-tile window, found afresh: the shared finder
+    would otherwise follow the previous image's face in the same slot."""
     frame = Frame(np.ascontiguousarray(image), 0.0, 0, "test")
+    finder().reset()
     return finder().find(frame, whole_image_tiles(image))
 
 

@@ -27,6 +27,7 @@ class Face:
     emotion: str = "neutral"
     arousal: float = 0.0
     x: float = 0.5  # horizontal position of the face centre inside its tile (0-1)
+    size: float = 60.0  # face box side in pixels
     look: str | None = None  # the attention model's reading; None: what this pose would give
 
     def looks(self) -> np.ndarray:
@@ -58,7 +59,7 @@ def make_signals(faces: list[Face], t: float, frame_index: int = 0) -> FaceSigna
     boxes = np.zeros((n, 4), np.float32)
     for i, f in enumerate(faces):
         emotion[i, EMOTIONS.index(f.emotion)] = 1.0
-        boxes[i] = (f.slot * TILE_W + f.x * TILE_W - 30, 40, 60, 60)
+        boxes[i] = (f.slot * TILE_W + f.x * TILE_W - f.size / 2, 40, f.size, f.size)
     return FaceSignals(
         frame_index=frame_index,
         timestamp=t,

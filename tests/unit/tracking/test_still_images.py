@@ -84,10 +84,9 @@ def test_closed_eyes_and_looking_down_are_not_on_screen_in_one_image(
     assert _analyze(tmp_path, cv2.cvtColor(alone, cv2.COLOR_GRAY2BGR)) == ["away"]
 
 
-def test_a_portrait_looking_at_the_camera_and_a_man_looking_at_his_own() -> None:
-    """Grace Hopper's portrait, whose glasses reflect the light over her eyes, is read as
-    looking away (a weakness the attention model card lists), so it is not asserted here."""
+def test_portraits_looking_at_the_camera_and_a_man_looking_at_his_own() -> None:
     assert _attention(portrait("astronaut"), 1) == "on_screen"
+    assert _attention(portrait("hopper"), 2) == "on_screen"
     cameraman = cv2.cvtColor(skimage.data.camera(), cv2.COLOR_GRAY2BGR)
     assert _attention(cameraman, 3) == "away"
 
@@ -105,21 +104,21 @@ def _share_right(
 
 @pytest.mark.data
 def test_on_screen_or_not_on_hand_labelled_faces(data_dir: Path) -> None:
-    """118 of 137 right (86 %), 10 of the 70 faces looking away called on screen; the landmark
+    """123 of 137 right (90 %), 12 of the 70 faces looking away called on screen; the landmark
     rules before the attention network got 106 (77 %), with thresholds chosen on these very
     faces, and called 22 of the 70 on screen."""
     right, missed_away = _share_right(*fer_test(data_dir), first_key=100)
-    assert right >= 0.83
-    assert missed_away <= 0.2
+    assert right >= 0.86
+    assert missed_away <= 0.22
 
 
 @pytest.mark.data
 def test_on_screen_or_not_on_hand_labelled_photos(data_dir: Path) -> None:
-    """104 of 130 right (80 %), 20 of the 82 faces looking away called on screen; the landmark
+    """104 of 130 right (80 %), 19 of the 82 faces looking away called on screen; the landmark
     rules before the attention network got 88 of 130 (68 %):
     they called 31 of the 82 faces looking away on screen (heads turned 10-35 degrees whose
     iris reading cancelled the turn) and 6 smiling faces eyes_closed, because FaceMesh reads
     lids by its face prior (4 of 8 shut eyes here had an eye aspect ratio of 0.28-0.44)."""
     right, missed_away = _share_right(*wider_test(data_dir), first_key=400)
     assert right >= 0.77
-    assert missed_away <= 0.3
+    assert missed_away <= 0.28

@@ -272,3 +272,17 @@ def test_before_calibration_the_face_reading_decides_and_after_it_the_rest_pose(
     assert frames[-1].participants[0].attention == "away"
     frames = run(tracker, 200.0, 204.0, lambda t: [Face(0, yaw=30.0, look="eyes_closed")])
     assert frames[-1].participants[0].attention == "eyes_closed"
+
+
+def test_a_small_face_behind_the_participant_is_not_another_participant() -> None:
+    """Someone passing behind a participant is far smaller in the picture; two people sharing
+    one camera sit side by side at about the same size and are both counted."""
+    tracker = Tracker()
+    frames = run(
+        tracker, 0.0, 2.0, lambda t: [Face(0, x=0.5, size=80.0), Face(0, x=0.85, size=30.0)]
+    )
+    assert [p.slot for p in frames[-1].participants] == [0]
+    frames = run(
+        Tracker(), 0.0, 2.0, lambda t: [Face(0, x=0.3, size=70.0), Face(0, x=0.7, size=60.0)]
+    )
+    assert len(frames[-1].participants) == 2

@@ -28,6 +28,16 @@ MANIFEST = "attention.toml"
 MIRROR_BELOW = 0.8
 
 
+def eyes_closed(looks: np.ndarray, confidence: float) -> np.ndarray:
+    """Per face (the last axis holds LOOKS): the network reads the eyes as closed."""
+    return looks[..., EYES_CLOSED] >= confidence
+
+
+def looks_away(looks: np.ndarray) -> np.ndarray:
+    """Per face: the network finds looking away likelier than looking at the camera."""
+    return looks[..., AWAY] > looks[..., AT_CAMERA]
+
+
 class LookModel:
     """The verified attention network; one instance per analysis worker."""
 

@@ -21,7 +21,7 @@ from typing import Literal
 
 import numpy as np
 
-from meetwatch.analysis.looks import AT_CAMERA, AWAY, EYES_CLOSED
+from meetwatch.analysis.looks import eyes_closed, looks_away
 from meetwatch.shared import AttentionState
 from meetwatch.tracking.calibration import RestPose
 from meetwatch.tracking.config import TrackingConfig
@@ -57,7 +57,7 @@ class AttentionJudge:
         calibrated)."""
         cfg = self._cfg
         appearing = self.state in ("no_face", "camera_off")
-        if looks[EYES_CLOSED] >= cfg.eyes_closed_confidence:
+        if eyes_closed(looks, cfg.eyes_closed_confidence):
             if self._closed_since is None:
                 self._closed_since = t
             if t - self._closed_since >= cfg.eyes_closed_seconds:
@@ -68,7 +68,7 @@ class AttentionJudge:
         else:
             self._closed_since = None
         if rest is None:
-            off = bool(looks[AWAY] > looks[AT_CAMERA])
+            off = bool(looks_away(looks))
         elif math.isfinite(yaw) and math.isfinite(pitch):
             # Where the person looks is where the head points plus where the eyes turn in it.
             # An eye that cannot be measured (NaN) adds no turn: the head alone decides.

@@ -16,7 +16,7 @@ from typing import Literal
 
 import numpy as np
 
-from meetwatch.analysis.looks import EYES_CLOSED
+from meetwatch.analysis.looks import eyes_closed
 from meetwatch.analysis.signals import FaceSignals
 from meetwatch.layout.tiles import Tiles
 from meetwatch.shared import EMOTIONS
@@ -124,7 +124,7 @@ class Tracker:
             ]
         )
         track.ema.update(t, raw)
-        eyes_open = bool(looks[EYES_CLOSED] < self._cfg.eyes_closed_confidence)
+        eyes_open = not eyes_closed(looks, self._cfg.eyes_closed_confidence)
         track.calibration.add(t, yaw, pitch, gaze_x, gaze_y, eyes_open)
         track.judge.observe(
             t,

@@ -26,8 +26,9 @@ import torch
 import torch.nn.functional as F
 
 from meetwatch.analysis.face_crop import normalize
-from meetwatch.analysis.looks import AT_CAMERA, AWAY, EYES_CLOSED, LOOKS, MANIFEST, LookModel
+from meetwatch.analysis.looks import LOOKS, MANIFEST, LookModel, eyes_closed, looks_away
 from meetwatch.errors import exit_code_of
+from meetwatch.tracking.config import TrackingConfig
 from meetwatch.training.attention_data import fer_test, fer_train, product_crops, wider_test
 from meetwatch.training.augment import augment_batch, random_crops
 from meetwatch.training.data import data_root
@@ -51,10 +52,10 @@ DEGRADE = 0.5
 INT8_MIN_AGREEMENT = 0.98
 
 
-def on_screen(probs: np.ndarray, closed_confidence: float = 0.5) -> np.ndarray:
-    """The still-image rule of meetwatch.tracking.attention: eyes open and the face more
-    likely at the camera than away."""
-    return (probs[:, EYES_CLOSED] < closed_confidence) & (probs[:, AT_CAMERA] >= probs[:, AWAY])
+def on_screen(probs: np.ndarray) -> np.ndarray:
+    """The still-image rule of meetwatch.tracking.attention, with its default confidence."""
+    closed = eyes_closed(probs, TrackingConfig().eyes_closed_confidence)
+    return ~closed & ~looks_away(probs)
 
 
 def train_network(
@@ -178,7 +179,6 @@ def run(root: Path, out: Path, epochs: int, seed: int, threads: int, init: Path 
             },
         ),
     ]
-    (out / MANIFEST).write_text("")  # provisional, so the product's loader can open the file
     write_toml(out / MANIFEST, "meetwatch.training.attention", "meetwatch.analysis.looks", sections)
     model = LookModel(out, threads=threads)
     for name, (images, looks) in (("fer_test", fer_test(root)), ("wider_test", wider_test(root))):

@@ -62,22 +62,22 @@ def _rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+def _fer_faces(root: Path, name: str) -> tuple[list[np.ndarray], list[dict[str, str]]]:
+    x = load_fer2013(root).x
+    rows = _rows(name)
+    return [framed_face(x[int(r["fer_row"])]) for r in rows], rows
+
+
 def fer_train(root: Path) -> tuple[list[np.ndarray], np.ndarray]:
     """Framed FER-2013 faces and their LOOKS index."""
-    x = load_fer2013(root).x
-    rows = _rows("fer_train.csv")
-    return [framed_face(x[int(r["fer_row"])]) for r in rows], np.array(
-        [LOOKS.index(r["look"]) for r in rows]
-    )
+    images, rows = _fer_faces(root, "fer_train.csv")
+    return images, np.array([LOOKS.index(r["look"]) for r in rows])
 
 
 def fer_test(root: Path) -> tuple[list[np.ndarray], np.ndarray]:
     """Framed FER-2013 faces and whether each looks at the camera."""
-    x = load_fer2013(root).x
-    rows = _rows("fer_test.csv")
-    return [framed_face(x[int(r["fer_row"])]) for r in rows], np.array(
-        [r["looks_at_camera"] == "1" for r in rows]
-    )
+    images, rows = _fer_faces(root, "fer_test.csv")
+    return images, np.array([r["looks_at_camera"] == "1" for r in rows])
 
 
 def wider_test(root: Path) -> tuple[list[np.ndarray], np.ndarray]:

@@ -116,6 +116,9 @@ def test_run_in_attention_only_mode_shows_no_emotion_anywhere(
     assert faces and rooms, kinds
     assert all(f["emotion"] is None and f["valence"] is None for f in faces)
     assert all(f["eye_openness"] > 0 for f in faces)
+    # the attention network's reading travels, as three probabilities that sum to one
+    assert all(set(f["looks"]) == {"at_camera", "away", "eyes_closed"} for f in faces)
+    assert all(abs(sum(f["looks"].values()) - 1) < 1e-3 for f in faces)
     assert any(r["engagement"] is not None for r in rooms)
     for room in rooms:
         assert room["attention_only"] is True and room["emotion_mix"] == {}

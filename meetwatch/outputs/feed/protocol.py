@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapt
 
 from meetwatch import __version__
 from meetwatch.aggregation.models import Alert, ParticipantEngagement, RoomEngagement
+from meetwatch.analysis.looks import LOOKS
 from meetwatch.analysis.signals import FaceSignals
 from meetwatch.errors import ProtocolError
 from meetwatch.outputs.live.overlay_view import OverlayView
@@ -119,6 +120,11 @@ class FaceSignalData(_Data):
     gaze_x: float = Field(description="Iris offset in the eye, -1..1, 0 = centred")
     gaze_y: float
     eye_openness: float = Field(description="Mean eye aspect ratio")
+    looks: dict[str, float] = Field(
+        description="Probabilities, read from the face's pixels by the attention network, that "
+        "it looks at the camera, looks away or has its eyes closed (no emotion: present in "
+        "attention-only mode too)"
+    )
     box: tuple[float, float, float, float] = Field(description="x, y, w, h in frame pixels")
 
 
@@ -144,6 +150,7 @@ class FaceSignalsData(_Data):
                 gaze_x=float(signals.gaze[i, 0]),
                 gaze_y=float(signals.gaze[i, 1]),
                 eye_openness=float(signals.eye_openness[i]),
+                looks=dict(zip(LOOKS, signals.looks[i].tolist(), strict=True)),
                 box=tuple(signals.boxes[i].tolist()),
             )
             for i in range(len(signals))

@@ -1,14 +1,20 @@
 """Faces labelled for attention, cut the way the product cuts them.
 
-Three sets, each a CSV in attention_labels/ next to this file (labels only; the images stay
+Four sets, each a CSV in attention_labels/ next to this file (labels only; the images stay
 in the data folder):
-- fer_train.csv: 2,230 FER-2013 Training faces labelled at_camera, away or eyes_closed by
-  hand from contact sheets (a random sample, faces whose landmarks looked down, aside or shut,
-  faces an early network found uncertain or shut, and frontal faces a trained one read as
-  away; sunglasses, drawings, masks and unclear faces left out). Trains the attention network.
+- fer_train.csv: 2,583 FER-2013 Training faces labelled at_camera, away or eyes_closed by
+  hand from contact sheets (a random sample, faces whose landmarks looked down, aside or
+  shut, faces an early network found uncertain or shut, frontal faces a trained one read as
+  away, and, last, 353 faces where the head and the eyes can point different ways: frontal
+  heads whose iris landmarks sit off-centre and that the network read at the camera, turned
+  heads it read as away; sunglasses, drawings, masks and unclear faces left out).
+- wider_train.csv: 158 faces of 24-200 px from WIDER FACE photos that give no face to
+  wider_test.csv (split by photo), labelled the same way: colour photos with real blur,
+  light and compression, the closest to a webcam's faces here.
 - fer_test.csv: 137 other FER-2013 faces, 1 = looks at the camera.
 - wider_test.csv: 130 WIDER FACE photos, 1 = looks at the camera; faces of 40-200 px as in
   meeting tiles, from another dataset altogether.
+The two training sets train the attention network; the two test sets are held out.
 Each face goes through FaceFinder and the FaceMesh alignment of meetwatch.analysis, so
 training, evaluation and the product see the same crops.
 """
@@ -80,8 +86,7 @@ def fer_test(root: Path) -> tuple[list[np.ndarray], np.ndarray]:
     return images, np.array([r["looks_at_camera"] == "1" for r in rows])
 
 
-def wider_test(root: Path) -> tuple[list[np.ndarray], np.ndarray]:
-    """WIDER FACE photos round the labelled face and whether it looks at the camera."""
+def _wider_faces(root: Path, name: str) -> tuple[list[np.ndarray], list[dict[str, str]]]:
     folder = root / "widerface_val_subset"
     if not (folder / "boxes.csv").is_file():
         raise DataError(f"{folder} has no boxes.csv: is the data folder complete?")
@@ -89,7 +94,7 @@ def wider_test(root: Path) -> tuple[list[np.ndarray], np.ndarray]:
         sizes = {
             r["file"]: (float(r["orig_width"]), float(r["orig_height"])) for r in csv.DictReader(f)
         }
-    rows = _rows("wider_test.csv")
+    rows = _rows(name)
     images = [
         wider_face(
             cv2.imread(str(folder / "images" / r["file"])),
@@ -98,6 +103,18 @@ def wider_test(root: Path) -> tuple[list[np.ndarray], np.ndarray]:
         )
         for r in rows
     ]
+    return images, rows
+
+
+def wider_train(root: Path) -> tuple[list[np.ndarray], np.ndarray]:
+    """WIDER FACE photos round the labelled face and its LOOKS index."""
+    images, rows = _wider_faces(root, "wider_train.csv")
+    return images, np.array([LOOKS.index(r["look"]) for r in rows])
+
+
+def wider_test(root: Path) -> tuple[list[np.ndarray], np.ndarray]:
+    """WIDER FACE photos round the labelled face and whether it looks at the camera."""
+    images, rows = _wider_faces(root, "wider_test.csv")
     return images, np.array([r["looks_at_camera"] == "1" for r in rows])
 
 

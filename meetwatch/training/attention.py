@@ -3,10 +3,12 @@
     python -m meetwatch.training.attention --data DIR --init models/emotion.onnx --epochs 20
 
 The network is the emotion network's architecture with three outputs (at_camera, away,
-eyes_closed), trained on the hand-labelled faces of meetwatch.training.attention_data. The
-shipped file starts from the shipped emotion network's convolutions (`--init
-models/emotion.onnx`) with a new classifier: it outputs no emotion, so the lawful
-attention-only mode can run it. On the first 2,048 labelled faces, from random weights (no
+eyes_closed), trained on the hand-labelled FER-2013 and WIDER FACE faces of
+meetwatch.training.attention_data. The shipped file was trained on the first 2,230 FER-2013
+rows alone: retrained with the rest, no run was clearly better on the held-out photos
+(models/attention.md, "Retrained, not shipped"). The shipped file starts from the shipped
+emotion network's convolutions (`--init models/emotion.onnx`) with a new classifier: it
+outputs no emotion, so the lawful attention-only mode can run it. On the first 2,048 labelled faces, from random weights (no
 --init), the held-out figures were 79.6 % and 71.5 % after 60 epochs, against 86.1 % and
 80.0 % after 20 from the emotion network (models/attention.md has the shipped file's). The
 float file is quantized to int8 when the int8 file agrees with it on the training faces (the

@@ -43,8 +43,8 @@ SNUG_CROP_SCALE = 1.6
 # differ from static mode's by 0.8 % of the face's size (median; 90th percentile 1.8 %), as
 # much as a face tracked on its own (0.6 %, 1.7 %), at two thirds of the cost. A face the
 # landmark model is less sure of than FOLLOW_CONFIDENCE counts as lost: at 0.5 (mediapipe's
-# default) a person-sized blur where someone had been was still meshed in 3 of 9 tiles, at 0.8
-# in none, and no real face was lost.
+# default) a person-sized blur where someone had been, fed to it straight after a face, was
+# still meshed in 3 of 9 crops, at 0.8 in none, and no real face was lost.
 FOLLOW_CONFIDENCE = 0.8
 MESH_SIZE = 384
 MIN_TILE_SIDE = 24  # px; smaller tiles cannot hold a face the detector can see

@@ -3,8 +3,10 @@
 A `LayoutCase` names one way a real window differs from a clean screenshot: 1-2 px gaps,
 letterbox or pillarbox bars (a recording shown in a player), a toolbar across the window,
 camera-off tiles showing a profile photo, a self-view floating beside a short last row, and
-the recording's resolution. `build` draws it and returns the ground truth with it; the tests
-then also pass each window through a video encoder (`tests.factories.video`).
+the recording's resolution. A live camera in a dark room before a plain wall (`dark_room`) is
+the live tile most like a camera-off placeholder. `build` draws it and returns the ground
+truth with it; the tests then also pass each window through a video encoder
+(`tests.factories.video`).
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ import cv2
 import numpy as np
 
 from meetwatch.demo.gallery import Gallery, GroundTruthTile
-from meetwatch.demo.styles import STYLES, StyleName
+from meetwatch.demo.styles import STYLES, ClientStyle, StyleName
 from meetwatch.demo.webcam import webcam_frame
+from meetwatch.faces.window_search import centre_inside
 from meetwatch.geometry import Rect
 from tests.factories.galleries import make_gallery, real_faces
 from tests.factories.video import through_video
@@ -41,9 +44,13 @@ class LayoutCase:
     frame: Frame = "window"
     toolbar: bool = False
     profile_photos: bool = False  # camera-off tiles show a round photo instead of initials
+    photo_size: float = 0.4  # the photo's diameter as a share of the tile's height
     self_view: bool = False
     camera_off: frozenset[int] = frozenset()
     speaker: int | None = None
+    # live tiles showing a darkened face with shoulders before a plain wall of about the
+    # placeholder's colour: a user in a dark room, not a camera that is off
+    dark_room: frozenset[int] = frozenset()
 
     def at(self, size: tuple[int, int]) -> LayoutCase:
         return dataclasses.replace(self, name=f"{self.name}@{size[1]}p", size=size)
@@ -68,6 +75,13 @@ class Scene:
             any(x <= f.center[0] <= x + w and y <= f.center[1] <= y + h for x, y, w, h in boxes)
             for f in self.visible_faces()
         )
+
+    def on_placeholders(self, boxes: np.ndarray) -> int:
+        """Found faces (x, y, w, h rows) centred on a camera-off tile: profile photos that
+        would count as people looking at the screen."""
+        off = [t.rect for t in self.tiles if t.kind == "camera_off"]
+        faces = [Rect(*(round(float(v)) for v in box)) for box in boxes]
+        return sum(any(centre_inside(f, r) for r in off) for f in faces)
 
 
 # Every way of point 2 of the layout requirements, each in a client's look; the tests run
@@ -96,6 +110,70 @@ REAL_LOOKS: tuple[LayoutCase, ...] = (
     LayoutCase("self-view", "meet", 7, self_view=True),
     LayoutCase("self-view-toolbar", "zoom", 13, self_view=True, toolbar=True, speaker=0),
 )
+# Camera-off placeholders as users see them, beside live cameras in dark rooms before plain
+# walls of about the placeholder's colour: round photos of 35-70 % of the tile's height and
+# initials, 9 to 75 tiles, in the three clients' looks.
+CAMERA_OFF_LOOKS: tuple[LayoutCase, ...] = (
+    LayoutCase(
+        "photo-35-meet-9",
+        "meet",
+        9,
+        camera_off=frozenset({1, 5}),
+        profile_photos=True,
+        photo_size=0.35,
+        dark_room=frozenset({3, 7}),
+    ),
+    LayoutCase(
+        "photo-50-teams-16",
+        "teams",
+        16,
+        camera_off=frozenset({0, 6, 9, 15}),
+        profile_photos=True,
+        photo_size=0.5,
+        dark_room=frozenset({3, 10}),
+    ),
+    LayoutCase(
+        "photo-70-zoom-25",
+        "zoom",
+        25,
+        camera_off=frozenset(range(0, 25, 4)),
+        profile_photos=True,
+        photo_size=0.7,
+        dark_room=frozenset({2, 13}),
+    ),
+    LayoutCase(
+        "photo-60-meet-49",
+        "meet",
+        49,
+        camera_off=frozenset(i for i in range(49) if i % 3 == 1),
+        profile_photos=True,
+        photo_size=0.6,
+        dark_room=frozenset({0, 24, 48}),
+    ),
+    LayoutCase(
+        "photo-45-teams-75",
+        "teams",
+        75,
+        camera_off=frozenset(i for i in range(75) if i % 2),
+        profile_photos=True,
+        photo_size=0.45,
+        dark_room=frozenset({0, 30, 74}),
+    ),
+    LayoutCase(
+        "initials-zoom-49",
+        "zoom",
+        49,
+        camera_off=frozenset(range(1, 49, 4)),
+        dark_room=frozenset({0, 20}),
+    ),
+    LayoutCase(
+        "initials-meet-75",
+        "meet",
+        75,
+        camera_off=frozenset(range(2, 75, 3)),
+        dark_room=frozenset({0, 37}),
+    ),
+)
 SIZES: tuple[tuple[int, int], ...] = ((1920, 1080), (1280, 720), (640, 360))
 # Galleries captured tightly round their tiles: no window background shows, so no grid is
 # found and the whole-window search builds the tiles round the faces.
@@ -123,15 +201,17 @@ def build(data_dir: Path, case: LayoutCase, seed: int = 0) -> Scene:
         case.n,
         style,
         seed=seed + case.n,
-        camera_off=case.camera_off,
+        camera_off=case.camera_off | case.dark_room,  # the dark room replaces a placeholder
         speaker=case.speaker,
         size=inner,
     )
     image = gallery.image
+    if case.dark_room:
+        gallery = _draw_dark_rooms(gallery, style, case.dark_room, real_faces(data_dir), seed)
     if case.toolbar:
         _draw_toolbar(image, style.margins[3] * inner[1] / 1080)
     if case.profile_photos:
-        _draw_profile_photos(image, gallery, real_faces(data_dir))
+        _draw_profile_photos(gallery, style, real_faces(data_dir), case.photo_size)
     extra: tuple[Rect, ...] = ()
     if case.self_view:
         self_face = real_faces(data_dir)[seed % 7]
@@ -226,21 +306,94 @@ def _draw_toolbar(image: np.ndarray, height: float) -> None:
     cv2.rectangle(image, (w - bar * 3, h - bar + 4), (w - 8, h - 4), (40, 40, 210), -1)
 
 
+def _placeholder_area(
+    image: np.ndarray, tile: GroundTruthTile, style: ClientStyle
+) -> tuple[np.ndarray, np.ndarray]:
+    """The tile's pixels and where its placeholder may be painted over: all but the window
+    background in its rounded corners and the name label's text and box."""
+    r = tile.rect
+    roi = image[r.y : r.y + r.h, r.x : r.x + r.w]
+    drawn = roi.astype(np.int16)
+    paint = np.abs(drawn - np.array(style.background, np.int16)).max(axis=2) > 2
+    if tile.name_strip is not None:
+        s = tile.name_strip
+        label = np.zeros(paint.shape, bool)
+        label[s.y - r.y : s.y - r.y + s.h, s.x - r.x : s.x - r.x + s.w] = True
+        text = np.abs(drawn - np.array(style.camera_off_tile, np.int16)).max(axis=2) > 2
+        paint &= ~(label & text)
+    return roi, paint
+
+
 def _draw_profile_photos(
-    image: np.ndarray, gallery: Gallery, faces: tuple[np.ndarray, ...]
+    gallery: Gallery, style: ClientStyle, faces: tuple[np.ndarray, ...], size: float
 ) -> None:
-    """A round photo of someone in the middle of each camera-off tile (Meet and Teams do)."""
+    """A round photo of someone in the middle of each camera-off tile, `size` of its height
+    across, in place of the initials or the name."""
     for i, t in enumerate(gallery.tiles):
         if t.kind != "camera_off":
             continue
+        tile, paint = _placeholder_area(gallery.image, t, style)
+        tile[paint] = style.camera_off_tile
         r = t.rect
-        d = max(8, round(r.h * 0.4))
+        d = max(8, round(r.h * size))
         photo = cv2.cvtColor(cv2.resize(faces[-1 - i % len(faces)], (d, d)), cv2.COLOR_GRAY2BGR)
         mask = np.zeros((d, d), np.uint8)
         cv2.circle(mask, (d // 2, d // 2), d // 2, 255, -1, cv2.LINE_AA)
         x0, y0 = r.x + (r.w - d) // 2, r.y + (r.h - d) // 2
-        roi = image[y0 : y0 + d, x0 : x0 + d]
+        roi = gallery.image[y0 : y0 + d, x0 : x0 + d]
         np.copyto(roi, photo, where=mask[:, :, None] > 0)
+
+
+def _draw_dark_rooms(
+    gallery: Gallery,
+    style: ClientStyle,
+    slots: frozenset[int],
+    faces: tuple[np.ndarray, ...],
+    seed: int,
+) -> Gallery:
+    """Each of `slots`, drawn as a placeholder, becomes a live camera in a dark room: a plain
+    wall within a few levels of the placeholder's colour, shoulders in a dark shirt and a
+    darkened dataset face. Only the placeholder's own flat colour and its initials are
+    painted over, so the tile keeps its rounded corners and its name label."""
+    tiles = list(gallery.tiles)
+    rng = np.random.default_rng(seed)
+    placeholder = np.array(style.camera_off_tile, np.int16)
+    for slot in sorted(slots):
+        t = tiles[slot]
+        r = t.rect
+        wall = np.clip(placeholder + rng.integers(-4, 5, 3), 0, 255)
+        room, face = _dark_room(faces[(seed + slot) % len(faces)], r.w, r.h, wall, rng)
+        roi, paint = _placeholder_area(gallery.image, t, style)
+        np.copyto(roi, room, where=paint[:, :, None])
+        tiles[slot] = dataclasses.replace(
+            t, kind="video", faces=(Rect(r.x + face.x, r.y + face.y, face.w, face.h),)
+        )
+    return dataclasses.replace(gallery, tiles=tiles)
+
+
+def _dark_room(
+    face: np.ndarray, w: int, h: int, wall: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, Rect]:
+    """A w x h dark-room webcam picture and its face box: the face 35-55 % of the height, its
+    shoulders 2.6 face widths wide reaching the bottom edge, a webcam's faint sensor noise."""
+    img = np.empty((h, w, 3), np.float32)
+    img[:] = wall
+    fh = max(8, round(h * rng.uniform(0.35, 0.55)))
+    fw = max(6, round(fh * 0.8))
+    cx, cy = round(w * rng.uniform(0.45, 0.55)), round(h * rng.uniform(0.4, 0.48))
+    box = Rect(int(np.clip(cx - fw // 2, 0, w - fw)), max(0, cy - fh // 2), fw, fh)
+    shirt = (wall * rng.uniform(0.35, 0.55)).tolist()  # a dark shirt on a dark wall
+    chin = box.y + fh
+    cv2.ellipse(img, (cx, chin + fh // 3), (round(1.3 * fw), fh // 3), 0, 180, 360, shirt, -1)
+    cv2.rectangle(img, (cx - round(1.3 * fw), chin + fh // 3), (cx + round(1.3 * fw), h), shirt, -1)
+    skin = cv2.resize(face, (fw, fh), interpolation=cv2.INTER_AREA).astype(np.float32) * 0.5
+    alpha = np.zeros((fh, fw), np.float32)
+    cv2.ellipse(alpha, (fw // 2, fh // 2), (fw // 2, fh // 2), 0, 0, 360, (1.0,), -1)
+    alpha = cv2.GaussianBlur(alpha, (0, 0), max(1.0, fw / 16))[:, :, None]
+    part = img[box.y : box.y + fh, box.x : box.x + fw]
+    part[:] = skin[:, :, None] * alpha + part * (1 - alpha)
+    img += rng.normal(0.0, 1.5, img.shape).astype(np.float32)
+    return np.clip(img, 0, 255).astype(np.uint8), box
 
 
 def _draw_self_view(

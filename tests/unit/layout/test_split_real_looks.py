@@ -77,6 +77,7 @@ def test_every_tile_found_in_a_scaled_down_recording(
     pairs = match(scene.tiles, tiles.tiles)
     missed = [gt.slot for gt in scene.tiles if gt.slot not in pairs]
     assert not missed, f"tiles {missed} not found at IoU >= 0.9"
+    assert [pairs[gt.slot].kind for gt in scene.tiles] == [gt.kind for gt in scene.tiles]
 
 
 def _cases() -> list[object]:
@@ -108,8 +109,7 @@ def test_every_tile_found(data_dir: Path, case: LayoutCase, source: str) -> None
     pairs = match(scene.tiles, tiles.tiles)
     missed = [gt.slot for gt in scene.tiles if gt.slot not in pairs]
     assert not missed, f"tiles {missed} not found at IoU >= 0.9"
-    if case.size[1] >= 720:  # at 360p a 75-tile grid's tiles are 60 px wide: kinds not promised
-        assert [pairs[gt.slot].kind for gt in scene.tiles] == [gt.kind for gt in scene.tiles]
+    assert [pairs[gt.slot].kind for gt in scene.tiles] == [gt.kind for gt in scene.tiles]
 
 
 @pytest.mark.parametrize("style", ["zoom", "teams", "meet"])

@@ -12,7 +12,7 @@ truth with it; the tests then also pass each window through a video encoder
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -110,69 +110,33 @@ REAL_LOOKS: tuple[LayoutCase, ...] = (
     LayoutCase("self-view", "meet", 7, self_view=True),
     LayoutCase("self-view-toolbar", "zoom", 13, self_view=True, toolbar=True, speaker=0),
 )
+
+
+def _camera_off_look(
+    style: StyleName, n: int, off: Iterable[int], dark: set[int], photo: float | None = None
+) -> LayoutCase:
+    """Camera-off tiles (`off`) showing initials, or a round photo `photo` of the tile's
+    height across, beside dark-room cameras (`dark`)."""
+    case = LayoutCase(
+        f"initials-{style}-{n}", style, n, camera_off=frozenset(off), dark_room=frozenset(dark)
+    )
+    if photo is None:
+        return case
+    name = f"photo-{round(100 * photo)}-{style}-{n}"
+    return dataclasses.replace(case, name=name, profile_photos=True, photo_size=photo)
+
+
 # Camera-off placeholders as users see them, beside live cameras in dark rooms before plain
 # walls of about the placeholder's colour: round photos of 35-70 % of the tile's height and
 # initials, 9 to 75 tiles, in the three clients' looks.
 CAMERA_OFF_LOOKS: tuple[LayoutCase, ...] = (
-    LayoutCase(
-        "photo-35-meet-9",
-        "meet",
-        9,
-        camera_off=frozenset({1, 5}),
-        profile_photos=True,
-        photo_size=0.35,
-        dark_room=frozenset({3, 7}),
-    ),
-    LayoutCase(
-        "photo-50-teams-16",
-        "teams",
-        16,
-        camera_off=frozenset({0, 6, 9, 15}),
-        profile_photos=True,
-        photo_size=0.5,
-        dark_room=frozenset({3, 10}),
-    ),
-    LayoutCase(
-        "photo-70-zoom-25",
-        "zoom",
-        25,
-        camera_off=frozenset(range(0, 25, 4)),
-        profile_photos=True,
-        photo_size=0.7,
-        dark_room=frozenset({2, 13}),
-    ),
-    LayoutCase(
-        "photo-60-meet-49",
-        "meet",
-        49,
-        camera_off=frozenset(i for i in range(49) if i % 3 == 1),
-        profile_photos=True,
-        photo_size=0.6,
-        dark_room=frozenset({0, 24, 48}),
-    ),
-    LayoutCase(
-        "photo-45-teams-75",
-        "teams",
-        75,
-        camera_off=frozenset(i for i in range(75) if i % 2),
-        profile_photos=True,
-        photo_size=0.45,
-        dark_room=frozenset({0, 30, 74}),
-    ),
-    LayoutCase(
-        "initials-zoom-49",
-        "zoom",
-        49,
-        camera_off=frozenset(range(1, 49, 4)),
-        dark_room=frozenset({0, 20}),
-    ),
-    LayoutCase(
-        "initials-meet-75",
-        "meet",
-        75,
-        camera_off=frozenset(range(2, 75, 3)),
-        dark_room=frozenset({0, 37}),
-    ),
+    _camera_off_look("meet", 9, range(1, 9, 4), {3, 7}, photo=0.35),
+    _camera_off_look("teams", 16, {0, 6, 9, 15}, {3, 10}, photo=0.5),
+    _camera_off_look("zoom", 25, range(0, 25, 4), {2, 13}, photo=0.7),
+    _camera_off_look("meet", 49, range(1, 49, 3), {0, 24, 48}, photo=0.6),
+    _camera_off_look("teams", 75, range(1, 75, 2), {0, 30, 74}, photo=0.45),
+    _camera_off_look("zoom", 49, range(1, 49, 4), {0, 20}),
+    _camera_off_look("meet", 75, range(2, 75, 3), {0, 37}),
 )
 SIZES: tuple[tuple[int, int], ...] = ((1920, 1080), (1280, 720), (640, 360))
 # Galleries captured tightly round their tiles: no window background shows, so no grid is

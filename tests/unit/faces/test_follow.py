@@ -31,8 +31,17 @@ def _size(points: np.ndarray) -> float:
     return float(np.ptp(points, axis=0).max())
 
 
-@pytest.mark.parametrize("tiles_n", [9, 25])
-def test_followed_landmarks_are_those_a_detection_gives(data_dir: Path, tiles_n: int) -> None:
+def _moved(image: np.ndarray, dx: int, dy: int) -> np.ndarray:
+    """Every face moved by (dx, dy) px within its tile (the picture shifted under the tiles)."""
+    warp = np.array([[1, 0, dx], [0, 1, dy]], np.float32)
+    return cv2.warpAffine(image, warp, image.shape[1::-1], borderMode=cv2.BORDER_REPLICATE)
+
+
+@pytest.mark.parametrize(("tiles_n", "step"), [(9, 0), (25, 0), (9, 6)])
+def test_followed_landmarks_are_those_a_detection_gives(
+    data_dir: Path, tiles_n: int, step: int
+) -> None:
+    """Still faces, and faces moving `step` px a frame across and two thirds of it down."""
     gallery = make_gallery(data_dir, tiles_n, seed=tiles_n)
     frame = Frame(gallery.image, 0.0, 0, "t")
     tiles = split_tiles(frame)
@@ -41,10 +50,12 @@ def test_followed_landmarks_are_those_a_detection_gives(data_dir: Path, tiles_n:
         assert len(first) >= tiles_n - 1
         errors = []
         for i in range(1, REDETECT_EVERY):
-            followed = follower.find(Frame(gallery.image, float(i), i, "t"), tiles)
-            assert follower.last_stats.followed == len(first) and follower.last_stats.detections == 0
+            image = _moved(gallery.image, step * i, step * i * 2 // 3)
+            followed = follower.find(Frame(image, float(i), i, "t"), tiles)
+            stats = follower.last_stats
+            assert stats.followed == len(first) and stats.detections == 0
             detector.reset()  # a fresh search: detector, then FaceMesh in static mode
-            detected = _by_slot(detector.find(Frame(gallery.image, float(i), i, "t"), tiles))
+            detected = _by_slot(detector.find(Frame(image, float(i), i, "t"), tiles))
             assert sorted(_by_slot(followed)) == sorted(detected)
             for slot, points in _by_slot(followed).items():
                 ref = detected[slot]

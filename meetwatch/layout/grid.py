@@ -7,13 +7,15 @@ speaker view, or a screen share when the big one holds flat rendered content. An
 is one whole-window tile ("single"), and the faces stage builds tiles around the faces it
 finds in the whole window (`meetwatch.faces.whole_window`). Recordings blur the gaps, so when
 the first mask finds no clean grid, a second looks at brightness alone and a third at lines
-nearer the background than both sides (gaps blended by scaling); a gallery letterboxed in a
-player is looked into.
+nearer the background than both sides (gaps blended by scaling), and a fourth also cuts along
+whole lines nearer the background than the lines beside them (gaps blocked by a low bitrate);
+a gallery letterboxed in a player is looked into.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import cv2
 import numpy as np
@@ -23,6 +25,7 @@ from meetwatch.geometry import Rect
 from meetwatch.layout.identity import assign_slots
 from meetwatch.layout.regions import (
     background_colour,
+    background_distance,
     background_level,
     background_mask,
     brightness_mask,
@@ -130,7 +133,9 @@ def _joined(side: float, tile: float, k: int, gap: float) -> bool:
     """Whether `side` is k tiles of `tile` joined by gaps that a client could draw."""
     if k == 1:
         return abs(side - tile) <= 0.05 * tile
-    return -1.0 <= gap <= _MAX_GAP * tile
+    # down to -2: a blurred tile's edges are found a pixel in or out, so the tile size taken
+    # from the grid's other tiles is up to two pixels off
+    return -2.0 <= gap <= _MAX_GAP * tile
 
 
 def _plausible(regions: list[Rect], min_side: int) -> list[Rect]:
@@ -203,8 +208,37 @@ def _clean_grid(layout: Layout, content: int, dropped: list[Rect]) -> bool:
     return covered >= _CLEAN_COVER * content and all(lo <= r.w / r.h <= hi for r in rects)
 
 
+def _masks(
+    image: np.ndarray, colour: tuple[int, int, int]
+) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+    """The masks to cut the window by, in turn, each with the distance image when whole lines
+    that are valleys of it cut too: a clean grab, a recording (colour bled into the gaps), a
+    scaled-down recording (gaps blended into the tiles beside them), and one at a low bitrate
+    (gaps blocked, found only along whole lines; trusted only for a clean grid, since a narrow
+    dark line beside a window over the gallery is such a valley too)."""
+    yield background_mask(image, colour), None
+    distance = background_distance(image, colour)
+    yield brightness_mask(distance), None
+    valleys = valley_mask(distance)
+    yield valleys, None
+    yield valleys, distance
+
+
+def _even_cameras(regions: list[Rect]) -> bool:
+    """Two or more regions of a camera's proportions and equal size: the least a clean grid
+    needs (`_clean_grid`), checked before classifying them."""
+    lo, hi = _CAMERA_ASPECT
+    areas = [r.area for r in regions]
+    return (
+        len(regions) >= 2
+        and min(areas) >= _REGULAR_AREA * max(areas)
+        and all(lo <= r.w / r.h <= hi for r in regions)
+    )
+
+
 def _find_layout(image: np.ndarray, inside: bool = False) -> Layout:
-    """The best layout under three masks, looking inside a letterbox or a pillarbox if needed."""
+    """The best layout under the masks of `_masks`, looking inside a letterbox or a pillarbox
+    if needed."""
     h, w = image.shape[:2]
     whole: Layout = ("single", [Rect(0, 0, w, h)], (0, 0))
     colour = background_colour(image)
@@ -214,20 +248,21 @@ def _find_layout(image: np.ndarray, inside: bool = False) -> Layout:
     min_side = max(8, round(_MIN_TILE_SIDE * min(w, h)))
     best, best_score = whole, 0.0
     looked_inside: set[Rect] = set()
-    # a clean grab, a recording (colour bled into the gaps), a scaled-down recording (gaps
-    # blended into the tiles beside them)
-    for make_mask in (background_mask, brightness_mask, valley_mask):
-        mask = make_mask(image, colour)
-        pieces = _split_merged(content_regions(mask, min_side) or [], image, mask, level)
+    last: list[Rect] = []
+    for mask, distance in _masks(image, colour):
+        pieces = _split_merged(content_regions(mask, min_side, distance) or [], image, mask, level)
         regions = _plausible(pieces, min_side)
-        if not regions:
-            continue
+        whole_lines = distance is not None
+        if not regions or (whole_lines and (pieces == last or not _even_cameras(regions))):
+            continue  # nothing new, or nothing this pass may give: judging it costs a few ms
+        last = pieces
         found = _classify(image, regions)
-        if _score(found) > best_score:
-            best, best_score = found, _score(found)
         dropped = [r for r in pieces if r not in regions]
-        if _clean_grid(found, mask.size - cv2.countNonZero(mask), dropped):
-            return found  # a clean grab: the other masks would find no more
+        clean = _clean_grid(found, mask.size - cv2.countNonZero(mask), dropped)
+        if _score(found) > best_score and (clean or not whole_lines):
+            best, best_score = found, _score(found)
+        if clean:
+            return best  # a clean grab: the other masks would find no more
         if len(regions) == 1 and not inside and regions[0] not in looked_inside:
             # one picture framed by bars: a gallery shown letterboxed in a player
             looked_inside.add(regions[0])

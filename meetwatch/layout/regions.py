@@ -87,20 +87,24 @@ def background_mask(image: np.ndarray, colour: tuple[int, int, int]) -> np.ndarr
     return cv2.threshold(cv2.bitwise_and(channels, bright), 0, 1, cv2.THRESH_BINARY)[1]
 
 
-def brightness_mask(image: np.ndarray, colour: tuple[int, int, int]) -> np.ndarray:
+def background_distance(image: np.ndarray, colour: tuple[int, int, int]) -> np.ndarray:
+    """Each pixel's brightness distance from the background's (uint8): what the masks for
+    recordings (`brightness_mask`, `valley_mask`) and the whole-line cut are made from."""
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    return cv2.absdiff(gray, np.full_like(gray, background_level(colour)))
+
+
+def brightness_mask(distance: np.ndarray) -> np.ndarray:
     """1 where the pixel's brightness is the background's (uint8), whatever its hue.
 
     A codec keeps brightness at full resolution but colour at a quarter of it, so in a
     recording a one- or two-pixel gap keeps its brightness while its colour bleeds in from the
     tiles beside it: this mask still sees such gaps where `background_mask` does not.
     """
-    level = background_level(colour)
-    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    lo, hi = max(0, level - BG_CODEC_BRIGHTNESS_TOLERANCE), level + BG_CODEC_BRIGHTNESS_TOLERANCE
-    return cv2.inRange(gray, np.array([lo], np.uint8), np.array([min(255, hi)], np.uint8)) // 255
+    return (distance <= BG_CODEC_BRIGHTNESS_TOLERANCE).view(np.uint8)
 
 
-def valley_mask(image: np.ndarray, colour: tuple[int, int, int]) -> np.ndarray:
+def valley_mask(distance: np.ndarray) -> np.ndarray:
     """1 where the pixel's brightness is the background's or clearly nearer to it than the
     pixels two away on both sides, across or along (uint8).
 
@@ -108,10 +112,8 @@ def valley_mask(image: np.ndarray, colour: tuple[int, int, int]) -> np.ndarray:
     pixels into one or two pixels between the tiles' colours: no longer background, but
     still a line nearer the background than the pictures on either side of it.
     """
-    level = background_level(colour)
-    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    d = cv2.absdiff(gray, np.full_like(gray, level))
-    mask = (d <= BG_CODEC_BRIGHTNESS_TOLERANCE).astype(np.uint8)
+    d = distance
+    mask = brightness_mask(d)
     if min(d.shape) <= 4:
         return mask
     across = cv2.min(d[2:-2, :-4], d[2:-2, 4:])  # two pixels left and right
@@ -125,24 +127,20 @@ def valley_mask(image: np.ndarray, colour: tuple[int, int, int]) -> np.ndarray:
 
 
 class _Cutter:
-    def __init__(self, mask: np.ndarray, min_side: int) -> None:
+    def __init__(self, mask: np.ndarray, min_side: int, distance: np.ndarray | None) -> None:
         # (h+1, w+1) sums of the 0/1 mask: any region's profile costs O(side)
         self.integral = cv2.integral(mask)
+        self.distance = None if distance is None else cv2.integral(distance, sdepth=cv2.CV_32S)
         self.min_side = min_side
         self.found: list[Rect] = []
         self.overflow = False
 
     def _runs(self, r: Rect, axis: int) -> list[tuple[int, int]]:
         """Content runs (start, stop) along rows (axis 0) or columns (axis 1) of r."""
-        ii = self.integral
-        x0, y0, x1, y1 = r.x, r.y, r.x + r.w, r.y + r.h
-        if axis == 0:
-            cum = ii[y0 : y1 + 1, x1] - ii[y0 : y1 + 1, x0]
-            span = r.w
-        else:
-            cum = ii[y1, x0 : x1 + 1] - ii[y0, x0 : x1 + 1]
-            span = r.h
-        content = np.diff(cum) < _GAP_SHARE * span
+        span = r.w if axis == 0 else r.h
+        content = np.diff(_profile(self.integral, r, axis)) < _GAP_SHARE * span
+        if self.distance is not None:
+            content &= ~_line_valleys(np.diff(_profile(self.distance, r, axis)))
         edges = np.flatnonzero(np.diff(np.concatenate(([0], content.view(np.int8), [0]))))
         return [
             (int(a), int(b))
@@ -172,9 +170,37 @@ class _Cutter:
         self.overflow = len(self.found) > _MAX_REGIONS
 
 
-def content_regions(mask: np.ndarray, min_side: int) -> list[Rect] | None:
-    """Rectangles of non-background at least min_side on each side; None if too fragmented."""
+def _profile(integral: np.ndarray, r: Rect, axis: int) -> np.ndarray:
+    """Cumulative sums of r's rows (axis 0) or columns (axis 1) from an integral image."""
+    x0, y0, x1, y1 = r.x, r.y, r.x + r.w, r.y + r.h
+    if axis == 0:
+        return integral[y0 : y1 + 1, x1] - integral[y0 : y1 + 1, x0]
+    return integral[y1, x0 : x1 + 1] - integral[y0, x0 : x1 + 1]
+
+
+def _line_valleys(sums: np.ndarray) -> np.ndarray:
+    """Lines whose summed distance from the background is a valley two lines deep.
+
+    A codec at a low bitrate codes a one- or two-pixel gap with the blocks it crosses: each
+    pixel of it drifts from the background by the block's error, more than `valley_mask` or
+    the gap share allow, but the error varies from block to block while the gap runs the whole
+    line, so the line's sum stays well under the sums of the picture lines beside it.
+    """
+    valley = np.zeros(sums.shape, bool)
+    if sums.size > 4:
+        share, whole = _VALLEY_DEPTH
+        sides = np.minimum(sums[:-4], sums[4:])
+        valley[2:-2] = sums[2:-2] * whole < sides * share
+    return valley
+
+
+def content_regions(
+    mask: np.ndarray, min_side: int, distance: np.ndarray | None = None
+) -> list[Rect] | None:
+    """Rectangles of non-background at least min_side on each side; None if too fragmented.
+    With `distance` (each pixel's from the background), lines whose distance is a valley
+    along their whole length separate regions too (`_line_valleys`)."""
     h, w = mask.shape
-    cutter = _Cutter(mask, min_side)
+    cutter = _Cutter(mask, min_side, distance)
     cutter.cut(Rect(0, 0, w, h))
     return None if cutter.overflow else cutter.found

@@ -198,14 +198,12 @@ def _clean_grid(layout: Layout, content: int, dropped: list[Rect]) -> bool:
     are not needed (merged tiles would be too wide, too tall or unequal, or dropped as
     implausible; in a grid of many tiles two dropped ones leave little content uncovered)."""
     kind, rects, _ = layout
-    if kind != "grid" or len(rects) < 2 or _score(layout) < len(rects):
+    if kind != "grid" or not _even_cameras(rects):
         return False
-    lo, hi = _CAMERA_ASPECT
     tw, th = min(r.w for r in rects), min(r.h for r in rects)
     if any(r.w >= tw and r.h >= th for r in dropped):
         return False
-    covered = sum(r.area for r in rects)
-    return covered >= _CLEAN_COVER * content and all(lo <= r.w / r.h <= hi for r in rects)
+    return sum(r.area for r in rects) >= _CLEAN_COVER * content
 
 
 def _masks(

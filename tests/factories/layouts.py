@@ -139,6 +139,8 @@ CAMERA_OFF_LOOKS: tuple[LayoutCase, ...] = (
     _camera_off_look("meet", 75, range(2, 75, 3), {0, 37}),
 )
 SIZES: tuple[tuple[int, int], ...] = ((1920, 1080), (1280, 720), (640, 360))
+# A HiDPI screen (a Retina laptop, a 4K monitor) grabs a window at twice its size in points.
+HIDPI_SIZES: tuple[tuple[int, int], ...] = ((2560, 1440), (3840, 2160))
 # Galleries captured tightly round their tiles: no window background shows, so no grid is
 # found and the whole-window search builds the tiles round the faces.
 NO_GRID_LOOKS: tuple[LayoutCase, ...] = (

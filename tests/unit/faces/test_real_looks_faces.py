@@ -6,7 +6,9 @@ border, toolbar, self-view) and, without a grid, from galleries captured tightly
 tiles. Each is taken as drawn, through every codec this machine can write, and (with a grid,
 below 1080p) drawn at 1080p and scaled down by a recorder; layout, whole-window search and
 faces stage run on it as the pipeline runs them. A face counts when it is at least 24 px high
-on a live video tile. 360p, where faces are smallest, runs in the quick pass.
+on a live video tile. 360p, where faces are smallest, runs in the quick pass. A HiDPI screen
+(a Retina laptop, a 4K monitor) is grabbed at 1440p or 2160p: those windows are taken as
+drawn, as a screen grab has them.
 """
 
 from __future__ import annotations
@@ -18,7 +20,14 @@ import pytest
 from meetwatch.capture.frame import Frame
 from meetwatch.faces.whole_window import WholeWindow
 from meetwatch.layout.grid import split_tiles
-from tests.factories.layouts import NO_GRID_LOOKS, REAL_LOOKS, SIZES, LayoutCase, recorded
+from tests.factories.layouts import (
+    HIDPI_SIZES,
+    NO_GRID_LOOKS,
+    REAL_LOOKS,
+    SIZES,
+    LayoutCase,
+    recorded,
+)
 from tests.factories.video import CODECS, missing
 from tests.unit.faces.portraits import finder
 
@@ -30,8 +39,12 @@ _SIZE_PARAMS = [
 ]
 
 
-def _found_share(data_dir: Path, cases: tuple[LayoutCase, ...], size: tuple[int, int]) -> float:
-    codecs = [c for c in CODECS if missing(c) is None]
+def _found_share(
+    data_dir: Path,
+    cases: tuple[LayoutCase, ...],
+    size: tuple[int, int],
+    codecs: tuple[str, ...] = tuple(c for c in CODECS if missing(c) is None),
+) -> float:
     found = visible = 0
     for case in cases:
         for _, scene, image in recorded(
@@ -59,3 +72,15 @@ def test_faces_found_without_a_grid(data_dir: Path, size: tuple[int, int]) -> No
     run to run. At 360p the four or five missed are 24-29 px faces through a codec, at the edge
     of what is promised: that size is held to 97 % (the three sizes together: 99.2-99.3 %)."""
     assert _found_share(data_dir, NO_GRID_LOOKS, size) >= (0.97 if size[1] == 360 else 0.98)
+
+
+@pytest.mark.parametrize(
+    "size",
+    [
+        pytest.param(size, id=f"{size[1]}p", marks=[] if size[1] == 2160 else [pytest.mark.slow])
+        for size in HIDPI_SIZES
+    ],
+)
+def test_faces_found_on_a_hidpi_screen(data_dir: Path, size: tuple[int, int]) -> None:
+    """Measured: 1440p and 2160p each 323/324 (the miss: a turned face without a grid)."""
+    assert _found_share(data_dir, REAL_LOOKS + NO_GRID_LOOKS, size, codecs=()) >= 0.98

@@ -24,6 +24,7 @@ from meetwatch.demo.styles import StyleName
 from meetwatch.layout.grid import split_tiles
 from tests.factories.galleries import real_faces
 from tests.factories.layouts import (
+    HIDPI_SIZES,
     REAL_LOOKS,
     SIZES,
     LayoutCase,
@@ -110,6 +111,23 @@ def test_every_tile_found(data_dir: Path, case: LayoutCase, source: str) -> None
     missed = [gt.slot for gt in scene.tiles if gt.slot not in pairs]
     assert not missed, f"tiles {missed} not found at IoU >= 0.9"
     assert [pairs[gt.slot].kind for gt in scene.tiles] == [gt.kind for gt in scene.tiles]
+
+
+@pytest.mark.parametrize(
+    "size",
+    [
+        pytest.param(size, id=f"{size[1]}p", marks=[] if size[1] == 2160 else [pytest.mark.slow])
+        for size in HIDPI_SIZES
+    ],
+)
+def test_every_tile_found_on_a_hidpi_screen(data_dir: Path, size: tuple[int, int]) -> None:
+    """Every case grabbed from a Retina or 4K screen, its gaps as thin as at 1080p."""
+    for case in REAL_LOOKS:
+        scene = build(data_dir, case.at(size))
+        tiles = split_tiles(Frame(scene.image, 0.0, 0, case.name))
+        assert tiles.layout == "grid", case.name
+        pairs = match(scene.tiles, tiles.tiles)
+        assert len(pairs) == len(tiles.tiles) == len(scene.tiles), case.name
 
 
 @pytest.mark.parametrize("style", ["zoom", "teams", "meet"])

@@ -3,7 +3,9 @@
 FaceMesh fits its eye landmarks to a face prior, so in one picture a shut eye or an iris in
 the corner of the eye often reads as open and centred (on 130 labelled WIDER FACE photos,
 4 of 8 shut eyes had an eye aspect ratio of 0.28-0.44, as open as any). A small network that
-sees the same 48x48 crop as the emotion model reads the eyelids and the iris themselves.
+sees the same 48x48 crop as the emotion model reads the eyelids and the iris themselves; the
+file holds three trained alike from different seeds and gives the mean of their readings,
+since each seed misses different faces.
 
 It infers no emotion: its only outputs are the three LOOKS. Its convolutions start from the
 emotion network's (they know faces from 28,709 photos; from random weights the held-out

@@ -31,7 +31,8 @@ class _Faces:
 
 
 def _head_and_after(model_path: Path) -> list[str]:
-    """Names of the classifier layer and every node downstream of it (softmax, mirror mean).
+    """Names of the classifier layers (one per network in the file) and every node downstream
+    of them (softmax, mirror mean, the mean of an ensemble).
 
     Those stay float: they cost nothing, and uint8 probabilities (steps of 1/255) would spoil
     the calibrated confidences the product shows.
@@ -40,9 +41,8 @@ def _head_and_after(model_path: Path) -> list[str]:
 
     graph = onnx.load(str(model_path)).graph
     heads = [n for n in graph.node if n.op_type in ("Gemm", "MatMul")]
-    if not heads:
-        return []
-    keep, frontier = {heads[-1].name}, set(heads[-1].output)
+    keep = {n.name for n in heads}
+    frontier = {name for n in heads for name in n.output}
     for node in graph.node:  # nodes are stored in topological order
         if frontier & set(node.input):
             keep.add(node.name)

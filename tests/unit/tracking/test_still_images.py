@@ -106,32 +106,34 @@ def _share_right(
 
 @pytest.mark.data
 def test_on_screen_or_not_on_hand_labelled_faces(data_dir: Path) -> None:
-    """123 of 137 right (90 %), 12 of the 70 faces looking away called on screen; the landmark
-    rules before the attention network got 106 (77 %), with thresholds chosen on these very
-    faces, and called 22 of the 70 on screen."""
+    """122 of 137 right (89 %), 10 of the 70 faces looking away called on screen (one network
+    alone, the file before: 123 and 12); the landmark rules before the attention network got
+    106 (77 %), with thresholds chosen on these very faces, and called 22 of the 70 on screen."""
     right, missed_away = _share_right(*fer_test(data_dir), first_key=100)
     assert right >= 0.86
-    assert missed_away <= 0.22
+    assert missed_away <= 0.2
 
 
 @pytest.mark.data
 def test_on_screen_or_not_on_hand_labelled_photos(data_dir: Path) -> None:
-    """104 of 130 right (80 %), 19 of the 82 faces looking away called on screen; the landmark
-    rules before the attention network got 88 of 130 (68 %):
+    """109 of 130 right (84 %), 15 of the 82 faces looking away called on screen (one network
+    alone, the file before: 104 and 19); the landmark rules before the attention network got
+    88 of 130 (68 %):
     they called 31 of the 82 faces looking away on screen (heads turned 10-35 degrees whose
     iris reading cancelled the turn) and 6 smiling faces eyes_closed, because FaceMesh reads
     lids by its face prior (4 of 8 shut eyes here had an eye aspect ratio of 0.28-0.44)."""
     right, missed_away = _share_right(*wider_test(data_dir), first_key=400)
-    assert right >= 0.77
-    assert missed_away <= 0.28
+    assert right >= 0.81
+    assert missed_away <= 0.24
 
 
 @pytest.mark.data
 def test_lab_recordings_facing_the_camera_are_on_screen(data_dir: Path) -> None:
     """CK+: 118 people, each facing a camera at eye level while making a face; the last frame of
-    each of the 327 sequences, the strongest expression. 318 are on screen (97 %); the other 9
-    screw their eyes shut (5 of them in disgust) or lower them, and are read as eyes closed (6)
-    or away (3). No CK+ face trained the network."""
+    each of the 327 sequences, the strongest expression. 313 are on screen (96 %); the other 14
+    screw their eyes up to slits or shut (9 of them in disgust) or lower them, and are read as
+    eyes closed (12) or away (2). One network alone (the file before) put 318 on screen and read
+    6 as closed. No CK+ face trained the networks."""
     folder = data_dir / "ckplus48"
     with (folder / "labels.csv").open(newline="") as f:
         last: dict[str, str] = {}
@@ -143,4 +145,4 @@ def test_lab_recordings_facing_the_camera_are_on_screen(data_dir: Path) -> None:
     ]
     said = [_attention(image, key) for key, image in enumerate(images, 1000)]
     assert len(said) == 327
-    assert said.count("on_screen") >= 0.95 * len(said)
+    assert said.count("on_screen") >= 0.94 * len(said)

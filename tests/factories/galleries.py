@@ -7,6 +7,7 @@ for the whole test session. Only FER-2013 images that every FER+ annotator saw a
 
 from __future__ import annotations
 
+import csv
 import functools
 from pathlib import Path
 
@@ -38,6 +39,15 @@ def real_faces(data_dir: Path, n: int = 64, seed: int = 0) -> tuple[np.ndarray, 
         cv2.resize(picks[i], None, fx=_UPSCALE, fy=_UPSCALE, interpolation=cv2.INTER_CUBIC)
         for i in order
     )
+
+
+def ckplus_peak_frames(data_dir: Path, label: str | None = None) -> list[str]:
+    """The last frame of each CK+ sequence, its strongest expression, as a path under images/;
+    `label` keeps one expression's sequences."""
+    with (data_dir / "ckplus48" / "labels.csv").open(newline="") as f:
+        rows = [r for r in csv.DictReader(f) if label in (None, r["label"])]
+    # rows run through each sequence in frame order, so the file kept per sequence is its last
+    return list({(r["subject"], r["sequence"]): r["file"] for r in rows}.values())
 
 
 def make_gallery(

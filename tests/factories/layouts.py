@@ -19,6 +19,7 @@ from typing import Literal
 
 import cv2
 import numpy as np
+import pytest
 
 from meetwatch.demo.gallery import Gallery, GroundTruthTile
 from meetwatch.demo.styles import STYLES, ClientStyle, StyleName
@@ -139,8 +140,12 @@ CAMERA_OFF_LOOKS: tuple[LayoutCase, ...] = (
     _camera_off_look("meet", 75, range(2, 75, 3), {0, 37}),
 )
 SIZES: tuple[tuple[int, int], ...] = ((1920, 1080), (1280, 720), (640, 360))
-# A HiDPI screen (a Retina laptop, a 4K monitor) grabs a window at twice its size in points.
-HIDPI_SIZES: tuple[tuple[int, int], ...] = ((2560, 1440), (3840, 2160))
+# A HiDPI screen (a Retina laptop, a 4K monitor) grabs a window at twice its size in points;
+# as test parameters, 2160p in the quick pass.
+HIDPI_PARAMS = [
+    pytest.param(size, id=f"{size[1]}p", marks=[] if size[1] == 2160 else [pytest.mark.slow])
+    for size in ((2560, 1440), (3840, 2160))
+]
 # Galleries captured tightly round their tiles: no window background shows, so no grid is
 # found and the whole-window search builds the tiles round the faces.
 NO_GRID_LOOKS: tuple[LayoutCase, ...] = (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import warnings
 
 import cv2
@@ -11,6 +10,7 @@ import pytest
 
 from meetwatch.analysis.eyes import eye_aspect_ratio
 from meetwatch.faces.faces import NUM_LANDMARKS
+from tests.factories.galleries import ckplus_peak_frames
 from tests.unit.faces.portraits import PORTRAITS, dataset_face, find_one, flipped, portrait
 
 # Where the eye aspect ratio separates shut from open eyes on these faces: measured on the 327
@@ -83,10 +83,7 @@ def test_ckplus_shut_and_wide_open_eyes(data_dir) -> None:
         "anger/S089_003_00000036.png",
     ]
     assert (_ckplus(data_dir, shut) < EYES_CLOSED_EAR).all()
-    with open(data_dir / "ckplus48" / "labels.csv", newline="") as f:
-        rows = [r for r in csv.DictReader(f) if r["label"] == "surprise"]
-    last_frames = list({(r["subject"], r["sequence"]): r["file"] for r in rows}.values())[:20]
-    wide = _ckplus(data_dir, last_frames)
+    wide = _ckplus(data_dir, ckplus_peak_frames(data_dir, "surprise")[:20])
     assert (wide > EYES_CLOSED_EAR + 0.03).all() and np.median(wide) > 0.28
 
 

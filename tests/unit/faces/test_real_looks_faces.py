@@ -21,7 +21,7 @@ from meetwatch.capture.frame import Frame
 from meetwatch.faces.whole_window import WholeWindow
 from meetwatch.layout.grid import split_tiles
 from tests.factories.layouts import (
-    HIDPI_SIZES,
+    HIDPI_PARAMS,
     NO_GRID_LOOKS,
     REAL_LOOKS,
     SIZES,
@@ -74,13 +74,7 @@ def test_faces_found_without_a_grid(data_dir: Path, size: tuple[int, int]) -> No
     assert _found_share(data_dir, NO_GRID_LOOKS, size) >= (0.97 if size[1] == 360 else 0.98)
 
 
-@pytest.mark.parametrize(
-    "size",
-    [
-        pytest.param(size, id=f"{size[1]}p", marks=[] if size[1] == 2160 else [pytest.mark.slow])
-        for size in HIDPI_SIZES
-    ],
-)
+@pytest.mark.parametrize("size", HIDPI_PARAMS)
 def test_faces_found_on_a_hidpi_screen(data_dir: Path, size: tuple[int, int]) -> None:
     """Measured: 1440p and 2160p each 323/324 (the miss: a turned face without a grid)."""
     assert _found_share(data_dir, REAL_LOOKS + NO_GRID_LOOKS, size, codecs=()) >= 0.98

@@ -24,7 +24,7 @@ from meetwatch.demo.styles import StyleName
 from meetwatch.layout.grid import split_tiles
 from tests.factories.galleries import real_faces
 from tests.factories.layouts import (
-    HIDPI_SIZES,
+    HIDPI_PARAMS,
     REAL_LOOKS,
     SIZES,
     LayoutCase,
@@ -113,13 +113,7 @@ def test_every_tile_found(data_dir: Path, case: LayoutCase, source: str) -> None
     assert [pairs[gt.slot].kind for gt in scene.tiles] == [gt.kind for gt in scene.tiles]
 
 
-@pytest.mark.parametrize(
-    "size",
-    [
-        pytest.param(size, id=f"{size[1]}p", marks=[] if size[1] == 2160 else [pytest.mark.slow])
-        for size in HIDPI_SIZES
-    ],
-)
+@pytest.mark.parametrize("size", HIDPI_PARAMS)
 def test_every_tile_found_on_a_hidpi_screen(data_dir: Path, size: tuple[int, int]) -> None:
     """Every case grabbed from a Retina or 4K screen, its gaps as thin as at 1080p."""
     for case in REAL_LOOKS:

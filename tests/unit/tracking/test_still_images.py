@@ -10,7 +10,6 @@ was trained on other faces, and no threshold was chosen on these.
 
 from __future__ import annotations
 
-import csv
 import functools
 import json
 from pathlib import Path
@@ -30,6 +29,7 @@ from meetwatch.tracking.config import TrackingConfig
 from meetwatch.tracking.tracker import Tracker
 from meetwatch.training.attention_data import fer_test, framed_face, wider_test
 from tests.factories.cli import meetwatch
+from tests.factories.galleries import ckplus_peak_frames
 from tests.unit.faces.portraits import finder, portrait
 
 # FER-2013 rows chosen by landmarks from the first 6,000 usable faces: eye aspect ratio under
@@ -134,14 +134,10 @@ def test_lab_recordings_facing_the_camera_are_on_screen(data_dir: Path) -> None:
     screw their eyes up to slits or shut (9 of them in disgust) or lower them, and are read as
     eyes closed (12) or away (2). One network alone (the file before) put 318 on screen and read
     6 as closed. No CK+ face trained the networks."""
-    folder = data_dir / "ckplus48"
-    with (folder / "labels.csv").open(newline="") as f:
-        last: dict[str, str] = {}
-        for row in csv.DictReader(f):  # rows run through each sequence in frame order
-            last[row["subject"] + row["sequence"]] = row["file"]
+    folder = data_dir / "ckplus48" / "images"
     images = [
-        framed_face(cv2.imread(str(folder / "images" / name), cv2.IMREAD_GRAYSCALE))
-        for name in last.values()
+        framed_face(cv2.imread(str(folder / name), cv2.IMREAD_GRAYSCALE))
+        for name in ckplus_peak_frames(data_dir)
     ]
     said = [_attention(image, key) for key, image in enumerate(images, 1000)]
     assert len(said) == 327

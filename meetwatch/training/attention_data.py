@@ -39,7 +39,10 @@ from meetwatch.training.data import load_fer2013
 LABELS = Path(__file__).with_name("attention_labels")
 
 
-def framed_face(gray: np.ndarray, face_px: int = 96, margin: int = 96) -> np.ndarray:
+FRAME_MARGIN = 96  # grey border round a framed face (px)
+
+
+def framed_face(gray: np.ndarray, face_px: int = 96, margin: int = FRAME_MARGIN) -> np.ndarray:
     """A 48x48 dataset face upscaled and framed so the detector sees it as in a webcam tile."""
     face = cv2.resize(gray, (face_px, face_px), interpolation=cv2.INTER_CUBIC)
     img = cv2.copyMakeBorder(

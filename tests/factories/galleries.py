@@ -16,6 +16,7 @@ import numpy as np
 
 from meetwatch.demo.gallery import Gallery, render_gallery
 from meetwatch.demo.styles import StyleName
+from meetwatch.demo.webcam import webcam_frame
 
 _NOT_A_FACE = 9  # FER+ column "NF"
 _UPSCALE = 3  # 48 px dataset faces -> 144 px, closer to a webcam face in a big tile
@@ -48,6 +49,16 @@ def ckplus_peak_frames(data_dir: Path, label: str | None = None) -> list[str]:
         rows = [r for r in csv.DictReader(f) if label in (None, r["label"])]
     # rows run through each sequence in frame order, so the file kept per sequence is its last
     return list({(r["subject"], r["sequence"]): r["file"] for r in rows}.values())
+
+
+def as_webcam_sends_it(
+    face: np.ndarray, size: tuple[int, int], rng: np.random.Generator
+) -> np.ndarray:
+    """One person's whole webcam frame as a meeting app receives it: the face at 35-60 % of the
+    height over a room and shoulders, sensor noise, then JPEG at quality 80 (the stream's
+    compression)."""
+    frame, _ = webcam_frame([face], *size, rng)
+    return cv2.imdecode(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 80])[1], 1)
 
 
 def make_gallery(

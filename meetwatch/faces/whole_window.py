@@ -5,6 +5,10 @@ borders), or a grid with a face beside it (a self-view floating by a short last 
 the whole window is searched (`WindowSearch`) and tiles are built around the faces found
 (`tiles_from_faces`), so tracking, reports and the overlay still work per person.
 
+One big face with no credible gallery round it is one webcam's picture (a still taken from a
+camera, a 1:1 call): its wall, shelves and shoulders are not tiles, whatever the layout stage
+read into them, and the whole window is that person's one tile.
+
 The search costs about two 5x5 gallery frames (~0.3 s at 1080p on two cores), so it runs on
 a session's first frame and then every SEARCH_EVERY frames; in between, the face tiles of the
 last search are used again and the faces stage follows the faces inside them as it does in
@@ -24,9 +28,10 @@ from meetwatch.faces.faces import Faces
 from meetwatch.faces.window_search import MIN_FACE, FaceBox, WindowSearch, centre_inside
 from meetwatch.geometry import Rect
 from meetwatch.layout.face_tiles import tiles_from_faces
+from meetwatch.layout.grid import even_cameras
 from meetwatch.layout.regions import background_colour, background_mask
 from meetwatch.layout.tile_look import photo_flags
-from meetwatch.layout.tiles import Tiles
+from meetwatch.layout.tiles import Tile, Tiles
 
 SEARCH_EVERY = 10  # frames between searches
 EXTRA_SLOTS = 10_000  # faces beside a grid take slots from here, clear of the grid's
@@ -61,12 +66,14 @@ class WholeWindow:
         self._checked: Layout | None = None  # the layout the last search looked at
         self._faces: Tiles | None = None  # tiles around the faces of the last search
         self._replaced: Layout | None = None  # the layout they replace; None: beside it
+        self._webcam = False  # the last search found one webcam's picture
         self._layout_tiles: Tiles | None = None  # the layout stage's, as last given
         self.searched = False  # whether the last call searched the window
 
     def reset(self) -> None:
         """Forget the last layout and faces: the next frame is from another recording."""
         self._age, self._checked, self._faces, self._replaced = 0, None, None, None
+        self._webcam = False
 
     def __call__(self, frame: Frame, tiles: Tiles) -> Tiles:
         """The tiles to search in this frame.
@@ -82,7 +89,7 @@ class WholeWindow:
         if self.searched:
             self._age = 0
             if tiles.layout == "single" or _same_layout(layout, self._replaced):
-                self._around_faces(frame, layout)
+                self._around_faces(frame, tiles, layout)
             elif not _same_layout(layout, last):
                 self._check_grid(frame, tiles, layout)
             else:
@@ -95,7 +102,10 @@ class WholeWindow:
         if faces is None:
             return tiles
         if self._replaced is not None:
-            if _same_layout(layout, self._replaced):
+            # one webcam's picture stays one tile while the layout stage reads its wall anew
+            # each frame; a grid of equal camera tiles showing up is followed at once
+            held = self._webcam and not (tiles.layout == "grid" and even_cameras(layout[1]))
+            if held or _same_layout(layout, self._replaced):
                 return dataclasses.replace(
                     faces, frame_index=frame.index, timestamp=frame.timestamp
                 )
@@ -134,6 +144,7 @@ class WholeWindow:
         slots carry over from the last search's tiles when those had the same role."""
         previous = self._faces if (self._replaced is None) == (replaced is None) else None
         self._replaced = replaced if found else None
+        self._webcam = False
         if not found:
             self._faces = None
             return
@@ -148,19 +159,31 @@ class WholeWindow:
         )
         self._faces = _photos_off(frame.image, built, [f.rect for f in found])
 
-    def _around_faces(self, frame: Frame, layout: Layout) -> None:
+    def _around_faces(self, frame: Frame, tiles: Tiles, layout: Layout) -> None:
         """Tiles around every face in the window, unless it is one webcam's picture."""
         found = self._search.find(frame.image)
-        if len(found) == 1 and found[0].rect.h >= _BIG_FACE * frame.size[1]:
-            found = []  # the whole-window tile serves it
+        if _one_webcam(found, tiles, frame.size[1]):
+            self._whole(frame, layout)
+            return
         found += self._search.fill_in(frame.image, found)
         self._keep(found, frame, replaced=layout)
+
+    def _whole(self, frame: Frame, layout: Layout) -> None:
+        """One webcam's picture: the whole window is its one tile, replacing `layout`."""
+        w, h = frame.size
+        self._faces = Tiles(
+            frame.index, frame.timestamp, frame.size, (Tile(0, Rect(0, 0, w, h)),), "single"
+        )
+        self._replaced, self._webcam = layout, True
 
     def _check_grid(self, frame: Frame, tiles: Tiles, layout: Layout) -> None:
         """A new grid: search the whole window once; faces cut by tile borders or crowded into
         one tile mean the grid is wrong (tiles are built around the faces instead), faces
         outside it get tiles."""
         found = self._search.find(frame.image)
+        if _one_webcam(found, tiles, frame.size[1]):
+            self._whole(frame, layout)
+            return
         rects = [t.rect for t in tiles.tiles]
         shares = [_inside_share(f.rect, rects) for f in found]
         lo, hi = _CUT
@@ -184,6 +207,24 @@ class WholeWindow:
 
     def close(self) -> None:
         self._search.close()
+
+
+def _one_webcam(found: list[FaceBox], tiles: Tiles, height: int) -> bool:
+    """One face, big, and no credible gallery round it: a grid of equal camera tiles (a 2x2
+    call with one camera on) or a speaker view whose other tiles are all camera-off
+    placeholders are galleries; tiles cut from a wall, shelves and shoulders are not (a
+    single webcam frame read as a speaker view: 28 of 327 CK+ faces in 720p webcam frames
+    gave 0-7 participants before this rule, 1 after)."""
+    if len(found) != 1 or found[0].rect.h < _BIG_FACE * height:
+        return False
+    face = found[0].rect
+    holder = next((t for t in tiles.tiles if centre_inside(face, t.rect)), None)
+    if holder is None:
+        return True  # the layout put the face on no tile, or under a "window" over it
+    if tiles.covered or (tiles.layout == "grid" and even_cameras([t.rect for t in tiles.tiles])):
+        return False  # a call whose other tiles something covers, or a real grid
+    others = [t for t in tiles.tiles if t is not holder]
+    return not others or any(t.kind != "camera_off" for t in others)
 
 
 def _photos_off(image: np.ndarray, tiles: Tiles, faces: list[Rect]) -> Tiles:

@@ -15,7 +15,7 @@ a gallery letterboxed in a player is looked into.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -198,7 +198,7 @@ def _clean_grid(layout: Layout, content: int, dropped: list[Rect]) -> bool:
     are not needed (merged tiles would be too wide, too tall or unequal, or dropped as
     implausible; in a grid of many tiles two dropped ones leave little content uncovered)."""
     kind, rects, _ = layout
-    if kind != "grid" or not _even_cameras(rects):
+    if kind != "grid" or not even_cameras(rects):
         return False
     tw, th = min(r.w for r in rects), min(r.h for r in rects)
     if any(r.w >= tw and r.h >= th for r in dropped):
@@ -222,7 +222,7 @@ def _masks(
     yield valleys, distance
 
 
-def _even_cameras(regions: list[Rect]) -> bool:
+def even_cameras(regions: Sequence[Rect]) -> bool:
     """Two or more regions of a camera's proportions and equal size: the least a clean grid
     needs (`_clean_grid`), checked before classifying them."""
     lo, hi = _CAMERA_ASPECT
@@ -251,7 +251,7 @@ def _find_layout(image: np.ndarray, inside: bool = False) -> Layout:
         pieces = _split_merged(content_regions(mask, min_side, distance) or [], image, mask, level)
         regions = _plausible(pieces, min_side)
         whole_lines = distance is not None
-        if not regions or (whole_lines and (pieces == last or not _even_cameras(regions))):
+        if not regions or (whole_lines and (pieces == last or not even_cameras(regions))):
             continue  # nothing new, or nothing this pass may give: judging it costs a few ms
         last = pieces
         found = _classify(image, regions)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import itertools
 from contextlib import closing
 from pathlib import Path
 
@@ -16,12 +17,14 @@ import numpy as np
 import pytest
 
 from meetwatch.capture.frame import Frame
+from meetwatch.demo.gallery import render_gallery
 from meetwatch.faces.faces import Faces
 from meetwatch.faces.whole_window import EXTRA_SLOTS, WholeWindow
 from meetwatch.faces.window_search import WindowSearch
 from meetwatch.geometry import Rect
 from meetwatch.layout.grid import split_tiles
 from meetwatch.layout.tiles import Tile, Tiles
+from tests.factories.galleries import as_webcam_sends_it, ckplus_peak_frames, real_faces
 from tests.factories.layouts import LayoutCase, build
 from tests.factories.video import through_video
 from tests.unit.faces.portraits import finder, portrait, whole_image_tiles
@@ -205,6 +208,35 @@ def test_one_webcam_keeps_the_whole_window_tile(whole: WholeWindow) -> None:
     frame = _frame(image)
     single = split_tiles(frame)
     assert whole(frame, single) == single
+
+
+@pytest.mark.data
+def test_a_webcam_picture_read_as_tiles_stays_one_tile_until_a_grid_shows(
+    data_dir: Path,
+) -> None:
+    """A 720p webcam frame whose wall the layout stage splits into tiles is one tile, and
+    stays one between searches while the wall is read another way; a grid of equal camera
+    tiles replacing it is followed at once."""
+    folder = data_dir / "ckplus48" / "images"
+    pictures = (
+        as_webcam_sends_it(
+            cv2.imread(str(folder / name), cv2.IMREAD_GRAYSCALE),
+            (1280, 720),
+            np.random.default_rng(k),
+        )
+        for k, name in enumerate(ckplus_peak_frames(data_dir))
+    )
+    # two of them: the second stands for the same camera's next frame, read another way
+    misread = itertools.islice((p for p in pictures if len(split_tiles(_frame(p)).tiles) > 1), 2)
+    gallery = render_gallery(real_faces(data_dir), 4, "zoom", (1280, 720)).image
+    whole = WholeWindow(finder().window_search(), search_every=10)
+    try:
+        counts = [len(_run(image, whole, i)[0].tiles) for i, image in enumerate(misread)]
+        assert counts == [1, 1]
+        assert len(_run(gallery, whole, 2)[0].tiles) == 4
+        assert not whole.searched
+    finally:
+        whole.close()
 
 
 @pytest.mark.data

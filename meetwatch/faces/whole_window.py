@@ -28,7 +28,7 @@ from meetwatch.faces.faces import Faces
 from meetwatch.faces.window_search import MIN_FACE, FaceBox, WindowSearch, centre_inside
 from meetwatch.geometry import Rect
 from meetwatch.layout.face_tiles import tiles_from_faces
-from meetwatch.layout.grid import even_cameras
+from meetwatch.layout.grid import camera_shaped, even_cameras
 from meetwatch.layout.regions import background_colour, background_mask
 from meetwatch.layout.tile_look import photo_flags
 from meetwatch.layout.tiles import Tile, Tiles
@@ -88,7 +88,7 @@ class WholeWindow:
         self.searched = last is None or last[0] != frame.size or self._age + 1 >= self._every
         if self.searched:
             self._age = 0
-            if tiles.layout == "single" or _same_layout(layout, self._replaced):
+            if self._webcam or tiles.layout == "single" or _same_layout(layout, self._replaced):
                 self._around_faces(frame, tiles, layout)
             elif not _same_layout(layout, last):
                 self._check_grid(frame, tiles, layout)
@@ -119,8 +119,8 @@ class WholeWindow:
         found none (an emoji, a face on a poster): nobody shows in them, and a tile nobody
         shows in would be a participant who is always away. Call after each `find`."""
         built = self._faces
-        if not self.searched or built is None:
-            return tiles
+        if not self.searched or built is None or self._webcam:
+            return tiles  # a webcam's tile stays when its person has left: they are away
         with_face = set(faces.slots.tolist())
         empty = {t.slot for t in built.tiles if t.slot not in with_face and t.kind != "camera_off"}
         if not empty:
@@ -160,10 +160,17 @@ class WholeWindow:
         self._faces = _photos_off(frame.image, built, [f.rect for f in found])
 
     def _around_faces(self, frame: Frame, tiles: Tiles, layout: Layout) -> None:
-        """Tiles around every face in the window, unless it is one webcam's picture."""
+        """Tiles around every face in the window, unless it is one webcam's picture. Once it
+        was, it stays one while nobody shows (its person has left: away, not gone), and a new
+        layout with other faces is judged as any new grid is."""
         found = self._search.find(frame.image)
         if _one_webcam(found, tiles, frame.size[1]):
             self._whole(frame, layout)
+            return
+        if self._webcam and not found:
+            return
+        if self._webcam and tiles.layout != "single" and not _same_layout(layout, self._replaced):
+            self._judge_grid(found, frame, tiles, layout)
             return
         found += self._search.fill_in(frame.image, found)
         self._keep(found, frame, replaced=layout)
@@ -183,7 +190,12 @@ class WholeWindow:
         found = self._search.find(frame.image)
         if _one_webcam(found, tiles, frame.size[1]):
             self._whole(frame, layout)
-            return
+        else:
+            self._judge_grid(found, frame, tiles, layout)
+
+    def _judge_grid(self, found: list[FaceBox], frame: Frame, tiles: Tiles, layout: Layout) -> None:
+        """Replace the grid by tiles round the faces `found` if it cuts or crowds them, else
+        give the faces beside it tiles of their own."""
         rects = [t.rect for t in tiles.tiles]
         shares = [_inside_share(f.rect, rects) for f in found]
         lo, hi = _CUT
@@ -211,20 +223,24 @@ class WholeWindow:
 
 def _one_webcam(found: list[FaceBox], tiles: Tiles, height: int) -> bool:
     """One face, big, and no credible gallery round it: a grid of equal camera tiles (a 2x2
-    call with one camera on) or a speaker view whose other tiles are all camera-off
-    placeholders are galleries; tiles cut from a wall, shelves and shoulders are not (a
-    single webcam frame read as a speaker view: 28 of 327 CK+ faces in 720p webcam frames
-    gave 0-7 participants before this rule, 1 after)."""
-    if len(found) != 1 or found[0].rect.h < _BIG_FACE * height:
+    call with one camera on), tiles beside ones a window covers, or a speaker view whose other tiles are
+    all camera-off placeholders of a camera's shape. Tiles cut from a wall, shelves and
+    shoulders are none of these: held-out faces in webcam pictures gave 0-7 participants on
+    21 of 327 CK+ frames at 480p and 28 at 720p before this rule, 0 and 1 after."""
+    if len(found) != 1:
         return False
     face = found[0].rect
+    if face.h < _BIG_FACE * height:
+        return False
+    if tiles.covered and tiles.tiles:
+        return False  # a call with tiles a window covers keeps them (and their people)
     holder = next((t for t in tiles.tiles if centre_inside(face, t.rect)), None)
     if holder is None:
-        return True  # the layout put the face on no tile, or under a "window" over it
-    if tiles.covered or (tiles.layout == "grid" and even_cameras([t.rect for t in tiles.tiles])):
-        return False  # a call whose other tiles something covers, or a real grid
+        return True  # the layout put the face on no tile, or read it all as under a window
+    if tiles.layout == "grid" and even_cameras([t.rect for t in tiles.tiles]):
+        return False  # a real grid
     others = [t for t in tiles.tiles if t is not holder]
-    return not others or any(t.kind != "camera_off" for t in others)
+    return not others or any(t.kind != "camera_off" or not camera_shaped(t.rect) for t in others)
 
 
 def _photos_off(image: np.ndarray, tiles: Tiles, faces: list[Rect]) -> Tiles:

@@ -222,15 +222,20 @@ def _masks(
     yield valleys, distance
 
 
+def camera_shaped(r: Rect) -> bool:
+    """A rectangle of a camera picture's proportions (4:3 to 16:9 and a little)."""
+    lo, hi = _CAMERA_ASPECT
+    return lo <= r.w / max(1, r.h) <= hi
+
+
 def even_cameras(regions: Sequence[Rect]) -> bool:
     """Two or more regions of a camera's proportions and equal size: the least a clean grid
     needs (`_clean_grid`), checked before classifying them."""
-    lo, hi = _CAMERA_ASPECT
     areas = [r.area for r in regions]
     return (
         len(regions) >= 2
         and min(areas) >= _REGULAR_AREA * max(areas)
-        and all(lo <= r.w / r.h <= hi for r in regions)
+        and all(camera_shaped(r) for r in regions)
     )
 
 

@@ -52,12 +52,13 @@ def ckplus_peak_frames(data_dir: Path, label: str | None = None) -> list[str]:
 
 
 def as_webcam_sends_it(
-    face: np.ndarray, size: tuple[int, int], rng: np.random.Generator
+    face: np.ndarray | None, size: tuple[int, int], rng: np.random.Generator
 ) -> np.ndarray:
     """One person's whole webcam frame as a meeting app receives it: the face at 35-60 % of the
     height over a room and shoulders, sensor noise, then JPEG at quality 80 (the stream's
-    compression)."""
-    frame, _ = webcam_frame([face], *size, rng)
+    compression). With no face, the room with nobody before the camera (the same room for the
+    same rng state: it is drawn first)."""
+    frame, _ = webcam_frame([] if face is None else [face], *size, rng)
     return cv2.imdecode(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 80])[1], 1)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import itertools
 from contextlib import closing
 from pathlib import Path
 
@@ -215,28 +214,34 @@ def test_a_webcam_picture_read_as_tiles_stays_one_tile_until_a_grid_shows(
     data_dir: Path,
 ) -> None:
     """A 720p webcam frame whose wall the layout stage splits into tiles is one tile, and
-    stays one between searches while the wall is read another way; a grid of equal camera
-    tiles replacing it is followed at once."""
+    stays that one tile between searches while the wall is read another way, and across a
+    search while its person has left the picture (away, not a participant less); a grid of
+    equal camera tiles replacing it is followed at once and kept by the next search."""
     folder = data_dir / "ckplus48" / "images"
-    pictures = (
-        as_webcam_sends_it(
-            cv2.imread(str(folder / name), cv2.IMREAD_GRAYSCALE),
-            (1280, 720),
-            np.random.default_rng(k),
-        )
-        for k, name in enumerate(ckplus_peak_frames(data_dir))
-    )
-    # two of them: the second stands for the same camera's next frame, read another way
-    misread = itertools.islice((p for p in pictures if len(split_tiles(_frame(p)).tiles) > 1), 2)
+    pictures, empty_rooms = [], []  # a person's webcam, and the same room with nobody
+    for k, name in enumerate(ckplus_peak_frames(data_dir)):
+        face = cv2.imread(str(folder / name), cv2.IMREAD_GRAYSCALE)
+        picture = as_webcam_sends_it(face, (1280, 720), np.random.default_rng(k))
+        empty = as_webcam_sends_it(None, (1280, 720), np.random.default_rng(k))
+        if len(split_tiles(_frame(picture)).tiles) > 1 and not pictures:
+            pictures.append(picture)  # its wall read as tiles: the second frame
+        elif len(split_tiles(_frame(empty)).tiles) > 1 and not empty_rooms:
+            pictures.insert(0, picture)  # the same camera, its empty room read as tiles
+            empty_rooms += [empty, empty]
+        if len(pictures) == 2 and empty_rooms:
+            break
     gallery = render_gallery(real_faces(data_dir), 4, "zoom", (1280, 720)).image
-    whole = WholeWindow(finder().window_search(), search_every=10)
+    whole = WholeWindow(finder().window_search(), search_every=2)
+    seen, searched = [], []
     try:
-        counts = [len(_run(image, whole, i)[0].tiles) for i, image in enumerate(misread)]
-        assert counts == [1, 1]
-        assert len(_run(gallery, whole, 2)[0].tiles) == 4
-        assert not whole.searched
+        for i, image in enumerate([*pictures, *empty_rooms, gallery, gallery]):
+            seen.append(_run(image, whole, i)[0])
+            searched.append(whole.searched)
     finally:
         whole.close()
+    assert searched == [True, False, True, False, True, False]
+    assert [len(t.tiles) for t in seen] == [1, 1, 1, 1, 4, 4]
+    assert {t.tiles[0].slot for t in seen[:4]} == {0}, "the webcam's person keeps their slot"
 
 
 @pytest.mark.data

@@ -223,10 +223,11 @@ class WholeWindow:
 
 def _one_webcam(found: list[FaceBox], tiles: Tiles, height: int) -> bool:
     """One face, big, and no credible gallery round it: a grid of equal camera tiles (a 2x2
-    call with one camera on), tiles beside ones a window covers, or a speaker view whose other tiles are
-    all camera-off placeholders of a camera's shape. Tiles cut from a wall, shelves and
-    shoulders are none of these: held-out faces in webcam pictures gave 0-7 participants on
-    21 of 327 CK+ frames at 480p and 28 at 720p before this rule, 0 and 1 after."""
+    call with one camera on), tiles beside ones a window covers, or a speaker view whose
+    other tiles are all camera-off placeholders of a camera's shape. Tiles cut from a wall,
+    shelves and shoulders are none of these: held-out faces in webcam pictures gave 0-7
+    participants on 21 of 327 CK+ frames at 480p and 28 at 720p before this rule, 0 and 1
+    after."""
     if len(found) != 1:
         return False
     face = found[0].rect

@@ -168,8 +168,10 @@ def _held(found: Tiles, previous: Tiles | None, image: np.ndarray) -> Tiles:
     ):
         return found  # nothing of the old layout is surely where it was: a new layout
     hidden = [old[j] for j in lost if old[j] not in standing and not look.empty(old[j].rect)]
-    if not hidden:
+    if not hidden and not standing:
         return found
+    # tiles still showing their people at their places were only merged with the window over
+    # them (a dialog across a gap, a notification over a tile's edge): they keep their slots
     kept = [replace(found.tiles[i], slot=old[j].slot) for i, j in pairs.items()]
     return Tiles(
         found.frame_index,
@@ -179,7 +181,7 @@ def _held(found: Tiles, previous: Tiles | None, image: np.ndarray) -> Tiles:
         previous.layout,
         previous.grid,
         covered=tuple(hidden),
-        covered_since=found.timestamp if since is None else since,
+        covered_since=None if not hidden else found.timestamp if since is None else since,
     )
 
 

@@ -171,7 +171,8 @@ def _held(found: Tiles, previous: Tiles | None, image: np.ndarray) -> Tiles:
     if not hidden and not standing:
         return found
     # tiles still showing their people at their places were only merged with the window over
-    # them (a dialog across a gap, a notification over a tile's edge): they keep their slots
+    # them (a dialog across a gap, a notification over a tile's edge): they keep their slots,
+    # for MAX_COVER_SECONDS like covered ones
     kept = [replace(found.tiles[i], slot=old[j].slot) for i, j in pairs.items()]
     return Tiles(
         found.frame_index,
@@ -181,7 +182,7 @@ def _held(found: Tiles, previous: Tiles | None, image: np.ndarray) -> Tiles:
         previous.layout,
         previous.grid,
         covered=tuple(hidden),
-        covered_since=None if not hidden else found.timestamp if since is None else since,
+        covered_since=found.timestamp if since is None else since,
     )
 
 

@@ -34,7 +34,7 @@ class Tiles:
     # Tiles another window covers (a dialog, a notification): their people keep their slots
     # while nothing of them can be seen, and the faces stage does not search them.
     covered: tuple[Tile, ...] = ()
-    covered_since: float | None = None  # when the covering began
+    covered_since: float | None = None  # when a window began to lie over the tiles
 
     def __post_init__(self) -> None:
         fw, fh = self.frame_size

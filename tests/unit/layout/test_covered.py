@@ -111,6 +111,19 @@ def test_a_window_over_a_small_call_makes_and_loses_nobody(
     assert _slots(_step(image, held, 11.0)) == (everyone, [])
 
 
+@pytest.mark.data
+def test_a_notification_that_stays_becomes_the_layout(data_dir: Path) -> None:
+    """Tiles merged with a window but still showing their people are held as long as covered
+    ones are, and no longer: what the splitter sees then is the layout."""
+    image = make_gallery(data_dir, 3, "zoom", seed=3, size=SIZE).image
+    x0, y0, x1, y1 = (round(f * s) for f, s in zip(WINDOWS["notification"], SIZE * 2, strict=True))
+    stays = _dialog(image, x0, y0, x1 - x0, y1 - y0)
+    held = _step(stays, _step(image, None, 0.0), 1.0)
+    assert _slots(held) == ([0, 1, 2], [])
+    later = _step(stays, held, 2.0 + MAX_COVER_SECONDS)
+    assert later.covered_since is None and _slots(later)[0] != [0, 1, 2]
+
+
 @pytest.mark.parametrize("n", [1, 4, 5, 9])
 def test_a_reflow_is_not_a_cover(n: int) -> None:
     before = _step(_gallery(), None, 0.0)

@@ -66,14 +66,12 @@ class WholeWindow:
         self._checked: Layout | None = None  # the layout the last search looked at
         self._faces: Tiles | None = None  # tiles around the faces of the last search
         self._replaced: Layout | None = None  # the layout they replace; None: beside it
-        self._webcam = False  # the last search found one webcam's picture
         self._layout_tiles: Tiles | None = None  # the layout stage's, as last given
         self.searched = False  # whether the last call searched the window
 
     def reset(self) -> None:
         """Forget the last layout and faces: the next frame is from another recording."""
         self._age, self._checked, self._faces, self._replaced = 0, None, None, None
-        self._webcam = False
 
     def __call__(self, frame: Frame, tiles: Tiles) -> Tiles:
         """The tiles to search in this frame.
@@ -144,7 +142,6 @@ class WholeWindow:
         slots carry over from the last search's tiles when those had the same role."""
         previous = self._faces if (self._replaced is None) == (replaced is None) else None
         self._replaced = replaced if found else None
-        self._webcam = False
         if not found:
             self._faces = None
             return
@@ -158,6 +155,12 @@ class WholeWindow:
             obstacles=() if beside is None else [t.rect for t in (*beside.tiles, *beside.covered)],
         )
         self._faces = _photos_off(frame.image, built, [f.rect for f in found])
+
+    @property
+    def _webcam(self) -> bool:
+        """The last search found one webcam's picture (`_whole`: the only "single" tiles it
+        keeps; tiles round faces are "faces")."""
+        return self._faces is not None and self._faces.layout == "single"
 
     def _around_faces(self, frame: Frame, tiles: Tiles, layout: Layout) -> None:
         """Tiles around every face in the window, unless it is one webcam's picture. Once it
@@ -181,7 +184,7 @@ class WholeWindow:
         self._faces = Tiles(
             frame.index, frame.timestamp, frame.size, (Tile(0, Rect(0, 0, w, h)),), "single"
         )
-        self._replaced, self._webcam = layout, True
+        self._replaced = layout
 
     def _check_grid(self, frame: Frame, tiles: Tiles, layout: Layout) -> None:
         """A new grid: search the whole window once; faces cut by tile borders or crowded into

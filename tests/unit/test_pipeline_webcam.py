@@ -28,9 +28,7 @@ from tests.factories.galleries import as_webcam_sends_it, ckplus_peak_frames, re
 
 @pytest.fixture(scope="module")
 def perception() -> Iterator[Perception]:
-    config = Config()
-    privacy = config.privacy.model_copy(update={"attention_only": True})
-    p = Perception(config.model_copy(update={"privacy": privacy}))
+    p = Perception(Config.model_validate({"privacy": {"attention_only": True}}))
     yield p
     p.close()
 

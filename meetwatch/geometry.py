@@ -36,3 +36,15 @@ class Rect:
 
     def as_tuple(self) -> tuple[int, int, int, int]:
         return (self.x, self.y, self.w, self.h)
+
+
+def clusters(values: list[float], gap: float) -> list[float]:
+    """Means of runs of sorted values no further than `gap` apart: the rows or columns a
+    lattice's positions (tiles' edges, faces' centres) fall into."""
+    runs: list[list[float]] = []
+    for v in sorted(values):
+        if runs and v - runs[-1][-1] <= gap:
+            runs[-1].append(v)
+        else:
+            runs.append([v])
+    return [sum(r) / len(r) for r in runs]

@@ -5,6 +5,10 @@ borders), or a grid with a face beside it (a self-view floating by a short last 
 the whole window is searched (`WindowSearch`) and tiles are built around the faces found
 (`tiles_from_faces`), so tracking, reports and the overlay still work per person.
 
+Tiles run together into one block (a small call recorded at 360p: gaps rounded away or blurred,
+touching placeholders one flat colour) are cut into their tiles where the faces found say
+(`meetwatch.layout.lattice`), so everyone in the call keeps a tile, their camera on or off.
+
 One big face with no credible gallery round it is one webcam's picture (a still taken from a
 camera, a 1:1 call): its wall, shelves and shoulders are not tiles, whatever the layout stage
 read into them, and the whole window is that person's one tile.
@@ -27,8 +31,9 @@ from meetwatch.capture.frame import Frame
 from meetwatch.faces.faces import Faces
 from meetwatch.faces.window_search import MIN_FACE, FaceBox, WindowSearch, centre_inside
 from meetwatch.geometry import Rect
-from meetwatch.layout.face_tiles import tiles_from_faces
+from meetwatch.layout.face_tiles import tiles_from_cells, tiles_from_faces
 from meetwatch.layout.grid import camera_shaped, even_cameras
+from meetwatch.layout.lattice import cut_block
 from meetwatch.layout.regions import background_colour, background_mask
 from meetwatch.layout.tile_look import photo_flags
 from meetwatch.layout.tiles import Tile, Tiles
@@ -43,6 +48,8 @@ _CROWDED = 3
 _BIG_FACE = 0.15  # of the frame height: one face this big is a webcam video, not a gallery
 _OUTSIDE = 0.2  # a face with less than this share in every tile lies beside the grid
 _SAME_TILE = 0.9  # IoU: a tile this close to one of the last layout's is the same tile
+_EXPLAINED = 0.5  # of the content block: a layout whose tiles cover less explains too little
+_CONTENT_SHARE = 0.2  # of a row or column, not background: part of the gallery's block
 _SEARCH_MARGIN = 0.02  # of the frame: how far around leftover content the search looks
 
 Layout = tuple[tuple[int, int], tuple[Rect, ...]]  # frame size and tile rectangles
@@ -167,6 +174,8 @@ class WholeWindow:
         was, it stays one while nobody shows (its person has left: away, not gone), and a new
         layout with other faces is judged as any new grid is."""
         found = self._search.find(frame.image)
+        if self._cut_blocks(found, frame, tiles, layout):
+            return
         if _one_webcam(found, tiles, frame.size[1]):
             self._whole(frame, layout)
             return
@@ -191,10 +200,51 @@ class WholeWindow:
         one tile mean the grid is wrong (tiles are built around the faces instead), faces
         outside it get tiles."""
         found = self._search.find(frame.image)
+        if self._cut_blocks(found, frame, tiles, layout):
+            return
         if _one_webcam(found, tiles, frame.size[1]):
             self._whole(frame, layout)
         else:
             self._judge_grid(found, frame, tiles, layout)
+
+    def _cut_blocks(self, found: list[FaceBox], frame: Frame, tiles: Tiles, layout: Layout) -> bool:
+        """Whether the layout had tiles run together into blocks, which the faces found cut
+        into their tiles (`cut_block`); those then replace `layout`. Blocks are tiles holding
+        two faces or more, tiles of no camera's shape, a layout's only tile, and the window's
+        content where the layout explains little of it (no gallery found, a block's name
+        labels read as a speaker view's thumbnails, two tiles parted from six run together)."""
+        colour = background_colour(frame.image)
+        if colour is None or not found:
+            return False
+        faces = [f.rect for f in found]
+        alone = len(tiles.tiles) == 1
+        kept: list[Tile] = []
+        cells: list[Rect] = []
+        for tile in tiles.tiles:
+            crowded = sum(centre_inside(f, tile.rect) for f in faces) >= 2
+            joined = alone or crowded or not camera_shaped(tile.rect)
+            cut = cut_block(frame.image, tile.rect, faces, colour) if joined else None
+            if cut is None:
+                kept.append(tile)
+            else:
+                cells += cut
+        content = None if cells else _content_block(frame.image, colour)
+        if content is not None and _little_of(tiles, content):
+            cut = cut_block(frame.image, content, faces, colour)
+            if cut is not None:
+                kept = [t for t in kept if not centre_inside(t.rect, content)]
+                cells = cut
+        if not cells:
+            return False
+        off = {t.rect for t in kept if t.kind == "camera_off"}
+        off |= {c for c in cells if not any(centre_inside(f, c) for f in faces)}
+        previous = self._faces if self._replaced is not None else tiles
+        rects = [t.rect for t in kept] + cells
+        self._faces = tiles_from_cells(
+            frame.image, rects, frame.index, frame.timestamp, previous, camera_off=off
+        )
+        self._replaced = layout
+        return True
 
     def _judge_grid(self, found: list[FaceBox], frame: Frame, tiles: Tiles, layout: Layout) -> None:
         """Replace the grid by tiles round the faces `found` if it cuts or crowds them, else
@@ -282,6 +332,42 @@ def _beside(tiles: Tiles, faces: list[FaceBox]) -> list[FaceBox]:
 def _inside_share(face: Rect, tiles: list[Rect]) -> float:
     """The largest share of the face inside any one tile."""
     return max((face.intersection(t) / max(1, face.area) for t in tiles), default=0.0)
+
+
+def _little_of(tiles: Tiles, content: Rect) -> bool:
+    """Whether the layout's tiles cover under _EXPLAINED of the window's content block."""
+    if tiles.layout == "single":
+        return True
+    covered = sum(t.rect.intersection(content) for t in tiles.tiles)
+    return covered < _EXPLAINED * content.area
+
+
+def _content_block(image: np.ndarray, colour: tuple[int, int, int]) -> Rect | None:
+    """Where a gallery whose gaps are lost lies, as one block: the longest run of rows that
+    are partly content (not the window's background), then the longest run of such columns
+    in it. A header bar or a toolbar is parted from the tiles by a margin, and a short last
+    row still counts (one tile of five is a fifth of the row)."""
+    content = 1 - background_mask(image, colour)
+    rows = _longest_run(content.mean(axis=1) >= _CONTENT_SHARE)
+    if rows is None:
+        return None
+    y0, y1 = rows
+    cols = _longest_run(content[y0:y1].mean(axis=0) >= _CONTENT_SHARE)
+    if cols is None:
+        return None
+    x0, x1 = cols
+    return Rect(x0, y0, x1 - x0, y1 - y0)
+
+
+def _longest_run(flags: np.ndarray) -> tuple[int, int] | None:
+    """(start, end) of the longest run of True in a 1-D array; None when there is none."""
+    padded = np.concatenate([[0], flags.astype(np.int8), [0]])
+    edges = np.flatnonzero(np.diff(padded))
+    if not len(edges):
+        return None
+    starts, ends = edges[::2], edges[1::2]
+    k = int(np.argmax(ends - starts))
+    return int(starts[k]), int(ends[k])
 
 
 def _leftover_content(image: np.ndarray, tiles: list[Rect]) -> list[Rect]:

@@ -21,7 +21,7 @@ import mediapipe as mp
 import numpy as np
 
 from meetwatch.errors import ModelError
-from meetwatch.geometry import Rect
+from meetwatch.geometry import Rect, clusters
 
 MIN_FACE = 24  # px: the smallest face promised to be found
 _CASCADE = "haarcascade_frontalface_alt2.xml"
@@ -299,8 +299,8 @@ def _empty_cells(faces: list[Rect]) -> list[Rect]:
     if len(faces) < _LATTICE_MIN_FACES:
         return []
     size = float(np.median([f.h for f in faces]))
-    cols = _clusters([f.center[0] for f in faces], _LATTICE_TOLERANCE * size)
-    rows = _clusters([f.center[1] for f in faces], _LATTICE_TOLERANCE * size)
+    cols = clusters([f.center[0] for f in faces], _LATTICE_TOLERANCE * size)
+    rows = clusters([f.center[1] for f in faces], _LATTICE_TOLERANCE * size)
     if len(cols) < 2 or len(rows) < 2 or len(cols) * len(rows) > _LATTICE_MAX_CELLS * len(faces):
         return []
     dx, dy = float(np.median(np.diff(cols))), float(np.median(np.diff(rows)))
@@ -311,17 +311,6 @@ def _empty_cells(faces: list[Rect]) -> list[Rect]:
             if not any(centre_inside(f, cell) for f in faces):
                 out.append(cell)
     return out
-
-
-def _clusters(values: list[float], gap: float) -> list[float]:
-    """Means of runs of sorted values no further than `gap` apart."""
-    runs: list[list[float]] = []
-    for v in sorted(values):
-        if runs and v - runs[-1][-1] <= gap:
-            runs[-1].append(v)
-        else:
-            runs.append([v])
-    return [float(np.mean(r)) for r in runs]
 
 
 def centre_inside(face: Rect, r: Rect) -> bool:

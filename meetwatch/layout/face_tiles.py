@@ -17,7 +17,7 @@ from meetwatch.geometry import Rect
 from meetwatch.layout.grid import reading_order
 from meetwatch.layout.identity import assign_slots
 from meetwatch.layout.tile_look import signature
-from meetwatch.layout.tiles import Tile, Tiles
+from meetwatch.layout.tiles import LayoutKind, Tile, Tiles
 
 # Tile reach from the face centre, in face sizes: the faces stage's crop (2.4 faces wide,
 # 1.2 each side) fits inside with room to move, but a face the search missed next door
@@ -108,18 +108,48 @@ def tiles_from_faces(
     when there are none (faces beside a grid take slots of their own, far above the grid's).
     """
     h, w = image.shape[:2]
-    rects, _ = reading_order(tile_rects(faces, (w, h), obstacles))
+    rects = tile_rects(faces, (w, h), obstacles)
+    return _tiles(image, rects, frame_index, timestamp, previous, first_slot, set(), "faces")
+
+
+def tiles_from_cells(
+    image: np.ndarray,
+    rects: Sequence[Rect],
+    frame_index: int,
+    timestamp: float,
+    previous: Tiles | None,
+    camera_off: set[Rect],
+) -> Tiles:
+    """Tiles (layout "grid") of the given rectangles, those in `camera_off` camera-off tiles;
+    slots kept from `previous` by place or content."""
+    return _tiles(image, rects, frame_index, timestamp, previous, 0, camera_off, "grid")
+
+
+def _tiles(
+    image: np.ndarray,
+    rects: Sequence[Rect],
+    frame_index: int,
+    timestamp: float,
+    previous: Tiles | None,
+    first_slot: int,
+    camera_off: set[Rect],
+    layout: LayoutKind,
+) -> Tiles:
+    h, w = image.shape[:2]
+    ordered, shape = reading_order(list(rects))
     scale = min(1.0, _SIGNATURE_WIDTH / w)
     small = cv2.resize(
         image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
     )
-    signatures = [signature(small, r, scale) for r in rects]
+    signatures = [signature(small, r, scale) for r in ordered]
     if previous is not None and previous.tiles:
-        slots = assign_slots(rects, signatures, previous)
+        slots = assign_slots(ordered, signatures, previous)
     else:
-        slots = [first_slot + i for i in range(len(rects))]
+        slots = [first_slot + i for i in range(len(ordered))]
     tiles = tuple(
-        Tile(slot=s, rect=r, signature=sig)
-        for s, r, sig in zip(slots, rects, signatures, strict=True)
+        Tile(slot=s, rect=r, kind="camera_off" if r in camera_off else "video", signature=sig)
+        for s, r, sig in zip(slots, ordered, signatures, strict=True)
     )
-    return Tiles(frame_index, timestamp, (w, h), tiles, "faces")
+    return Tiles(
+        frame_index, timestamp, (w, h), tiles, layout, shape if layout == "grid" else (0, 0)
+    )

@@ -9,11 +9,14 @@ finds in the whole window (`meetwatch.faces.whole_window`). Recordings blur the 
 the first mask finds no clean grid, a second looks at brightness alone and a third at lines
 nearer the background than both sides (gaps blended by scaling), and a fourth also cuts along
 whole lines nearer the background than the lines beside them (gaps blocked by a low bitrate);
-a gallery letterboxed in a player is looked into.
+a gallery letterboxed in a player is looked into. Camera-off placeholders whose gaps a small
+recording lost join the window's margin and are dropped with it; the grid's free places that
+show a placeholder are added back.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator, Sequence
 
@@ -21,9 +24,10 @@ import cv2
 import numpy as np
 
 from meetwatch.capture.frame import Frame
-from meetwatch.geometry import Rect
+from meetwatch.geometry import Rect, clusters
 from meetwatch.layout.identity import assign_slots
 from meetwatch.layout.regions import (
+    BG_BRIGHTNESS_TOLERANCE,
     background_colour,
     background_distance,
     background_level,
@@ -39,6 +43,10 @@ _MAX_WORK_SIDE = 3840  # bigger frames (8K) are shrunk first; gaps scale with th
 _MIN_TILE_SIDE = 0.035  # of the frame's shorter side
 _ASPECT_RANGE = (0.4, 3.2)  # w/h of anything that can be a participant tile
 _BIG_VS_LARGEST = 0.5  # a region this close to the largest one belongs to the same grid
+_THUMB_VS_LARGEST = 0.5  # a thumbnail is at least this share of the strip's largest
+_PLACE_TOLERANCE = 0.1  # of a tile's side: tiles this close start a row or column together
+_PLACE_OVERLAP = 0.05  # of a free place: it may touch a tile by a blurred edge, no more
+_THUMB_SIDES = 2.3  # smallest tile sides (`_MIN_TILE_SIDE`): the least a thumbnail is high
 _MIN_COVERAGE = 0.15  # tiles must cover this share of the window to be a gallery
 _SIGNATURE_WIDTH = 240
 _REGULAR_AREA = 0.8  # the smallest tile of one gallery is at least this share of the largest
@@ -156,13 +164,14 @@ def reading_order(rects: list[Rect]) -> tuple[list[Rect], tuple[int, int]]:
 
 
 def _classify(
-    image: np.ndarray, regions: list[Rect]
+    image: np.ndarray, regions: list[Rect], min_side: int
 ) -> tuple[LayoutKind, list[Rect], tuple[int, int]]:
-    """Layout kind, participant tiles in reading order and grid shape from content regions."""
+    """Layout kind, participant tiles in reading order and grid shape from content regions
+    (`min_side`: the window's smallest tile side)."""
     h, w = image.shape[:2]
     largest = max(r.area for r in regions)
     big = [r for r in regions if r.area >= _BIG_VS_LARGEST * largest]
-    small = [r for r in regions if r.area < _BIG_VS_LARGEST * largest]
+    small = _thumbnails([r for r in regions if r.area < _BIG_VS_LARGEST * largest], min_side)
     if len(big) == 1 and small:
         thumbs, _ = reading_order(small)
         if is_slide(image, big[0]) and not camera_off_flags(image, big)[0]:
@@ -172,6 +181,20 @@ def _classify(
         return "single", [Rect(0, 0, w, h)], (0, 0)
     ordered, shape = reading_order(big)
     return "grid", ordered, shape
+
+
+def _thumbnails(small: list[Rect], min_side: int) -> list[Rect]:
+    """The regions beside a big one that are of a thumbnail's size: a strip's thumbnails are
+    drawn alike and at least _THUMB_SIDES smallest tile sides high (about 8 % of a landscape
+    window; eight in a side strip are 12 %),
+    while the letters of a camera-off tile's name that a recording has merged with the gaps
+    round them are smaller (at 360p a letterboxed 3+2 gallery read as a speaker view with 122
+    "thumbnails", a 2x3 one as a screen share with two)."""
+    tall = [r for r in small if r.h >= _THUMB_SIDES * min_side]
+    if not tall:
+        return tall
+    largest = max(r.area for r in tall)
+    return [r for r in tall if r.area >= _THUMB_VS_LARGEST * largest]
 
 
 Layout = tuple[LayoutKind, list[Rect], tuple[int, int]]
@@ -239,16 +262,18 @@ def even_cameras(regions: Sequence[Rect]) -> bool:
     )
 
 
-def _find_layout(image: np.ndarray, inside: bool = False) -> Layout:
+def _find_layout(image: np.ndarray, outer_min_side: int | None = None) -> Layout:
     """The best layout under the masks of `_masks`, looking inside a letterbox or a pillarbox
-    if needed."""
+    if needed (`outer_min_side`: the window's smallest tile side, when looking inside; the
+    picture inside is smaller, and its own would pass a name's letters as tiles)."""
     h, w = image.shape[:2]
     whole: Layout = ("single", [Rect(0, 0, w, h)], (0, 0))
     colour = background_colour(image)
     if colour is None:
         return whole
     level = background_level(colour)
-    min_side = max(8, round(_MIN_TILE_SIDE * min(w, h)))
+    inside = outer_min_side is not None
+    min_side = outer_min_side or max(8, round(_MIN_TILE_SIDE * min(w, h)))
     best, best_score = whole, 0.0
     looked_inside: set[Rect] = set()
     last: list[Rect] = []
@@ -259,7 +284,7 @@ def _find_layout(image: np.ndarray, inside: bool = False) -> Layout:
         if not regions or (whole_lines and (pieces == last or not even_cameras(regions))):
             continue  # nothing new, or nothing this pass may give: judging it costs a few ms
         last = pieces
-        found = _classify(image, regions)
+        found = _classify(image, regions, min_side)
         dropped = [r for r in pieces if r not in regions]
         clean = _clean_grid(found, mask.size - cv2.countNonZero(mask), dropped)
         if _score(found) > best_score and (clean or not whole_lines):
@@ -270,11 +295,60 @@ def _find_layout(image: np.ndarray, inside: bool = False) -> Layout:
             # one picture framed by bars: a gallery shown letterboxed in a player
             looked_inside.add(regions[0])
             r = _inset(regions[0], _BAR_EDGE)
-            nested = _find_layout(image[r.y : r.y + r.h, r.x : r.x + r.w], inside=True)
+            nested = _find_layout(image[r.y : r.y + r.h, r.x : r.x + r.w], min_side)
             moved = [Rect(t.x + r.x, t.y + r.y, t.w, t.h) for t in nested[1]]
             if _score(nested) > best_score:
                 best, best_score = (nested[0], moved, nested[2]), _score(nested)
     return best
+
+
+def _placeholders_between(image: np.ndarray, tiles: list[Rect]) -> list[Rect]:
+    """Camera-off placeholders at the grid's free places: at 360p, or through a codec, the
+    gap between two placeholders is lost and they join each other and the window's margin
+    (Zoom's grey on its near-black), so the masks drop them with the margin. A free place of
+    the grid's rows and columns that shows a placeholder, not the window's background, is
+    one."""
+    colour = background_colour(image)
+    if colour is None or not even_cameras(tiles):
+        return []
+    h, w = image.shape[:2]
+    tw = round(float(np.median([r.w for r in tiles])))
+    th = round(float(np.median([r.h for r in tiles])))
+    xs = _places([r.x for r in tiles], tw, w)
+    ys = _places([r.y for r in tiles], th, h)
+    taken = list(tiles)
+    free = []
+    for y in ys:
+        for x in xs:
+            cell = Rect(round(x), round(y), tw, th)
+            inside = cell.x >= 0 and cell.y >= 0 and cell.x + tw <= w and cell.y + th <= h
+            if inside and not any(cell.intersection(t) > _PLACE_OVERLAP * cell.area for t in taken):
+                free.append(cell)
+                taken.append(cell)
+    if not free:
+        return []
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    level = background_level(colour)
+    return [
+        c
+        for c, off in zip(free, camera_off_flags(image, free), strict=True)
+        if off
+        and abs(float(np.median(gray[c.y : c.y + c.h, c.x : c.x + c.w])) - level)
+        > BG_BRIGHTNESS_TOLERANCE
+    ]
+
+
+def _places(starts: list[int], size: int, limit: int) -> list[float]:
+    """Where tiles may start along one axis: the found tiles' starts and every step of the
+    grid's pitch from them inside the window (a row of placeholders between two found rows, a
+    short last row's second place). The pitch is a tile and a gap, measured where two found
+    tiles are neighbours, else a tile."""
+    found = clusters([float(v) for v in starts], _PLACE_TOLERANCE * size)
+    steps = [b - a for a, b in itertools.pairwise(found) if size <= b - a <= (1 + _MAX_GAP) * size]
+    pitch = float(np.median(steps)) if steps else float(size)
+    reach = round(limit / pitch)
+    places = [v + k * pitch for v in found for k in range(-reach, reach + 1)]
+    return clusters([p for p in places if 0 <= p <= limit - size], _PLACE_TOLERANCE * size)
 
 
 def _inset(r: Rect, d: int) -> Rect:
@@ -300,6 +374,8 @@ def split_tiles(frame: Frame, previous: Tiles | None = None) -> Tiles:
         image = cv2.resize(image, work, interpolation=cv2.INTER_AREA)
     fx, fy = w / image.shape[1], h / image.shape[0]
     layout, rects, grid = _find_layout(image)
+    if layout == "grid":
+        rects, grid = reading_order(rects + _placeholders_between(image, rects))
     sig_scale = min(1.0, _SIGNATURE_WIDTH / image.shape[1])
     ih, iw = image.shape[:2]
     small = cv2.resize(

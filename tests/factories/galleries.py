@@ -17,6 +17,7 @@ import numpy as np
 from meetwatch.demo.gallery import Gallery, render_gallery
 from meetwatch.demo.styles import StyleName
 from meetwatch.demo.webcam import webcam_frame
+from meetwatch.geometry import Rect
 
 _NOT_A_FACE = 9  # FER+ column "NF"
 _UPSCALE = 3  # 48 px dataset faces -> 144 px, closer to a webcam face in a big tile
@@ -58,8 +59,16 @@ def as_webcam_sends_it(
     height over a room and shoulders, sensor noise, then JPEG at quality 80 (the stream's
     compression). With no face, the room with nobody before the camera (the same room for the
     same rng state: it is drawn first)."""
-    frame, _ = webcam_frame([] if face is None else [face], *size, rng)
-    return cv2.imdecode(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 80])[1], 1)
+    return webcam_sent_with_box(face, size, rng)[0]
+
+
+def webcam_sent_with_box(
+    face: np.ndarray | None, size: tuple[int, int], rng: np.random.Generator
+) -> tuple[np.ndarray, tuple[Rect, ...]]:
+    """`as_webcam_sends_it`, and the drawn face's box (none for the empty room)."""
+    frame, boxes = webcam_frame([] if face is None else [face], *size, rng)
+    jpeg = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 80])[1]
+    return cv2.imdecode(jpeg, cv2.IMREAD_COLOR), boxes
 
 
 def make_gallery(

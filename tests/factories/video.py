@@ -23,6 +23,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
 CODECS = ("mp4v", "h264")
 _COPIES = 3
@@ -49,6 +50,12 @@ def missing(codec: str) -> str | None:
         ok = writer.isOpened()
         writer.release()
     return None if ok else f"OpenCV cannot write {codec}"
+
+
+def needs(codec: str) -> pytest.MarkDecorator:
+    """A mark that skips a test, saying why, where `codec` cannot be written here."""
+    reason = missing(codec)
+    return pytest.mark.skipif(reason is not None, reason=str(reason))
 
 
 def through_video(

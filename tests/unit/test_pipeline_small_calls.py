@@ -25,13 +25,13 @@ from meetwatch.demo.styles import StyleName
 from meetwatch.layout.grid import split_tiles
 from meetwatch.pipeline import Perception
 from tests.factories.layouts import LayoutCase, build, scaled
-from tests.factories.video import missing, through_video
+from tests.factories.video import needs, through_video
 from tests.unit.layout.matching import match
 
 pytestmark = [
     pytest.mark.data,
     pytest.mark.slow,
-    pytest.mark.skipif(bool(missing("h264")), reason=str(missing("h264"))),
+    needs("h264"),
 ]
 
 SIZE = (640, 360)

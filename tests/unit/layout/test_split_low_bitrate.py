@@ -17,13 +17,13 @@ import pytest
 from meetwatch.capture.frame import Frame
 from meetwatch.layout.grid import split_tiles
 from tests.factories.layouts import REAL_LOOKS, LayoutCase, build, gap_after_scaling, scaled
-from tests.factories.video import missing, through_video
+from tests.factories.video import needs, through_video
 from tests.unit.layout.matching import match
 
 pytestmark = [
     pytest.mark.data,
     pytest.mark.slow,
-    pytest.mark.skipif(bool(missing("h264")), reason=str(missing("h264"))),
+    needs("h264"),
 ]
 
 SIZE = (640, 360)

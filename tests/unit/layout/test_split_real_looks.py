@@ -32,7 +32,7 @@ from tests.factories.layouts import (
     gap_after_scaling,
     scaled,
 )
-from tests.factories.video import CODECS, missing, through_video
+from tests.factories.video import CODECS, missing, needs, through_video
 from tests.unit.layout.matching import match
 
 pytestmark = pytest.mark.data
@@ -164,7 +164,7 @@ def test_two_by_two_recording_at_640x360(data_dir: Path, style: StyleName, codec
 
 
 @pytest.mark.parametrize("style", ["zoom", "teams", "meet"])
-@pytest.mark.skipif(bool(missing("h264")), reason=str(missing("h264")))
+@needs("h264")
 def test_letterboxed_recording_at_a_low_bitrate(data_dir: Path, style: StyleName) -> None:
     """A letterboxed gallery recorded at 640x360 and 250 kbit/s: the codec rings along the
     bars' edges, which must not hide the gallery's own background inside them, and blocks

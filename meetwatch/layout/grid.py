@@ -43,6 +43,7 @@ _MAX_WORK_SIDE = 3840  # bigger frames (8K) are shrunk first; gaps scale with th
 _MIN_TILE_SIDE = 0.035  # of the frame's shorter side
 _ASPECT_RANGE = (0.4, 3.2)  # w/h of anything that can be a participant tile
 _BIG_VS_LARGEST = 0.5  # a region this close to the largest one belongs to the same grid
+_SPEAKER_SHARE = 0.25  # of the window: the least a speaker's tile or a shared screen fills
 _THUMB_VS_LARGEST = 0.5  # a thumbnail is at least this share of the strip's largest
 _PLACE_TOLERANCE = 0.1  # of a tile's side: tiles this close start a row or column together
 _PLACE_OVERLAP = 0.05  # of a free place: it may touch a tile by a blurred edge, no more
@@ -172,7 +173,7 @@ def _classify(
     largest = max(r.area for r in regions)
     big = [r for r in regions if r.area >= _BIG_VS_LARGEST * largest]
     small = _thumbnails([r for r in regions if r.area < _BIG_VS_LARGEST * largest], min_side)
-    if len(big) == 1 and small:
+    if len(big) == 1 and small and big[0].area >= _SPEAKER_SHARE * w * h:
         thumbs, _ = reading_order(small)
         if is_slide(image, big[0]) and not camera_off_flags(image, big)[0]:
             return "screen_share", thumbs, (0, 0)
@@ -186,10 +187,10 @@ def _classify(
 def _thumbnails(small: list[Rect], min_side: int) -> list[Rect]:
     """The regions beside a big one that are of a thumbnail's size: a strip's thumbnails are
     drawn alike and at least _THUMB_SIDES smallest tile sides high (about 8 % of a landscape
-    window; eight in a side strip are 12 %),
-    while the letters of a camera-off tile's name that a recording has merged with the gaps
-    round them are smaller (at 360p a letterboxed 3+2 gallery read as a speaker view with 122
-    "thumbnails", a 2x3 one as a screen share with two)."""
+    window; eight in a side strip are 12 %), while the letters of a camera-off tile's name
+    that a recording has merged with the gaps round them are smaller (at 360p a letterboxed
+    3+2 gallery read as a speaker view with 122 "thumbnails", a 2x3 one as a screen share
+    with two)."""
     tall = [r for r in small if r.h >= _THUMB_SIDES * min_side]
     if not tall:
         return tall

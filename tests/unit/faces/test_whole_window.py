@@ -218,18 +218,20 @@ def test_a_webcam_picture_read_as_tiles_stays_one_tile_until_a_grid_shows(
     search while its person has left the picture (away, not a participant less); a grid of
     equal camera tiles replacing it is followed at once and kept by the next search."""
     folder = data_dir / "ckplus48" / "images"
-    pictures, empty_rooms = [], []  # a person's webcam, and the same room with nobody
+    misread: np.ndarray | None = None  # a person's webcam whose wall is read as tiles
+    room: tuple[np.ndarray, np.ndarray] | None = None  # a webcam, its empty room read so
     for k, name in enumerate(ckplus_peak_frames(data_dir)):
         face = cv2.imread(str(folder / name), cv2.IMREAD_GRAYSCALE)
         picture = as_webcam_sends_it(face, (1280, 720), np.random.default_rng(k))
         empty = as_webcam_sends_it(None, (1280, 720), np.random.default_rng(k))
-        if len(split_tiles(_frame(picture)).tiles) > 1 and not pictures:
-            pictures.append(picture)  # its wall read as tiles: the second frame
-        elif len(split_tiles(_frame(empty)).tiles) > 1 and not empty_rooms:
-            pictures.insert(0, picture)  # the same camera, its empty room read as tiles
-            empty_rooms += [empty, empty]
-        if len(pictures) == 2 and empty_rooms:
+        if misread is None and len(split_tiles(_frame(picture)).tiles) > 1:
+            misread = picture
+        elif room is None and len(split_tiles(_frame(empty)).tiles) > 1:
+            room = (picture, empty)
+        if misread is not None and room is not None:
             break
+    assert misread is not None and room is not None
+    pictures, empty_rooms = [room[0], misread], [room[1], room[1]]
     gallery = render_gallery(real_faces(data_dir), 4, "zoom", (1280, 720)).image
     whole = WholeWindow(finder().window_search(), search_every=2)
     seen, searched = [], []

@@ -208,8 +208,9 @@ class WholeWindow:
             self._judge_grid(found, frame, tiles, layout)
 
     def _cut_blocks(self, found: list[FaceBox], frame: Frame, tiles: Tiles, layout: Layout) -> bool:
-        """Whether the layout had tiles run together into blocks, which the faces found cut
-        into their tiles (`cut_block`); those then replace `layout`. Blocks are tiles holding
+        """Whether the layout had tiles run together into blocks, which the faces found (and
+        those `fill_in` then finds where their rows and columns say) cut into their tiles
+        (`cut_block`); those then replace `layout`. Blocks are tiles holding
         two faces or more, tiles of no camera's shape, a layout's only tile, and the window's
         content where the layout explains little of it (no gallery found, a block's name
         labels read as a speaker view's thumbnails, two tiles parted from six run together)."""
@@ -218,20 +219,30 @@ class WholeWindow:
             return False
         faces = [f.rect for f in found]
         alone = len(tiles.tiles) == 1
+        joined = {
+            t.slot
+            for t in tiles.tiles
+            if alone
+            or sum(centre_inside(f, t.rect) for f in faces) >= 2
+            or not camera_shaped(t.rect)
+        }
+        content = None if joined else _unexplained(frame.image, colour, tiles)
+        if not joined and content is None:
+            return False
+        faces += [f.rect for f in self._search.fill_in(frame.image, found)]
         kept: list[Tile] = []
         cells: list[Rect] = []
         for tile in tiles.tiles:
-            crowded = sum(centre_inside(f, tile.rect) for f in faces) >= 2
-            joined = alone or crowded or not camera_shaped(tile.rect)
-            cut = cut_block(frame.image, tile.rect, faces, colour) if joined else None
+            cut = cut_block(frame.image, tile.rect, faces, colour) if tile.slot in joined else None
             if cut is None:
                 kept.append(tile)
             else:
                 cells += cut
-        content = None if cells else _content_block(frame.image, colour)
-        if content is not None and _little_of(tiles, content):
-            cut = cut_block(frame.image, content, faces, colour)
-            if cut is not None:
+        if not cells:
+            if joined:  # none of them was cut: the content may still be
+                content = _unexplained(frame.image, colour, tiles)
+            cut = None if content is None else cut_block(frame.image, content, faces, colour)
+            if content is not None and cut is not None:
                 kept = [t for t in kept if not centre_inside(t.rect, content)]
                 cells = cut
         if not cells:
@@ -240,9 +251,10 @@ class WholeWindow:
         off |= {c for c in cells if not any(centre_inside(f, c) for f in faces)}
         previous = self._faces if self._replaced is not None else tiles
         rects = [t.rect for t in kept] + cells
-        self._faces = tiles_from_cells(
+        built = tiles_from_cells(
             frame.image, rects, frame.index, frame.timestamp, previous, camera_off=off
         )
+        self._faces = _photos_off(frame.image, built, faces)
         self._replaced = layout
         return True
 
@@ -334,12 +346,14 @@ def _inside_share(face: Rect, tiles: list[Rect]) -> float:
     return max((face.intersection(t) / max(1, face.area) for t in tiles), default=0.0)
 
 
-def _little_of(tiles: Tiles, content: Rect) -> bool:
-    """Whether the layout's tiles cover under _EXPLAINED of the window's content block."""
-    if tiles.layout == "single":
-        return True
+def _unexplained(image: np.ndarray, colour: tuple[int, int, int], tiles: Tiles) -> Rect | None:
+    """The window's content block (`_content_block`) when the layout's tiles cover under
+    _EXPLAINED of it, else None."""
+    content = _content_block(image, colour)
+    if content is None or tiles.layout == "single":
+        return content
     covered = sum(t.rect.intersection(content) for t in tiles.tiles)
-    return covered < _EXPLAINED * content.area
+    return content if covered < _EXPLAINED * content.area else None
 
 
 def _content_block(image: np.ndarray, colour: tuple[int, int, int]) -> Rect | None:

@@ -54,6 +54,7 @@ _REGULAR_AREA = 0.8  # the smallest tile of one gallery is at least this share o
 _MAX_GAP = 0.05  # of a tile's side: gaps between joined tiles are no wider
 _CAMERA_ASPECT = (1.2, 2.0)  # w/h of a tile showing one camera (4:3 to 16:9 and a little)
 _CLEAN_COVER = 0.85  # share of the non-background pixels a clean grab's tiles cover
+_SHRUNK = 2  # px: a grid's tile this much smaller than the median was found too small
 _CUT_BAND = 2  # px either side of where an even cut of joined tiles expects their gap
 # Mean brightness difference along a cut: gaps (blurred, or tiles touching at 360p) and
 # borders measure up to 15 on the layout tests' windows, lines through a face 27 and more.
@@ -339,6 +340,29 @@ def _placeholders_between(image: np.ndarray, tiles: list[Rect]) -> list[Rect]:
     ]
 
 
+def _aligned(tiles: list[Rect]) -> list[Rect]:
+    """A grid's tiles found smaller than the others (a placeholder's dark edge blurred into the
+    window's background by a codec: at 480p a 162x91 tile read as 159x88, a few pixels in from
+    its row and column) stretched to the edges their row and column share. The outermost
+    edges are the true ones: a codec blurs a tile's edge inwards, never past its gap."""
+    if not even_cameras(tiles):
+        return tiles
+    tw = float(np.median([r.w for r in tiles]))
+    th = float(np.median([r.h for r in tiles]))
+    out = []
+    for t in tiles:
+        if t.w >= tw - _SHRUNK and t.h >= th - _SHRUNK:
+            out.append(t)
+            continue
+        row = [r for r in tiles if abs(r.center[1] - t.center[1]) < th / 2]
+        col = [r for r in tiles if abs(r.center[0] - t.center[0]) < tw / 2]
+        x0, y0 = min(r.x for r in col), min(r.y for r in row)
+        x1, y1 = max(r.x + r.w for r in col), max(r.y + r.h for r in row)
+        snug = x1 - x0 <= (1 + _MAX_GAP) * tw and y1 - y0 <= (1 + _MAX_GAP) * th
+        out.append(Rect(x0, y0, x1 - x0, y1 - y0) if snug else t)
+    return out
+
+
 def _places(starts: list[int], size: int, limit: int) -> list[float]:
     """Where tiles may start along one axis: the found tiles' starts and every step of the
     grid's pitch from them inside the window (a row of placeholders between two found rows, a
@@ -376,7 +400,7 @@ def split_tiles(frame: Frame, previous: Tiles | None = None) -> Tiles:
     fx, fy = w / image.shape[1], h / image.shape[0]
     layout, rects, grid = _find_layout(image)
     if layout == "grid":
-        rects, grid = reading_order(rects + _placeholders_between(image, rects))
+        rects, grid = reading_order(_aligned(rects + _placeholders_between(image, rects)))
     sig_scale = min(1.0, _SIGNATURE_WIDTH / image.shape[1])
     ih, iw = image.shape[:2]
     small = cv2.resize(

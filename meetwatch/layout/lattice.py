@@ -6,8 +6,9 @@ the splitter then sees a whole call as one block, and its camera-off people are 
 found in the block tell where its tiles may be: rows of equal cells of a camera's shape (the
 last row may be short and centred), one face to a cell. A cut is trusted only where a straight
 edge or a gap runs along a whole side of a cell somewhere on it (a picture beside a
-placeholder, two rooms side by side), every cell without a face must be a placeholder, and
-what lies beside a short last row must be the window's background.
+placeholder, two rooms side by side), every cell without a face must be a placeholder (or a
+framed picture whose face the search missed, `_missed_faces`), no cell may be the window's
+background, and what lies beside a short last row must be.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ _STEP = 12  # a step across a cut in any colour channel, or a gap this deep, is 
 _EDGE_SHARE = 0.7  # share of a cell's side along which the edge must run
 _SHIFT = 2  # px: a cut may lie this far off the even position (rounding, a blurred gap)
 _SIDE_PAD = 0.1  # of a side, left out at each end: corners, a name label, a speaker border
+_FOUND_PER_MISSED = 2  # faces found in a block for each live tile whose face was missed
 
 
 @dataclass(frozen=True)
@@ -61,11 +63,16 @@ def cut_block(
         last_row = cells[len(cells) - lattice.last :]
         if not _empty_beside_last_row(gray, block, last_row, level):
             continue
-        empty = [c for i, c in enumerate(cells) if i not in holders]
-        if empty and not _placeholders(image, gray, empty, level):
+        faceless = _faceless(
+            image, gray, [c for i, c in enumerate(cells) if i not in holders], level
+        )
+        if faceless is None:
+            continue
+        placeholders, missed = faceless
+        if missed and not _missed_faces(colour, cells, missed, len(inside)):
             continue
         # the window beside a short row is no picture: no edge is needed beside a placeholder
-        excused = set(empty) | set(_beside_last_row(block, last_row))
+        excused = set(placeholders) | set(_beside_last_row(block, last_row))
         if all(_seen(colour, cut, excused) for cut in _cuts(block, cells, lattice)):
             best = cells
     return best
@@ -112,11 +119,40 @@ def _holders(cells: list[Rect], faces: list[Rect]) -> set[int] | None:
     return held
 
 
-def _placeholders(image: np.ndarray, gray: np.ndarray, cells: list[Rect], level: int) -> bool:
-    """Whether every faceless cell is a camera-off placeholder, not the window's background."""
-    if not camera_off_flags(image, cells).all():
+def _faceless(
+    image: np.ndarray, gray: np.ndarray, cells: list[Rect], level: int
+) -> tuple[list[Rect], list[Rect]] | None:
+    """The faceless cells that are camera-off placeholders and those that are pictures; None
+    when one is the window's background (no tile: the lattice reaches past the gallery)."""
+    if any(abs(_median(gray, c) - level) <= BG_BRIGHTNESS_TOLERANCE for c in cells):
+        return None
+    off = camera_off_flags(image, cells)
+    placeholders = [c for c, flag in zip(cells, off, strict=True) if flag]
+    return placeholders, [c for c in cells if c not in placeholders]
+
+
+def _missed_faces(colour: np.ndarray, cells: list[Rect], missed: list[Rect], faces: int) -> bool:
+    """Whether faceless cells that are no placeholder are live tiles whose face the search
+    missed (a screaming or hand-covered face beside placeholders): at most one per two faces
+    found, and each framed, an edge along every side it shares with another cell. A webcam's
+    wall (one face) never qualifies, and a room's wall is framed by straight edges on all
+    sides only by chance; the faces stage then searches such a tile on its own, harder."""
+    if len(missed) > faces // _FOUND_PER_MISSED:
         return False
-    return all(abs(_median(gray, c) - level) > BG_BRIGHTNESS_TOLERANCE for c in cells)
+    return all(
+        _edge_along(colour, *_side(a, b))
+        for cell in missed
+        for other in cells
+        for a, b in ((cell, other), (other, cell))
+        if _neighbours(a, b)
+    )
+
+
+def _neighbours(a: Rect, b: Rect) -> bool:
+    """Whether b lies right of a or below it, sharing a side with it."""
+    beside = abs(b.x - (a.x + a.w)) <= _SHIFT and min(a.y + a.h, b.y + b.h) > max(a.y, b.y)
+    below = abs(b.y - (a.y + a.h)) <= _SHIFT and min(a.x + a.w, b.x + b.w) > max(a.x, b.x)
+    return beside or below
 
 
 def _beside_last_row(block: Rect, row: list[Rect]) -> tuple[Rect, Rect]:

@@ -10,6 +10,7 @@ real CK+ faces in a room, the whole frame one block.
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import cv2
@@ -72,6 +73,68 @@ def test_a_block_of_touching_tiles_is_cut_into_its_tiles(
     assert len(cells) == n
     for t in truth:
         assert max(t.iou(c) for c in cells) >= 0.85, f"{t} not among {cells}"
+
+
+# (look, tiles, camera-off slots, the live tile whose face the search missed)
+MISSED: list[tuple[StyleName, int, frozenset[int], int]] = [
+    ("zoom", 5, frozenset({1, 2}), 0),  # 3+2: a lattice reaching past the short row is refused
+    ("zoom", 6, frozenset({1, 3}), 5),
+    ("teams", 4, frozenset({0}), 3),
+    ("meet", 6, frozenset({2, 3}), 0),
+    ("zoom", 9, frozenset({0, 4, 8}), 5),
+]
+
+
+@pytest.mark.parametrize("how", ["drawn", "scaled"])
+@pytest.mark.parametrize(
+    ("look", "n", "off", "missed"), MISSED, ids=[f"{s}-{n}-miss{m}" for s, n, _, m in MISSED]
+)
+def test_a_live_tile_whose_face_was_missed_is_cut_too(
+    data_dir: Path, look: StyleName, n: int, off: frozenset[int], missed: int, how: str
+) -> None:
+    """A screaming or hand-covered face the search misses leaves a faceless cell that is no
+    placeholder; framed by edges on every side and with two faces found for it, it is a live
+    tile (a 3x4 call at 360p with one of three faces missed read as one tile and 0 faces)."""
+    scene, image = _recorded(data_dir, LayoutCase("call", look, n, camera_off=off), how)
+    colour = background_colour(image)
+    assert colour is not None
+    truth = [t.rect for t in scene.tiles]
+    tiles = sorted(scene.tiles, key=lambda t: t.slot)
+    faces = [f for t in tiles if t.kind == "video" and t.slot != missed for f in t.faces]
+    cells = cut_block(image, _bounds(truth), faces, colour)
+    assert cells is not None and len(cells) == n
+    for t in truth:
+        assert max(t.iou(c) for c in cells) >= 0.85, f"{t} not among {cells}"
+    # one face for a missed one is too little: a webcam's wall would pass as a tile
+    assert cut_block(image, _bounds(truth), faces[:1], colour) is None
+
+
+def test_a_photo_of_several_people_is_not_cut(data_dir: Path) -> None:
+    """200 WIDER FACE photos (crowds, parades, groups, meetings) at 720p with their labelled
+    faces of 24 px and more: a room with several people, and its faceless wall and windows,
+    is never read as a call whose tiles' faces were missed."""
+    folder = data_dir / "widerface_val_subset"
+    faces: dict[str, list[Rect]] = {}
+    sizes: dict[str, tuple[int, int]] = {}
+    with (folder / "boxes.csv").open(newline="") as f:
+        for row in csv.DictReader(f):
+            w, h = int(row["orig_width"]), int(row["orig_height"])
+            k = 720 / h
+            sizes[row["file"]] = (round(w * k), 720)
+            box = Rect(
+                *(round(float(row[c]) * k) for c in ("orig_x", "orig_y", "orig_w", "orig_h"))
+            )
+            if box.h >= 24:
+                faces.setdefault(row["file"], []).append(box)
+    groups = {name: boxes for name, boxes in faces.items() if len(boxes) >= 2}
+    assert len(groups) >= 100
+    cut = []
+    for name, boxes in groups.items():
+        image = cv2.resize(cv2.imread(str(folder / "images" / name)), sizes[name])
+        colour = background_colour(image) or (0, 0, 0)
+        if cut_block(image, Rect(0, 0, *sizes[name]), boxes, colour) is not None:
+            cut.append(name)
+    assert not cut
 
 
 def test_a_webcam_picture_is_not_cut(data_dir: Path) -> None:

@@ -31,6 +31,7 @@ from tests.factories.video import through_video
 
 # "cropped": a capture region drawn tightly round the tiles, so no window background shows
 Frame = Literal["window", "letterbox", "pillarbox", "cropped"]
+CALL_LOOKS: tuple[StyleName, ...] = ("zoom", "teams", "meet")
 MIN_FACE_HEIGHT = 24  # px; smaller faces are not promised to be found
 _BAR_SHARE = 0.125  # letterbox / pillarbox bars take this share of the frame on each side
 
@@ -246,6 +247,30 @@ def recorded(
     if rescaled and size[1] < case.size[1] and gap_after_scaling(case, size[1]) >= 1:
         scene = scaled(build(data_dir, case), size)
         yield "scaled", scene, through_video(scene.image)
+
+
+def calls(plan: Iterable[tuple[int, int]], seed_step: int) -> Iterator[LayoutCase]:
+    """An n-tile call with k cameras off for each (n, k) of `plan`, in each client's look;
+    which cameras are off is drawn at random, seeded by n * seed_step + k."""
+    for n, k in plan:
+        rng = np.random.default_rng(n * seed_step + k)
+        off = frozenset(int(i) for i in rng.choice(n, k, replace=False))
+        for look in CALL_LOOKS:
+            yield LayoutCase(f"call-{n}-{k}off", look, n, camera_off=off)
+
+
+def low_bitrate(
+    data_dir: Path, case: LayoutCase, size: tuple[int, int], kbps: int
+) -> Iterator[tuple[str, Scene, np.ndarray]]:
+    """(how, scene, picture) as a meeting recorder saves the window at `size` through H.264 at
+    `kbps`: drawn at that size (a client's gaps round away), and drawn at 1080p then scaled
+    down (gaps blend into the tiles)."""
+    for how in ("drawn", "scaled"):
+        if how == "drawn":
+            scene = build(data_dir, case.at(size))
+        else:
+            scene = scaled(build(data_dir, case), size)
+        yield how, scene, through_video(scene.image, "h264", kbps)
 
 
 def gap_after_scaling(case: LayoutCase, height: int) -> float:

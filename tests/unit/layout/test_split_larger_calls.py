@@ -9,17 +9,14 @@ exactly: every tile at IoU >= 0.9 and nothing more.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from meetwatch.capture.frame import Frame
-from meetwatch.demo.styles import StyleName
 from meetwatch.layout.grid import split_tiles
-from tests.factories.layouts import LayoutCase, build, scaled
-from tests.factories.video import needs, through_video
+from tests.factories.layouts import calls, low_bitrate
+from tests.factories.video import needs
 from tests.unit.layout.matching import match
 
 pytestmark = [
@@ -30,30 +27,15 @@ pytestmark = [
 
 SIZE = (854, 480)
 KBPS = 600  # a meeting recorder's bitrate at 480p
-LOOKS: tuple[StyleName, ...] = ("zoom", "teams", "meet")
-
-
-def _calls() -> Iterator[LayoutCase]:
-    """10-25 tiles with none, a quarter, half or three quarters of the cameras off."""
-    for n in (10, 12, 16, 20, 25):
-        for share in (0.0, 0.25, 0.5, 0.75):
-            k = round(share * n)
-            rng = np.random.default_rng(n * 100 + k)
-            off = frozenset(int(i) for i in rng.choice(n, k, replace=False))
-            for look in LOOKS:
-                yield LayoutCase(f"call-{n}-{k}off", look, n, camera_off=off)
+# 10-25 tiles with none, a quarter, half or three quarters of the cameras off
+PLAN = [(n, round(share * n)) for n in (10, 12, 16, 20, 25) for share in (0.0, 0.25, 0.5, 0.75)]
 
 
 def split_exactly(data_dir: Path) -> list[str]:
     """The windows not split exactly, drawn at 480p and drawn at 1080p then scaled down."""
     wrong = []
-    for case in _calls():
-        for how in ("drawn", "scaled"):
-            if how == "drawn":
-                scene = build(data_dir, case.at(SIZE))
-            else:
-                scene = scaled(build(data_dir, case), SIZE)
-            image = through_video(scene.image, "h264", KBPS)
+    for case in calls(PLAN, seed_step=100):
+        for how, scene, image in low_bitrate(data_dir, case, SIZE, KBPS):
             tiles = split_tiles(Frame(image, 0.0, 0, case.name)).tiles
             if not len(match(scene.tiles, tiles)) == len(tiles) == len(scene.tiles):
                 wrong.append(f"{case.style} {case.name} {how}: {len(tiles)} tiles")

@@ -69,11 +69,12 @@ def cut_block(
         if faceless is None:
             continue
         placeholders, missed = faceless
-        if missed and not _missed_faces(colour, cells, missed, len(inside)):
+        cuts = list(_cuts(block, cells, lattice))
+        if missed and not _missed_faces(colour, cuts, missed, len(inside)):
             continue
         # the window beside a short row is no picture: no edge is needed beside a placeholder
         excused = set(placeholders) | set(_beside_last_row(block, last_row))
-        if all(_seen(colour, cut, excused) for cut in _cuts(block, cells, lattice)):
+        if all(_seen(colour, cut, excused) for cut in cuts):
             best = cells
     return best
 
@@ -131,28 +132,23 @@ def _faceless(
     return placeholders, [c for c in cells if c not in placeholders]
 
 
-def _missed_faces(colour: np.ndarray, cells: list[Rect], missed: list[Rect], faces: int) -> bool:
+def _missed_faces(
+    colour: np.ndarray, cuts: list[list[tuple[Rect, Rect]]], missed: list[Rect], faces: int
+) -> bool:
     """Whether faceless cells that are no placeholder are live tiles whose face the search
     missed (a screaming or hand-covered face beside placeholders): at most one per two faces
-    found, and each framed, an edge along every side it shares with another cell. A webcam's
-    wall (one face) never qualifies, and a room's wall is framed by straight edges on all
-    sides only by chance; the faces stage then searches such a tile on its own, harder."""
+    found, and each framed, an edge along every side it shares with another cell (`cuts`, as
+    `_cuts` gives them). A webcam's wall (one face) never qualifies, and a room's wall is
+    framed by straight edges on all sides only by chance; the faces stage then searches such
+    a tile on its own, harder."""
     if len(missed) > faces // _FOUND_PER_MISSED:
         return False
     return all(
         _edge_along(colour, *_side(a, b))
-        for cell in missed
-        for other in cells
-        for a, b in ((cell, other), (other, cell))
-        if _neighbours(a, b)
+        for cut in cuts
+        for a, b in cut
+        if a in missed or b in missed
     )
-
-
-def _neighbours(a: Rect, b: Rect) -> bool:
-    """Whether b lies right of a or below it, sharing a side with it."""
-    beside = abs(b.x - (a.x + a.w)) <= _SHIFT and min(a.y + a.h, b.y + b.h) > max(a.y, b.y)
-    below = abs(b.y - (a.y + a.h)) <= _SHIFT and min(a.x + a.w, b.x + b.w) > max(a.x, b.x)
-    return beside or below
 
 
 def _beside_last_row(block: Rect, row: list[Rect]) -> tuple[Rect, Rect]:

@@ -265,12 +265,10 @@ def low_bitrate(
     """(how, scene, picture) as a meeting recorder saves the window at `size` through H.264 at
     `kbps`: drawn at that size (a client's gaps round away), and drawn at 1080p then scaled
     down (gaps blend into the tiles)."""
-    for how in ("drawn", "scaled"):
-        if how == "drawn":
-            scene = build(data_dir, case.at(size))
-        else:
-            scene = scaled(build(data_dir, case), size)
-        yield how, scene, through_video(scene.image, "h264", kbps)
+    drawn = build(data_dir, case.at(size))
+    yield "drawn", drawn, through_video(drawn.image, "h264", kbps)
+    scene = scaled(build(data_dir, case), size)
+    yield "scaled", scene, through_video(scene.image, "h264", kbps)
 
 
 def gap_after_scaling(case: LayoutCase, height: int) -> float:

@@ -7,7 +7,9 @@ the whole window is searched (`WindowSearch`) and tiles are built around the fac
 
 Tiles run together into one block (a small call recorded at 360p: gaps rounded away or blurred,
 touching placeholders one flat colour) are cut into their tiles where the faces found say
-(`meetwatch.layout.lattice`), so everyone in the call keeps a tile, their camera on or off.
+(`meetwatch.layout.lattice`), so everyone in the call keeps a tile, their camera on or off; a
+face at a place the grid's rows and columns leave free (a row lost to a header bar) gets
+that place as its tile.
 
 One big face with no credible gallery round it is one webcam's picture (a still taken from a
 camera, a 1:1 call): its wall, shelves and shoulders are not tiles, whatever the layout stage
@@ -32,10 +34,10 @@ from meetwatch.faces.faces import Faces
 from meetwatch.faces.window_search import MIN_FACE, FaceBox, WindowSearch, centre_inside
 from meetwatch.geometry import Rect
 from meetwatch.layout.face_tiles import tiles_from_cells, tiles_from_faces
-from meetwatch.layout.grid import camera_shaped, even_cameras
-from meetwatch.layout.lattice import cut_block
+from meetwatch.layout.grid import camera_shaped, even_cameras, free_places
+from meetwatch.layout.lattice import cut_block, holds
 from meetwatch.layout.regions import background_colour, background_mask
-from meetwatch.layout.tile_look import photo_flags
+from meetwatch.layout.tile_look import camera_off_flags, photo_flags
 from meetwatch.layout.tiles import Tile, Tiles
 
 SEARCH_EVERY = 10  # frames between searches
@@ -49,6 +51,7 @@ _BIG_FACE = 0.15  # of the frame height: one face this big is a webcam video, no
 _OUTSIDE = 0.2  # a face with less than this share in every tile lies beside the grid
 _SAME_TILE = 0.9  # IoU: a tile this close to one of the last layout's is the same tile
 _EXPLAINED = 0.5  # of the content block: a layout whose tiles cover less explains too little
+_WELL_EXPLAINED = 0.9  # of the content block: a layout whose tiles cover less may miss tiles
 _CONTENT_SHARE = 0.2  # of a row or column, not background: part of the gallery's block
 _SEARCH_MARGIN = 0.02  # of the frame: how far around leftover content the search looks
 
@@ -122,9 +125,10 @@ class WholeWindow:
     def keep_found(self, tiles: Tiles, faces: Faces) -> Tiles:
         """The tiles without those built around a face this frame where the faces stage then
         found none (an emoji, a face on a poster): nobody shows in them, and a tile nobody
-        shows in would be a participant who is always away. Call after each `find`."""
+        shows in would be a participant who is always away. Call after each `find`. Tiles
+        cut from a block (layout "grid") stay, as a grid's do: the lattice framed them."""
         built = self._faces
-        if not self.searched or built is None or self._webcam:
+        if not self.searched or built is None or built.layout != "faces":
             return tiles  # a webcam's tile stays when its person has left: they are away
         with_face = set(faces.slots.tolist())
         empty = {t.slot for t in built.tiles if t.slot not in with_face and t.kind != "camera_off"}
@@ -174,7 +178,7 @@ class WholeWindow:
         was, it stays one while nobody shows (its person has left: away, not gone), and a new
         layout with other faces is judged as any new grid is."""
         found = self._search.find(frame.image)
-        if self._cut_blocks(found, frame, tiles, layout):
+        if self._mend(found, frame, tiles, layout):
             return
         if _one_webcam(found, tiles, frame.size[1]):
             self._whole(frame, layout)
@@ -200,20 +204,27 @@ class WholeWindow:
         one tile mean the grid is wrong (tiles are built around the faces instead), faces
         outside it get tiles."""
         found = self._search.find(frame.image)
-        if self._cut_blocks(found, frame, tiles, layout):
+        if self._mend(found, frame, tiles, layout):
             return
         if _one_webcam(found, tiles, frame.size[1]):
             self._whole(frame, layout)
         else:
             self._judge_grid(found, frame, tiles, layout)
 
-    def _cut_blocks(self, found: list[FaceBox], frame: Frame, tiles: Tiles, layout: Layout) -> bool:
-        """Whether the layout had tiles run together into blocks, which the faces found (and
-        those `fill_in` then finds where their rows and columns say) cut into their tiles
-        (`cut_block`); those then replace `layout`. Blocks are tiles holding
-        two faces or more, tiles of no camera's shape, a layout's only tile, and the window's
-        content where the layout explains little of it (no gallery found, a block's name
-        labels read as a speaker view's thumbnails, two tiles parted from six run together)."""
+    def _mend(self, found: list[FaceBox], frame: Frame, tiles: Tiles, layout: Layout) -> bool:
+        """Whether the layout lost tiles that the faces found (and those `fill_in` then finds
+        where their rows and columns say) give back; the mended tiles then replace `layout`.
+
+        Tiles run together into blocks are cut into their tiles (`cut_block`). Blocks are
+        tiles holding two faces or more, tiles of no camera's shape, a layout's only tile,
+        and the window's content where the layout explains little of it (no gallery found, a
+        block's name labels read as a speaker view's thumbnails, two tiles parted from six
+        run together). The content is also cut when there is a block or the layout leaves
+        some of it uncovered, and that cut is taken where it gives more tiles: faces beside
+        placeholders run into the margin, or a few tiles found among placeholders whose
+        edges blurred, are a part of the call, and the content's cut, where it passes, is
+        all of it. Where nothing is cut, a grid's free places that hold a face are its
+        tiles (`_at_free_places`)."""
         colour = background_colour(frame.image)
         if colour is None or not found:
             return False
@@ -226,8 +237,9 @@ class WholeWindow:
             or sum(centre_inside(f, t.rect) for f in faces) >= 2
             or not camera_shaped(t.rect)
         }
-        content = None if joined else _unexplained(frame.image, colour, tiles)
-        if not joined and content is None:
+        content = _content_block(frame.image, colour)
+        covered = 0.0 if content is None else _covered(tiles, content)
+        if not joined and (content is None or covered >= _WELL_EXPLAINED):
             return False
         faces += [f.rect for f in self._search.fill_in(frame.image, found)]
         kept: list[Tile] = []
@@ -238,17 +250,24 @@ class WholeWindow:
                 kept.append(tile)
             else:
                 cells += cut
-        if not cells:
-            if joined:  # none of them was cut: the content may still be
-                content = _unexplained(frame.image, colour, tiles)
-            cut = None if content is None else cut_block(frame.image, content, faces, colour)
-            if content is not None and cut is not None:
+        cut = None if content is None else cut_block(frame.image, content, faces, colour)
+        if content is not None and cut is not None:
+            inside = [r for r in [t.rect for t in kept] + cells if centre_inside(r, content)]
+            if covered < _EXPLAINED or len(cut) > len(inside):
                 kept = [t for t in kept if not centre_inside(t.rect, content)]
-                cells = cut
+                cells = [c for c in cells if not centre_inside(c, content)] + cut
+        if not cells:
+            cells = _at_free_places(tiles, faces)
         if not cells:
             return False
         off = {t.rect for t in kept if t.kind == "camera_off"}
-        off |= {c for c in cells if not any(centre_inside(f, c) for f in faces)}
+        # a faceless cell that is no placeholder is a live tile whose face the search missed
+        faceless = [c for c in cells if not any(centre_inside(f, c) for f in faces)]
+        off |= {
+            c
+            for c, flag in zip(faceless, camera_off_flags(frame.image, faceless), strict=True)
+            if flag
+        }
         previous = self._faces if self._replaced is not None else tiles
         rects = [t.rect for t in kept] + cells
         built = tiles_from_cells(
@@ -309,6 +328,18 @@ def _one_webcam(found: list[FaceBox], tiles: Tiles, height: int) -> bool:
     return not others or any(t.kind != "camera_off" or not camera_shaped(t.rect) for t in others)
 
 
+def _at_free_places(tiles: Tiles, faces: list[Rect]) -> list[Rect]:
+    """The free places of a grid (`free_places`) that hold a face the layout gave no tile: a
+    row the splitter lost when its gap blurred into a header bar (Teams at 360p). Tiles
+    round those faces would count their people too, but the place is their tile, and a face
+    the search missed there (found by `fill_in`) gets it as well."""
+    rects = [t.rect for t in tiles.tiles]
+    outside = [f for f in faces if _inside_share(f, rects) < _OUTSIDE]
+    if tiles.layout != "grid" or not outside:
+        return []
+    return [p for p in free_places(tiles.frame_size, rects) if any(holds(p, f) for f in outside)]
+
+
 def _photos_off(image: np.ndarray, tiles: Tiles, faces: list[Rect]) -> Tiles:
     """Tiles around a profile photo on a camera-off placeholder become camera-off tiles: the
     photo shows someone who is not there, and a user counts them as a camera that is off, not
@@ -346,14 +377,12 @@ def _inside_share(face: Rect, tiles: list[Rect]) -> float:
     return max((face.intersection(t) / max(1, face.area) for t in tiles), default=0.0)
 
 
-def _unexplained(image: np.ndarray, colour: tuple[int, int, int], tiles: Tiles) -> Rect | None:
-    """The window's content block (`_content_block`) when the layout's tiles cover under
-    _EXPLAINED of it, else None."""
-    content = _content_block(image, colour)
-    if content is None or tiles.layout == "single":
-        return content
-    covered = sum(t.rect.intersection(content) for t in tiles.tiles)
-    return content if covered < _EXPLAINED * content.area else None
+def _covered(tiles: Tiles, content: Rect) -> float:
+    """The share of the window's content block the layout's tiles cover (a single tile
+    explains none of it)."""
+    if tiles.layout == "single":
+        return 0.0
+    return sum(t.rect.intersection(content) for t in tiles.tiles) / max(1, content.area)
 
 
 def _content_block(image: np.ndarray, colour: tuple[int, int, int]) -> Rect | None:

@@ -311,9 +311,30 @@ def _placeholders_between(image: np.ndarray, tiles: list[Rect]) -> list[Rect]:
     the grid's rows and columns that shows a placeholder, not the window's background, is
     one."""
     colour = background_colour(image)
-    if colour is None or not even_cameras(tiles):
+    if colour is None:
         return []
     h, w = image.shape[:2]
+    free = free_places((w, h), tiles)
+    if not free:
+        return []
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    level = background_level(colour)
+    return [
+        c
+        for c, off in zip(free, camera_off_flags(image, free), strict=True)
+        if off
+        and abs(float(np.median(gray[c.y : c.y + c.h, c.x : c.x + c.w])) - level)
+        > BG_BRIGHTNESS_TOLERANCE
+    ]
+
+
+def free_places(size: tuple[int, int], tiles: Sequence[Rect]) -> list[Rect]:
+    """The places in a window of `size` where a grid of equal camera tiles has room for
+    another (its rows and columns, and every step of its pitch from them) that no tile
+    takes; none when the tiles are no such grid."""
+    if not even_cameras(tiles):
+        return []
+    w, h = size
     tw = round(float(np.median([r.w for r in tiles])))
     th = round(float(np.median([r.h for r in tiles])))
     xs = _places([r.x for r in tiles], tw, w)
@@ -327,17 +348,7 @@ def _placeholders_between(image: np.ndarray, tiles: list[Rect]) -> list[Rect]:
             if inside and not any(cell.intersection(t) > _PLACE_OVERLAP * cell.area for t in taken):
                 free.append(cell)
                 taken.append(cell)
-    if not free:
-        return []
-    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    level = background_level(colour)
-    return [
-        c
-        for c, off in zip(free, camera_off_flags(image, free), strict=True)
-        if off
-        and abs(float(np.median(gray[c.y : c.y + c.h, c.x : c.x + c.w])) - level)
-        > BG_BRIGHTNESS_TOLERANCE
-    ]
+    return free
 
 
 def _aligned(tiles: list[Rect]) -> list[Rect]:

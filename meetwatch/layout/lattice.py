@@ -6,9 +6,10 @@ the splitter then sees a whole call as one block, and its camera-off people are 
 found in the block tell where its tiles may be: rows of equal cells of a camera's shape (the
 last row may be short and centred), one face to a cell. A cut is trusted only where a straight
 edge or a gap runs along a whole side of a cell somewhere on it (a picture beside a
-placeholder, two rooms side by side), every cell without a face must be a placeholder (or a
-framed picture whose face the search missed, `_missed_faces`), no cell may be the window's
-background, and what lies beside a short last row must be.
+placeholder, two rooms side by side; none is needed between placeholders, profile photo or
+not), every cell without a face must be a placeholder (or a framed picture whose face the
+search missed, `_missed_faces`), no cell may be the window's background, and what lies
+beside a short last row must be.
 """
 
 from __future__ import annotations
@@ -63,17 +64,19 @@ def cut_block(
         last_row = cells[len(cells) - lattice.last :]
         if not _empty_beside_last_row(gray, block, last_row, level):
             continue
-        faceless = _faceless(
-            image, gray, [c for i, c in enumerate(cells) if i not in holders], level
-        )
-        if faceless is None:
+        faceless = [c for i, c in enumerate(cells) if i not in holders]
+        if _on_background(gray, faceless, level):
             continue
-        placeholders, missed = faceless
+        placeholders = {
+            c for c, off in zip(cells, camera_off_flags(image, cells), strict=True) if off
+        }
+        missed = [c for c in faceless if c not in placeholders]
         cuts = list(_cuts(block, cells, lattice))
         if missed and not _missed_faces(colour, cuts, missed, len(inside)):
             continue
         # the window beside a short row is no picture: no edge is needed beside a placeholder
-        excused = set(placeholders) | set(_beside_last_row(block, last_row))
+        # (with or without a profile photo, whose face the search found)
+        excused = placeholders | set(_beside_last_row(block, last_row))
         if all(_seen(colour, cut, excused) for cut in cuts):
             best = cells
     return best
@@ -105,31 +108,26 @@ def _cells(block: Rect, lattice: _Lattice) -> list[Rect]:
 def _holders(cells: list[Rect], faces: list[Rect]) -> set[int] | None:
     """The cells holding a face, one face each, whole and of a tile's face size; None if a
     face fits no cell that way or two share one."""
-    lo, hi = _FACE_HEIGHT
     held: set[int] = set()
     for face in faces:
         cell = max(range(len(cells)), key=lambda i: _inside_share(face, cells[i]))
-        c = cells[cell]
-        if (
-            cell in held
-            or _inside_share(face, c) < _FACE_INSIDE
-            or not lo * c.h <= face.h <= hi * c.h
-        ):
+        if cell in held or not holds(cells[cell], face):
             return None
         held.add(cell)
     return held
 
 
-def _faceless(
-    image: np.ndarray, gray: np.ndarray, cells: list[Rect], level: int
-) -> tuple[list[Rect], list[Rect]] | None:
-    """The faceless cells that are camera-off placeholders and those that are pictures; None
-    when one is the window's background (no tile: the lattice reaches past the gallery)."""
-    if any(abs(_median(gray, c) - level) <= BG_BRIGHTNESS_TOLERANCE for c in cells):
-        return None
-    off = camera_off_flags(image, cells)
-    placeholders = [c for c, flag in zip(cells, off, strict=True) if flag]
-    return placeholders, [c for c in cells if c not in placeholders]
+def holds(cell: Rect, face: Rect) -> bool:
+    """Whether the face is a tile's face in this cell: (nearly) whole in it, of a head and
+    shoulders' face size."""
+    lo, hi = _FACE_HEIGHT
+    return _inside_share(face, cell) >= _FACE_INSIDE and lo * cell.h <= face.h <= hi * cell.h
+
+
+def _on_background(gray: np.ndarray, cells: list[Rect], level: int) -> bool:
+    """Whether a faceless cell is the window's background (no tile: the lattice reaches past
+    the gallery)."""
+    return any(abs(_median(gray, c) - level) <= BG_BRIGHTNESS_TOLERANCE for c in cells)
 
 
 def _missed_faces(
@@ -197,11 +195,11 @@ def _rows(cells: list[Rect], lattice: _Lattice) -> list[list[Rect]]:
     return out
 
 
-def _seen(colour: np.ndarray, pairs: list[tuple[Rect, Rect]], faceless: set[Rect]) -> bool:
+def _seen(colour: np.ndarray, pairs: list[tuple[Rect, Rect]], excused: set[Rect]) -> bool:
     """Whether a cut line shows: an edge along the side of one pair of cells it parts, or no
     picture beside it at all (placeholders on both sides of every pair show no edge between
     them; the cut then follows from the others)."""
-    if all(a in faceless and b in faceless for a, b in pairs):
+    if all(a in excused and b in excused for a, b in pairs):
         return True
     return any(_edge_along(colour, *_side(a, b)) for a, b in pairs)
 

@@ -46,11 +46,12 @@ def perception() -> Iterator[Perception]:
 
 
 def test_small_calls_at_360p_count_everyone(data_dir: Path, perception: Perception) -> None:
-    """Measured: 215 of the 222 windows exact through the pipeline (155 before the cut, 213
-    before a live tile whose face the search missed could be cut out), the layout stage alone
-    169 (155 before); 813 of 816 live faces found (801 before). Most of the 7 left have a
-    live tile the splitter drops (its person then gets a tile round their face: counted, not
-    exact)."""
+    """Measured: all 222 windows exact through the pipeline (155 before the cut, 213 before a
+    live tile whose face the search missed could be cut out, 215 before the window's content
+    was cut whenever that gives more tiles than the layout), the layout stage alone 169 (155
+    before); 815 of 816 live faces found (801 before). With profile photos on the
+    placeholders, 220 of 222 (198 before placeholders needed no edge between them, photo or
+    not)."""
     exact = split_exact = found = faces = 0
     wrong = []
     for case in calls(PLAN, seed_step=10):
@@ -68,9 +69,9 @@ def test_small_calls_at_360p_count_everyone(data_dir: Path, perception: Percepti
                 wrong.append(f"{case.style} {case.name} {how}: {len(tiles)} tiles")
             found += scene.found(seen.faces.boxes)
             faces += len(scene.visible_faces())
-    assert exact >= 213, wrong
+    assert exact >= 220, wrong
     assert split_exact < exact  # the control: the pipeline mends what the layout stage misses
-    assert found >= faces - 6
+    assert found >= faces - 3
 
 
 def test_a_cut_call_keeps_its_participants_from_frame_to_frame(

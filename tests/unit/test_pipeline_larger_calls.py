@@ -15,19 +15,17 @@ judges a still: the tiles must be the drawn ones (IoU >= 0.9, nothing more).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from meetwatch.capture.frame import Frame
-from meetwatch.config import Config
 from meetwatch.layout.grid import split_tiles
 from meetwatch.pipeline import Perception
 from tests.factories.layouts import calls, low_bitrate
 from tests.factories.video import needs
 from tests.unit.layout.matching import match
-from tests.unit.test_pipeline_small_calls import KBPS, SIZE
+from tests.unit.recorded_calls import KBPS, SIZE, score_calls
 
 pytestmark = [
     pytest.mark.data,
@@ -39,38 +37,15 @@ pytestmark = [
 PLAN = [(n, round(share * n)) for n in (10, 12, 16) for share in (0.0, 0.25, 0.5, 0.75)]
 
 
-@pytest.fixture(scope="module")
-def perception() -> Iterator[Perception]:
-    p = Perception(Config.model_validate({"privacy": {"attention_only": True}}))
-    yield p
-    p.close()
-
-
 def test_larger_calls_at_360p_keep_every_tile(data_dir: Path, perception: Perception) -> None:
     """Measured: 70 of the 72 windows exact through the pipeline (63 before the content's cut
     and the free places; the splitter alone 56), 562 of 570 live faces found (561). The two
     left are one Zoom call with 8 of 10 cameras off whose second face the search misses: one
     face is too few to trust a cut. Most missed faces are one screaming, hand-covered face."""
-    exact = split_exact = found = faces = 0
-    wrong = []
-    for case in calls(PLAN, seed_step=100):
-        for how, scene, image in low_bitrate(data_dir, case, SIZE, KBPS):
-            frame = Frame(image, 0.0, 0, case.name)
-            alone = split_tiles(frame).tiles
-            split_exact += len(match(scene.tiles, alone)) == len(alone) == len(scene.tiles)
-            perception.reset()
-            seen = perception(frame)
-            assert seen.tiles is not None
-            tiles = seen.tiles.tiles
-            ok = len(match(scene.tiles, tiles)) == len(tiles) == len(scene.tiles)
-            exact += ok
-            if not ok:
-                wrong.append(f"{case.style} {case.name} {how}: {len(tiles)} tiles")
-            found += scene.found(seen.faces.boxes)
-            faces += len(scene.visible_faces())
-    assert exact >= 68, wrong
-    assert split_exact < exact  # the control: the pipeline mends what the layout stage misses
-    assert found >= faces - 10
+    score = score_calls(data_dir, perception, PLAN, seed_step=100)
+    assert score.exact >= 68, score.wrong
+    assert score.split_exact < score.exact  # the pipeline mends what the layout stage misses
+    assert score.found >= score.faces - 10
 
 
 @pytest.mark.parametrize(

@@ -13,18 +13,16 @@ face must be found.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from meetwatch.capture.frame import Frame
-from meetwatch.config import Config
-from meetwatch.layout.grid import split_tiles
 from meetwatch.pipeline import Perception
-from tests.factories.layouts import LayoutCase, build, calls, low_bitrate
+from tests.factories.layouts import LayoutCase, build
 from tests.factories.video import needs, through_video
 from tests.unit.layout.matching import match
+from tests.unit.recorded_calls import KBPS, SIZE, score_calls
 
 pytestmark = [
     pytest.mark.data,
@@ -32,17 +30,8 @@ pytestmark = [
     needs("h264"),
 ]
 
-SIZE = (640, 360)
-KBPS = 400  # a meeting recorder's bitrate at 360p
 # 2-9 tiles with 0 to n-1 cameras off
 PLAN = [(n, k) for n in (2, 3, 4, 5, 6, 8, 9) for k in range(n)]
-
-
-@pytest.fixture(scope="module")
-def perception() -> Iterator[Perception]:
-    p = Perception(Config.model_validate({"privacy": {"attention_only": True}}))
-    yield p
-    p.close()
 
 
 def test_small_calls_at_360p_count_everyone(data_dir: Path, perception: Perception) -> None:
@@ -52,26 +41,10 @@ def test_small_calls_at_360p_count_everyone(data_dir: Path, perception: Percepti
     before); 815 of 816 live faces found (801 before). With profile photos on the
     placeholders, 220 of 222 (198 before placeholders needed no edge between them, photo or
     not)."""
-    exact = split_exact = found = faces = 0
-    wrong = []
-    for case in calls(PLAN, seed_step=10):
-        for how, scene, image in low_bitrate(data_dir, case, SIZE, KBPS):
-            frame = Frame(image, 0.0, 0, case.name)
-            alone = split_tiles(frame).tiles
-            split_exact += len(match(scene.tiles, alone)) == len(alone) == len(scene.tiles)
-            perception.reset()
-            seen = perception(frame)
-            assert seen.tiles is not None
-            tiles = seen.tiles.tiles
-            ok = len(match(scene.tiles, tiles)) == len(tiles) == len(scene.tiles)
-            exact += ok
-            if not ok:
-                wrong.append(f"{case.style} {case.name} {how}: {len(tiles)} tiles")
-            found += scene.found(seen.faces.boxes)
-            faces += len(scene.visible_faces())
-    assert exact >= 220, wrong
-    assert split_exact < exact  # the control: the pipeline mends what the layout stage misses
-    assert found >= faces - 3
+    score = score_calls(data_dir, perception, PLAN, seed_step=10)
+    assert score.exact >= 220, score.wrong
+    assert score.split_exact < score.exact  # the pipeline mends what the layout stage misses
+    assert score.found >= score.faces - 3
 
 
 def test_a_cut_call_keeps_its_participants_from_frame_to_frame(

@@ -9,7 +9,6 @@ that must keep their tiles although only one face shows are drawn in Zoom and Te
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -17,20 +16,12 @@ import numpy as np
 import pytest
 
 from meetwatch.capture.frame import Frame
-from meetwatch.config import Config
 from meetwatch.demo.gallery import render_gallery, render_speaker_view
 from meetwatch.demo.styles import StyleName
 from meetwatch.demo.webcam import webcam_frame
 from meetwatch.layout.grid import split_tiles
 from meetwatch.pipeline import Observation, Perception
 from tests.factories.galleries import as_webcam_sends_it, ckplus_peak_frames, real_faces
-
-
-@pytest.fixture(scope="module")
-def perception() -> Iterator[Perception]:
-    p = Perception(Config.model_validate({"privacy": {"attention_only": True}}))
-    yield p
-    p.close()
 
 
 def _still(perception: Perception, image: np.ndarray) -> Observation:

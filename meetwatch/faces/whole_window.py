@@ -54,6 +54,7 @@ _EXPLAINED = 0.5  # of the content block: a layout whose tiles cover less explai
 _WELL_EXPLAINED = 0.9  # of the content block: a layout whose tiles cover less may miss tiles
 _CONTENT_SHARE = 0.2  # of a row or column, not background: part of the gallery's block
 _SEARCH_MARGIN = 0.02  # of the frame: how far around leftover content the search looks
+_EMPTY_PLACE = 0.5  # share of background in a grid's free place that is no lost tile
 
 Layout = tuple[tuple[int, int], tuple[Rect, ...]]  # frame size and tile rectangles
 
@@ -239,9 +240,10 @@ class WholeWindow:
         }
         content = _content_block(frame.image, colour)
         covered = 0.0 if content is None else _covered(tiles, content)
-        if not joined and (content is None or covered >= _WELL_EXPLAINED):
-            return False
-        faces += [f.rect for f in self._search.fill_in(frame.image, found)]
+        if joined or (content is not None and covered < _WELL_EXPLAINED):
+            faces += [f.rect for f in self._search.fill_in(frame.image, found)]
+        else:
+            content = None  # nothing to cut: only a free place may hold a face
         kept: list[Tile] = []
         cells: list[Rect] = []
         for tile in tiles.tiles:
@@ -257,7 +259,7 @@ class WholeWindow:
                 kept = [t for t in kept if not centre_inside(t.rect, content)]
                 cells = [c for c in cells if not centre_inside(c, content)] + cut
         if not cells:
-            cells = _at_free_places(tiles, faces)
+            cells = _at_free_places(frame.image, colour, tiles, faces)
         if not cells:
             return False
         off = {t.rect for t in kept if t.kind == "camera_off"}
@@ -328,16 +330,25 @@ def _one_webcam(found: list[FaceBox], tiles: Tiles, height: int) -> bool:
     return not others or any(t.kind != "camera_off" or not camera_shaped(t.rect) for t in others)
 
 
-def _at_free_places(tiles: Tiles, faces: list[Rect]) -> list[Rect]:
+def _at_free_places(
+    image: np.ndarray, colour: tuple[int, int, int], tiles: Tiles, faces: list[Rect]
+) -> list[Rect]:
     """The free places of a grid (`free_places`) that hold a face the layout gave no tile: a
-    row the splitter lost when its gap blurred into a header bar (Teams at 360p). Tiles
-    round those faces would count their people too, but the place is their tile, and a face
-    the search missed there (found by `fill_in`) gets it as well."""
+    row the splitter lost when its gap blurred into a header bar (Teams at 360p), a live tile
+    lost from a 7x7 grid at 720p. Tiles round those faces would count their people too, but
+    the place is their tile, and a face the search missed there (found by `fill_in`) gets it
+    as well. A place that is mostly the window's background holds a smaller picture (a
+    self-view floating beside the grid), which keeps a tile of its own."""
     rects = [t.rect for t in tiles.tiles]
     outside = [f for f in faces if _inside_share(f, rects) < _OUTSIDE]
     if tiles.layout != "grid" or not outside:
         return []
-    return [p for p in free_places(tiles.frame_size, rects) if any(holds(p, f) for f in outside)]
+    return [
+        p
+        for p in free_places(tiles.frame_size, rects)
+        if any(holds(p, f) for f in outside)
+        and background_mask(image[p.y : p.y + p.h, p.x : p.x + p.w], colour).mean() < _EMPTY_PLACE
+    ]
 
 
 def _photos_off(image: np.ndarray, tiles: Tiles, faces: list[Rect]) -> Tiles:

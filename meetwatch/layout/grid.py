@@ -54,7 +54,8 @@ _REGULAR_AREA = 0.8  # the smallest tile of one gallery is at least this share o
 _MAX_GAP = 0.05  # of a tile's side: gaps between joined tiles are no wider
 _CAMERA_ASPECT = (1.2, 2.0)  # w/h of a tile showing one camera (4:3 to 16:9 and a little)
 _CLEAN_COVER = 0.85  # share of the non-background pixels a clean grab's tiles cover
-_SHRUNK = 2  # px: a grid's tile this much smaller than the median was found too small
+_MISREAD = 2  # px: a grid's tile this much smaller or larger than the median was misread
+_SAME_PLACE = 0.8  # IoU of a misread tile with where its row and column put it
 _CUT_BAND = 2  # px either side of where an even cut of joined tiles expects their gap
 # Mean brightness difference along a cut: gaps (blurred, or tiles touching at 360p) and
 # borders measure up to 15 on the layout tests' windows, lines through a face 27 and more.
@@ -352,26 +353,38 @@ def free_places(size: tuple[int, int], tiles: Sequence[Rect]) -> list[Rect]:
 
 
 def _aligned(tiles: list[Rect]) -> list[Rect]:
-    """A grid's tiles found smaller than the others (a placeholder's dark edge blurred into the
-    window's background by a codec: at 480p a 162x91 tile read as 159x88, a few pixels in from
-    its row and column) stretched to the edges their row and column share. The outermost
-    edges are the true ones: a codec blurs a tile's edge inwards, never past its gap."""
-    if not even_cameras(tiles):
-        return tiles
+    """A grid's tiles found smaller or larger than the others, set to the edges the other
+    tiles of their row and column share (medians): a placeholder's dark edge blurred into the
+    window's background by a codec (at 480p a 162x91 tile read as 159x88, a few pixels in from
+    its row and column), or a gap blurred away round a tile (a 7x7 grid's tile at 720p read
+    8 px too high). A tile that does not overlap what its row and column say is left as it
+    is: it is no such misreading. The misread tile may have lost a camera's shape (a
+    162x90 placeholder read as 162x75 at 720p): the grid's median tile must have it."""
     tw = float(np.median([r.w for r in tiles]))
     th = float(np.median([r.h for r in tiles]))
+    if len(tiles) < 2 or not camera_shaped(Rect(0, 0, round(tw), round(th))):
+        return tiles
     out = []
     for t in tiles:
-        if t.w >= tw - _SHRUNK and t.h >= th - _SHRUNK:
+        if abs(t.w - tw) <= _MISREAD and abs(t.h - th) <= _MISREAD:
             out.append(t)
             continue
-        row = [r for r in tiles if abs(r.center[1] - t.center[1]) < th / 2]
-        col = [r for r in tiles if abs(r.center[0] - t.center[0]) < tw / 2]
-        x0, y0 = min(r.x for r in col), min(r.y for r in row)
-        x1, y1 = max(r.x + r.w for r in col), max(r.y + r.h for r in row)
-        snug = x1 - x0 <= (1 + _MAX_GAP) * tw and y1 - y0 <= (1 + _MAX_GAP) * th
-        out.append(Rect(x0, y0, x1 - x0, y1 - y0) if snug else t)
+        row = [r for r in tiles if r != t and abs(r.center[1] - t.center[1]) < th / 2]
+        col = [r for r in tiles if r != t and abs(r.center[0] - t.center[0]) < tw / 2]
+        x0, x1 = _shared_span([(r.x, r.x + r.w) for r in col], (t.x, t.x + t.w))
+        y0, y1 = _shared_span([(r.y, r.y + r.h) for r in row], (t.y, t.y + t.h))
+        fixed = Rect(x0, y0, x1 - x0, y1 - y0)
+        out.append(fixed if fixed.iou(t) >= _SAME_PLACE else t)
     return out
+
+
+def _shared_span(spans: list[tuple[int, int]], own: tuple[int, int]) -> tuple[int, int]:
+    """The median start and end of the spans along one axis; `own` where there are none."""
+    if not spans:
+        return own
+    return round(float(np.median([a for a, _ in spans]))), round(
+        float(np.median([b for _, b in spans]))
+    )
 
 
 def _places(starts: list[int], size: int, limit: int) -> list[float]:

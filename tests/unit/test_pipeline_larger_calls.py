@@ -1,4 +1,5 @@
-"""Calls of 10-16 people recorded at 360p: every participant keeps their tile.
+"""Calls of 10-16 people recorded at 360p, and of 49 at 720p: every participant keeps their
+tile.
 
 At 640x360 a 4x4 call's tiles are about 150x85 px. Zoom's gaps are gone, and H.264 at a
 recorder's bitrate blurs a camera-off placeholder's edge into the window's margin. The
@@ -6,10 +7,11 @@ splitter then finds a few tiles among the placeholders, or a block of faces it r
 speaker view, and Teams' top row runs into the header bar. The pipeline mends what the faces
 say: the window's content is cut into its tiles when that gives more of them than the
 layout (`meetwatch.layout.lattice`, where placeholders need no edge between them, profile
-photo or not); a face at a place the grid's rows and columns leave
-free gets that place as its tile; and a cut tile whose face the faces stage then misses
-stays a participant, as a grid's tile does. Each window is judged as `meetwatch analyze`
-judges a still: the tiles must be the drawn ones (IoU >= 0.9, nothing more).
+photo or not); a face at a place the grid's rows and columns leave free gets that place as
+its tile, however much of the window the grid explains; and a cut tile whose face the
+faces stage then misses stays a participant, as a grid's tile does. Each window is judged
+as `meetwatch analyze` judges a still: the tiles must be the drawn ones (IoU >= 0.9,
+nothing more).
 """
 
 from __future__ import annotations
@@ -48,19 +50,24 @@ def test_larger_calls_at_360p_keep_every_tile(data_dir: Path, perception: Percep
     assert score.found >= score.faces - 10
 
 
+AT_720P = ((1280, 720), 1200)  # a recorder's size and bitrate for a 7x7 call
+
+
 @pytest.mark.parametrize(
-    ("look", "n", "off", "how", "photos"),
+    ("look", "n", "off", "how", "photos", "recorder"),
     [
-        ("zoom", 12, 6, "drawn", False),
-        ("zoom", 12, 9, "scaled", False),
-        ("teams", 16, 0, "drawn", False),
-        ("zoom", 10, 8, "drawn", True),
+        ("zoom", 12, 6, "drawn", False, (SIZE, KBPS)),
+        ("zoom", 12, 9, "scaled", False, (SIZE, KBPS)),
+        ("teams", 16, 0, "drawn", False, (SIZE, KBPS)),
+        ("zoom", 10, 8, "drawn", True, (SIZE, KBPS)),
+        ("zoom", 49, 24, "drawn", False, AT_720P),
     ],
     ids=[
         "block-beside-placeholders",
         "grid-among-placeholders",
         "row-under-header",
         "photos-read-as-thumbnails",
+        "tile-lost-from-a-large-grid",
     ],
 )
 def test_what_the_splitter_loses_the_faces_give_back(
@@ -71,16 +78,20 @@ def test_what_the_splitter_loses_the_faces_give_back(
     off: int,
     how: str,
     photos: bool,
+    recorder: tuple[tuple[int, int], int],
 ) -> None:
-    """One window for each way a 360p call lost tiles before (7, 7, 15 and 4 tiles, not 12,
-    12, 16 and 10): a block of faces read as a speaker's tile beside placeholders run into the
-    margin; a few tiles found among placeholders whose edges blurred; Teams' top row run into
-    its header bar; and placeholders whose profile photos the splitter took for a screen
-    share's thumbnails, whose four photos then counted as people looking at the screen while
-    the two live faces were lost. The splitter alone still loses them (the control)."""
+    """One window for each way a call lost tiles before (7, 7, 15, 4 and 49 tiles, not 12,
+    12, 16, 10 and 49): at 360p, a block of faces read as a speaker's tile beside placeholders
+    run into the margin; a few tiles found among placeholders whose edges blurred; Teams' top
+    row run into its header bar; and placeholders whose profile photos the splitter took for a
+    screen share's thumbnails, whose four photos then counted as people looking at the screen
+    while the two live faces were lost. At 720p, a 7x7 grid that lost one live tile explains
+    nearly all of the window, so nothing is cut: the face found at the grid's free place gets
+    that place (a tile built round the face instead was 121x96 for 162x90). The splitter
+    alone still loses them (the control)."""
     case = next(c for c in calls([(n, off)], seed_step=100) if c.style == look)
     case = dataclasses.replace(case, profile_photos=photos)
-    scene, image = next((s, i) for h, s, i in low_bitrate(data_dir, case, SIZE, KBPS) if h == how)
+    scene, image = next((s, i) for h, s, i in low_bitrate(data_dir, case, *recorder) if h == how)
     frame = Frame(image, 0.0, 0, case.name)
     alone = split_tiles(frame).tiles
     assert len(match(scene.tiles, alone)) < n

@@ -240,10 +240,10 @@ class WholeWindow:
         }
         content = _content_block(frame.image, colour)
         covered = 0.0 if content is None else _covered(tiles, content)
-        if joined or (content is not None and covered < _WELL_EXPLAINED):
+        # a well-explained grid with no joined tile has nothing to cut: only a free place
+        to_cut = bool(joined) or (content is not None and covered < _WELL_EXPLAINED)
+        if to_cut:
             faces += [f.rect for f in self._search.fill_in(frame.image, found)]
-        else:
-            content = None  # nothing to cut: only a free place may hold a face
         kept: list[Tile] = []
         cells: list[Rect] = []
         for tile in tiles.tiles:
@@ -252,7 +252,7 @@ class WholeWindow:
                 kept.append(tile)
             else:
                 cells += cut
-        cut = None if content is None else cut_block(frame.image, content, faces, colour)
+        cut = cut_block(frame.image, content, faces, colour) if to_cut and content else None
         if content is not None and cut is not None:
             inside = [r for r in [t.rect for t in kept] + cells if centre_inside(r, content)]
             if covered < _EXPLAINED or len(cut) > len(inside):

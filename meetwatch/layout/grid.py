@@ -360,9 +360,11 @@ def _aligned(tiles: list[Rect]) -> list[Rect]:
     8 px too high). A tile that does not overlap what its row and column say is left as it
     is: it is no such misreading. The misread tile may have lost a camera's shape (a
     162x90 placeholder read as 162x75 at 720p): the grid's median tile must have it."""
+    if len(tiles) < 2:
+        return tiles
     tw = float(np.median([r.w for r in tiles]))
     th = float(np.median([r.h for r in tiles]))
-    if len(tiles) < 2 or not camera_shaped(Rect(0, 0, round(tw), round(th))):
+    if not camera_shaped(Rect(0, 0, round(tw), round(th))):
         return tiles
     out = []
     for t in tiles:

@@ -80,15 +80,15 @@ def test_what_the_splitter_loses_the_faces_give_back(
     photos: bool,
     recorder: tuple[tuple[int, int], int],
 ) -> None:
-    """One window for each way a call lost tiles before (7, 7, 15, 4 and 49 tiles, not 12,
-    12, 16, 10 and 49): at 360p, a block of faces read as a speaker's tile beside placeholders
-    run into the margin; a few tiles found among placeholders whose edges blurred; Teams' top
-    row run into its header bar; and placeholders whose profile photos the splitter took for a
-    screen share's thumbnails, whose four photos then counted as people looking at the screen
-    while the two live faces were lost. At 720p, a 7x7 grid that lost one live tile explains
-    nearly all of the window, so nothing is cut: the face found at the grid's free place gets
-    that place (a tile built round the face instead was 121x96 for 162x90). The splitter
-    alone still loses them (the control)."""
+    """One window for each way a call lost tiles before (7, 7, 15 and 4 tiles, not 12, 12,
+    16 and 10; 49 with one built round a face): at 360p, a block of faces read as a speaker's
+    tile beside placeholders run into the margin; a few tiles found among placeholders whose
+    edges blurred; Teams' top row run into its header bar; and placeholders whose profile
+    photos the splitter took for a screen share's thumbnails, whose four photos then counted
+    as people looking at the screen while the two live faces were lost. At 720p, a 7x7 grid
+    that lost one live tile explains nearly all of the window, so nothing is cut: the face
+    found at the grid's free place gets that place (a tile built round the face instead was
+    121x96 for 162x90). The splitter alone still loses them (the control)."""
     case = next(c for c in calls([(n, off)], seed_step=100) if c.style == look)
     case = dataclasses.replace(case, profile_photos=photos)
     scene, image = next((s, i) for h, s, i in low_bitrate(data_dir, case, *recorder) if h == how)

@@ -46,7 +46,7 @@ def _wrongly_split(
 
 
 def test_larger_calls_at_480p_are_split_exactly(data_dir: Path) -> None:
-    """Measured: 114 of the 120 windows exact, 109 before placeholders were aligned with their
+    """Measured: 115 of the 120 windows exact, 109 before placeholders were aligned with their
     rows and columns (one under is allowed: another x264 build codes a window differently).
     Through the whole pipeline, which cuts what the splitter leaves run together, 119."""
     wrong = _wrongly_split(data_dir, PLAN, (854, 480), 600)
